@@ -1,0 +1,4 @@
+//! Reusable view pieces.
+
+pub mod fee_calculator;
+pub mod layout;

@@ -1,0 +1,18 @@
+//! The product's rules, free of I/O so the browser and the server run the same checks.
+//!
+//! Identifiers follow python-stdnum's verbs: `compact` folds what was typed, `validate` returns
+//! the canonical value or a typed error whose `Display` is the Chinese message shown at the field.
+
+pub mod bank_account;
+pub mod catalog;
+pub mod credit_code;
+pub mod email;
+pub mod id_number;
+pub mod mobile;
+pub mod money;
+pub mod normalize;
+pub mod org_code;
+pub mod postal_code;
+pub mod quote;
+pub mod regions;
+pub mod text;

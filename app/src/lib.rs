@@ -1,0 +1,72 @@
+//! The certificate application portal: routes, pages, components and server functions.
+//!
+//! Compiled twice: with `ssr` into the axum server, with `hydrate` into the browser's wasm.
+
+pub mod api;
+pub mod components;
+pub mod domain;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod state;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::{
+    SsrMode,
+    components::{Route, Router, Routes},
+    path,
+};
+
+/// The HTML document around the app; rendered only on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="zh-CN">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="format-detection" content="telephone=no" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    #[cfg(feature = "ssr")]
+    state::set_page_security_headers();
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/cert-portal.css" />
+        <Title formatter=|page: String| {
+            if page.is_empty() { "数字证书网上办理".to_owned() } else { format!("{page} - 数字证书网上办理") }
+        } />
+        <Router>
+            <components::layout::SiteHeader />
+            <main id="main" class="app-main">
+                <Routes fallback=pages::not_found::NotFound>
+                    <Route path=path!("/") view=pages::home::Home />
+                    // Async: an unknown project must answer 404, decided before headers go out.
+                    <Route path=path!("/p/:project") view=pages::guide::Guide ssr=SsrMode::Async />
+                </Routes>
+            </main>
+            <components::layout::SiteFooter />
+        </Router>
+    }
+}
+
+/// Browser entry point: attaches the app to the server-rendered HTML.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Builds the release app and serves it on http://127.0.0.1:3000 (Ctrl-C stops it).
+# Data (SQLite file, uploads) lives in ./data, created on first start. See README for settings.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+exec cargo leptos serve --release

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Prints what users download and what operators deploy, from the last release build
+# (`cargo leptos build --release`): the start of the performance budget.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+pkg=target/site/pkg
+server=target/release/server
+for f in "$pkg/cert-portal_bg.wasm" "$pkg/cert-portal.js" "$pkg/cert-portal.css" "$server"; do
+  [ -f "$f" ] || { echo "missing $f: run 'cargo leptos build --release' first" >&2; exit 1; }
+done
+
+kib() { awk -v b="$1" 'BEGIN { printf "%8.1f KiB", b / 1024 }'; }
+
+row() {
+  local file=$1
+  local raw gz br
+  raw=$(stat -c %s "$file")
+  gz=$(gzip -9 -c "$file" | wc -c)
+  br=$(brotli -q 11 -c "$file" | wc -c)
+  printf '%-28s raw %s   gzip %s   brotli %s\n' "$(basename "$file")" "$(kib "$raw")" "$(kib "$gz")" "$(kib "$br")"
+}
+
+echo "Browser bundle ($pkg):"
+row "$pkg/cert-portal_bg.wasm"
+row "$pkg/cert-portal.js"
+row "$pkg/cert-portal.css"
+
+stripped=$(mktemp)
+trap 'rm -f "$stripped"' EXIT
+strip -o "$stripped" "$server"
+printf '\nServer binary: %s (%s stripped)\n' "$(kib "$(stat -c %s "$server")" | xargs)" "$(kib "$(stat -c %s "$stripped")" | xargs)"

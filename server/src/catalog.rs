@@ -1,0 +1,68 @@
+//! Loads the operator's project catalog (`CATALOG_DIR/*.toml`) at start-up.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use app::domain::catalog::Project;
+use app::state::Catalog;
+use sha2::{Digest, Sha256};
+use sqlx::SqlitePool;
+
+/// One parsed catalog file with the hash of its exact bytes.
+pub struct LoadedProject {
+    pub project: Project,
+    pub source: String,
+    pub content_hash: String,
+}
+
+/// Reads and checks every `*.toml` in `dir`, in file-name order. Any error stops start-up:
+/// serving wrong prices is worse than not serving.
+pub fn load_dir(dir: &Path) -> anyhow::Result<Vec<LoadedProject>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read catalog folder {}", dir.display()))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
+        .collect();
+    files.sort();
+    anyhow::ensure!(!files.is_empty(), "no *.toml project files in {}", dir.display());
+
+    let mut loaded: Vec<LoadedProject> = Vec::with_capacity(files.len());
+    for path in files {
+        let source = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let project: Project =
+            toml::from_str(&source).with_context(|| format!("invalid catalog file {}", path.display()))?;
+        project
+            .validate()
+            .with_context(|| format!("inconsistent catalog file {}", path.display()))?;
+        anyhow::ensure!(
+            loaded.iter().all(|p| p.project.id != project.id),
+            "project id {} is defined twice (second time in {})",
+            project.id,
+            path.display()
+        );
+        let content_hash = format!("{:x}", Sha256::digest(source.as_bytes()));
+        loaded.push(LoadedProject { project, source, content_hash });
+    }
+    Ok(loaded)
+}
+
+/// Records each loaded file version, so quotes can later name the version they used.
+pub async fn record_snapshots(pool: &SqlitePool, loaded: &[LoadedProject]) -> anyhow::Result<()> {
+    for item in loaded {
+        sqlx::query(
+            "INSERT INTO catalog_snapshots (content_hash, project_id, content) VALUES (?, ?, ?)
+             ON CONFLICT (content_hash) DO NOTHING",
+        )
+        .bind(&item.content_hash)
+        .bind(&item.project.id)
+        .bind(&item.source)
+        .execute(pool)
+        .await?;
+    }
+    Ok(())
+}
+
+pub fn into_catalog(loaded: Vec<LoadedProject>) -> Catalog {
+    Catalog::new(loaded.into_iter().map(|l| l.project).collect())
+}
