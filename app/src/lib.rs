@@ -2,6 +2,9 @@
 //!
 //! Compiled twice: with `ssr` into the axum server, with `hydrate` into the browser's wasm.
 
+// Leptos views are deeply nested types; the default limit is too low for a full page.
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod components;
 pub mod domain;

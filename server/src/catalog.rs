@@ -24,14 +24,18 @@ pub fn load_dir(dir: &Path) -> anyhow::Result<Vec<LoadedProject>> {
         .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
         .collect();
     files.sort();
-    anyhow::ensure!(!files.is_empty(), "no *.toml project files in {}", dir.display());
+    anyhow::ensure!(
+        !files.is_empty(),
+        "no *.toml project files in {}",
+        dir.display()
+    );
 
     let mut loaded: Vec<LoadedProject> = Vec::with_capacity(files.len());
     for path in files {
         let source = std::fs::read_to_string(&path)
             .with_context(|| format!("cannot read {}", path.display()))?;
-        let project: Project =
-            toml::from_str(&source).with_context(|| format!("invalid catalog file {}", path.display()))?;
+        let project: Project = toml::from_str(&source)
+            .with_context(|| format!("invalid catalog file {}", path.display()))?;
         project
             .validate()
             .with_context(|| format!("inconsistent catalog file {}", path.display()))?;
@@ -42,7 +46,11 @@ pub fn load_dir(dir: &Path) -> anyhow::Result<Vec<LoadedProject>> {
             path.display()
         );
         let content_hash = format!("{:x}", Sha256::digest(source.as_bytes()));
-        loaded.push(LoadedProject { project, source, content_hash });
+        loaded.push(LoadedProject {
+            project,
+            source,
+            content_hash,
+        });
     }
     Ok(loaded)
 }

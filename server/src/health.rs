@@ -12,13 +12,25 @@ pub struct Health {
 
 /// 200 when the database answers, 503 otherwise, so a balancer takes a broken node out.
 pub async fn healthz(State(pool): State<SqlitePool>) -> (StatusCode, Json<Health>) {
-    match sqlx::query_scalar::<_, i64>("SELECT 1").fetch_one(&pool).await {
-        Ok(_) => (StatusCode::OK, Json(Health { status: "ok", database: "ok" })),
+    match sqlx::query_scalar::<_, i64>("SELECT 1")
+        .fetch_one(&pool)
+        .await
+    {
+        Ok(_) => (
+            StatusCode::OK,
+            Json(Health {
+                status: "ok",
+                database: "ok",
+            }),
+        ),
         Err(error) => {
             tracing::error!(%error, "health check: database unavailable");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                Json(Health { status: "unavailable", database: "unavailable" }),
+                Json(Health {
+                    status: "unavailable",
+                    database: "unavailable",
+                }),
             )
         }
     }

@@ -1,4 +1,6 @@
 //! The web server: configuration, database, catalog and the axum router around the Leptos app.
+// Leptos views are deeply nested types; the default limit is too low for a full page.
+#![recursion_limit = "256"]
 
 pub mod catalog;
 pub mod config;
@@ -31,8 +33,13 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> anyhow::Re
     let loaded = catalog::load_dir(&config.catalog_dir)?;
     catalog::record_snapshots(&pool, &loaded).await?;
     tracing::info!(projects = loaded.len(), "catalog loaded");
-    let state = AppState { catalog: Arc::new(catalog::into_catalog(loaded)) };
-    Ok(Server { router: router(leptos_options, state, pool.clone()), pool })
+    let state = AppState {
+        catalog: Arc::new(catalog::into_catalog(loaded)),
+    };
+    Ok(Server {
+        router: router(leptos_options, state, pool.clone()),
+        pool,
+    })
 }
 
 pub fn router(leptos_options: LeptosOptions, state: AppState, pool: SqlitePool) -> Router {
@@ -43,7 +50,9 @@ pub fn router(leptos_options: LeptosOptions, state: AppState, pool: SqlitePool) 
             let options = leptos_options.clone();
             move || shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler_with_context(context, shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context(
+            context, shell,
+        ))
         .with_state(leptos_options)
         .route("/healthz", get(health::healthz).with_state(pool));
     security::with_security_headers(app)

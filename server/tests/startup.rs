@@ -17,7 +17,9 @@ async fn start(data_dir: &std::path::Path) -> server::Server {
         catalog_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../catalog"),
     };
     let options = LeptosOptions::builder().output_name("cert-portal").build();
-    server::build(&config, options).await.expect("server starts on a fresh data folder")
+    server::build(&config, options)
+        .await
+        .expect("server starts on a fresh data folder")
 }
 
 async fn get(server: &server::Server, uri: &str) -> (StatusCode, header::HeaderMap, String) {
@@ -29,7 +31,11 @@ async fn get(server: &server::Server, uri: &str) -> (StatusCode, header::HeaderM
         .unwrap();
     let (parts, body) = response.into_parts();
     let bytes = body.collect().await.unwrap().to_bytes();
-    (parts.status, parts.headers, String::from_utf8_lossy(&bytes).into_owned())
+    (
+        parts.status,
+        parts.headers,
+        String::from_utf8_lossy(&bytes).into_owned(),
+    )
 }
 
 #[tokio::test]
@@ -62,10 +68,11 @@ async fn restart_on_the_same_data_keeps_one_snapshot_per_catalog_version() {
     let first = start(dir.path()).await;
     first.pool.close().await;
     let second = start(dir.path()).await;
-    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM catalog_snapshots WHERE project_id = 'soetp'")
-        .fetch_one(&second.pool)
-        .await
-        .unwrap();
+    let count: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM catalog_snapshots WHERE project_id = 'soetp'")
+            .fetch_one(&second.pool)
+            .await
+            .unwrap();
     assert_eq!(count, 1);
 }
 
@@ -92,14 +99,20 @@ async fn guide_page_is_rendered_on_the_server_with_the_fee_total_and_a_nonce_pol
 
     assert_eq!(status, StatusCode::OK);
     assert!(body.contains("山西国有企业阳光招采平台"));
-    assert!(body.contains("480.00"), "the default quote is in the server HTML");
+    assert!(
+        body.contains("480.00"),
+        "the default quote is in the server HTML"
+    );
     let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
     let nonce = csp
         .split("'nonce-")
         .nth(1)
         .and_then(|rest| rest.split('\'').next())
         .expect("page policy carries a nonce");
-    assert!(body.contains(&format!("nonce=\"{nonce}\"")), "hydration script carries the nonce");
+    assert!(
+        body.contains(&format!("nonce=\"{nonce}\"")),
+        "hydration script carries the nonce"
+    );
     assert!(csp.contains("frame-ancestors 'none'"));
 }
 
@@ -107,6 +120,9 @@ async fn guide_page_is_rendered_on_the_server_with_the_fee_total_and_a_nonce_pol
 async fn unknown_project_and_unknown_path_are_404() {
     let dir = tempfile::tempdir().unwrap();
     let server = start(dir.path()).await;
-    assert_eq!(get(&server, "/p/no-such-platform").await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        get(&server, "/p/no-such-platform").await.0,
+        StatusCode::NOT_FOUND
+    );
     assert_eq!(get(&server, "/no/such/page").await.0, StatusCode::NOT_FOUND);
 }

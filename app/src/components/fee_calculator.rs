@@ -31,23 +31,32 @@ pub fn FeeCalculator(project: Project) -> impl IntoView {
     let personal_rows = RwSignal::new(Vec::<PersonalRow>::new());
     let next_key = StoredValue::new(0u32);
 
-    let shipping = project
-        .shipping
-        .first()
-        .map(|option| option.id.clone());
+    let shipping = project.shipping.first().map(|option| option.id.clone());
     let project = StoredValue::new(project);
     let result = Memo::new(move |_| {
         let mut certs = Vec::new();
         if let Some(years) = org_years.get() {
-            certs.push(CertChoice { kind: ProductKind::Org, years });
+            certs.push(CertChoice {
+                kind: ProductKind::Org,
+                years,
+            });
         }
         for row in personal_rows.get() {
-            certs.push(CertChoice { kind: ProductKind::OrgPersonal, years: row.years.get() });
+            certs.push(CertChoice {
+                kind: ProductKind::OrgPersonal,
+                years: row.years.get(),
+            });
         }
         if let Some(years) = natural_years.get() {
-            certs.push(CertChoice { kind: ProductKind::NaturalPerson, years });
+            certs.push(CertChoice {
+                kind: ProductKind::NaturalPerson,
+                years,
+            });
         }
-        let selection = Selection { certs, shipping: shipping.clone() };
+        let selection = Selection {
+            certs,
+            shipping: shipping.clone(),
+        };
         project.with_value(|p| quote(p, &selection))
     });
 
@@ -56,12 +65,18 @@ pub fn FeeCalculator(project: Project) -> impl IntoView {
     Effect::new(move |_| hydrated.set(true));
 
     let add_personal = move |_| {
-        let Some(product) = project.with_value(|p| p.product(ProductKind::OrgPersonal).cloned()) else {
+        let Some(product) = project.with_value(|p| p.product(ProductKind::OrgPersonal).cloned())
+        else {
             return;
         };
         let key = next_key.get_value();
         next_key.set_value(key + 1);
-        personal_rows.update(|rows| rows.push(PersonalRow { key, years: RwSignal::new(product.years.min) }));
+        personal_rows.update(|rows| {
+            rows.push(PersonalRow {
+                key,
+                years: RwSignal::new(product.years.min),
+            })
+        });
     };
 
     view! {
@@ -137,9 +152,17 @@ fn SingleCert(product: Product, years: RwSignal<Option<u8>>) -> impl IntoView {
 }
 
 #[component]
-fn PersonalCertRow(product: Product, row: PersonalRow, rows: RwSignal<Vec<PersonalRow>>) -> impl IntoView {
+fn PersonalCertRow(
+    product: Product,
+    row: PersonalRow,
+    rows: RwSignal<Vec<PersonalRow>>,
+) -> impl IntoView {
     let number = move || {
-        rows.with(|rows| rows.iter().position(|r| r.key == row.key).map_or(0, |i| i + 1))
+        rows.with(|rows| {
+            rows.iter()
+                .position(|r| r.key == row.key)
+                .map_or(0, |i| i + 1)
+        })
     };
     let label = {
         let name = product.name.clone();

@@ -126,10 +126,7 @@ mod tests {
 
     #[test]
     fn lower_cases_the_domain_only() {
-        assert_eq!(
-            validate("CaiWu@QQ.COM").unwrap().as_str(),
-            "CaiWu@qq.com"
-        );
+        assert_eq!(validate("CaiWu@QQ.COM").unwrap().as_str(), "CaiWu@qq.com");
     }
 
     #[test]
@@ -151,10 +148,7 @@ mod tests {
             assert_eq!(validate(bad), Err(EmailError::InvalidFormat), "{bad}");
         }
         assert_eq!(validate("a@localhost"), Err(EmailError::IncompleteDomain));
-        assert_eq!(
-            validate("a@[127.0.0.1]"),
-            Err(EmailError::IncompleteDomain)
-        );
+        assert_eq!(validate("a@[127.0.0.1]"), Err(EmailError::IncompleteDomain));
     }
 
     #[test]

@@ -243,7 +243,7 @@ mod tests {
         assert_eq!(Fen(0).yuan_text(), "0.00");
         assert_eq!(Fen(99_999).yuan_text(), "999.99");
         assert_eq!(Fen(100_000).yuan_text(), "1,000.00");
-        assert_eq!(Fen(123_456_789_01).yuan_text(), "123,456,789.01");
+        assert_eq!(Fen(12_345_678_901).yuan_text(), "123,456,789.01");
         assert_eq!(Fen(-112_000).yuan_text(), "-1,120.00");
         assert_eq!(Fen(i64::MIN).yuan_text(), "-92,233,720,368,547,758.08");
     }

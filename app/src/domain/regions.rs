@@ -49,11 +49,15 @@ impl Region {
     /// assert_eq!(lookup("110105").unwrap().display_name(), "北京市朝阳区");
     /// ```
     pub fn display_name(&self) -> String {
-        [Some(&self.province), self.prefecture.as_ref(), self.county.as_ref()]
-            .into_iter()
-            .flatten()
-            .map(String::as_str)
-            .collect()
+        [
+            Some(&self.province),
+            self.prefecture.as_ref(),
+            self.county.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        .map(String::as_str)
+        .collect()
     }
 }
 
@@ -131,24 +135,24 @@ pub fn children(code: &str) -> Vec<(&'static str, &'static str)> {
     let Some(parent) = find(code) else {
         return Vec::new();
     };
-    let (prefix, lifted): (&str, fn(&Division) -> bool) = if parent.code.ends_with("0000") {
-        (&parent.code[..2], |d| {
-            // A county directly below the province, or below a placeholder prefecture.
-            d.code.ends_with("00")
-                || d.code[2..4] == *"00"
-                || find(&format!("{}00", &d.code[..4]))
-                    .is_some_and(|p| is_placeholder(p.latest().name))
-        })
-    } else if parent.code.ends_with("00") {
-        (&parent.code[..4], |_| true)
-    } else {
-        return Vec::new();
+    let province = parent.code.ends_with("0000");
+    let prefix = match (province, parent.code.ends_with("00")) {
+        (true, _) => &parent.code[..2],
+        (false, true) => &parent.code[..4],
+        (false, false) => return Vec::new(),
     };
     under(prefix)
         .filter(|d| d.code != parent.code && d.is_current() && !is_placeholder(d.latest().name))
-        .filter(|d| lifted(d))
+        .filter(|d| !province || shown_below_province(d))
         .map(Division::entry)
         .collect()
+}
+
+/// A prefecture, or a county directly below the province or below a placeholder prefecture.
+fn shown_below_province(d: &Division) -> bool {
+    d.code.ends_with("00")
+        || d.code[2..4] == *"00"
+        || find(&format!("{}00", &d.code[..4])).is_some_and(|p| is_placeholder(p.latest().name))
 }
 
 /// One name of a code and the years it was in use (`None`: open-ended).
@@ -173,7 +177,9 @@ struct Division {
 
 impl Division {
     fn latest(&self) -> &Period {
-        self.periods.last().expect("regions.tsv: every code has a name")
+        self.periods
+            .last()
+            .expect("regions.tsv: every code has a name")
     }
 
     fn is_current(&self) -> bool {
@@ -261,7 +267,11 @@ mod tests {
             assert!(!d.periods.is_empty());
             assert!(d.periods.windows(2).all(|w| w[0].from <= w[1].from));
             // Only the latest name of a code can still be in use.
-            assert!(d.periods[..d.periods.len() - 1].iter().all(|p| p.to.is_some()));
+            assert!(
+                d.periods[..d.periods.len() - 1]
+                    .iter()
+                    .all(|p| p.to.is_some())
+            );
         }
     }
 
@@ -278,7 +288,11 @@ mod tests {
     fn county_names_all_three_levels() {
         let r = lookup("140105").unwrap();
         assert_eq!(
-            (r.province.as_str(), r.prefecture.as_deref(), r.county.as_deref()),
+            (
+                r.province.as_str(),
+                r.prefecture.as_deref(),
+                r.county.as_deref()
+            ),
             ("山西省", Some("太原市"), Some("小店区"))
         );
     }
@@ -312,7 +326,10 @@ mod tests {
 
     #[test]
     fn names_are_simplified_chinese() {
-        assert_eq!(lookup("232761").unwrap().county.as_deref(), Some("加格达奇区"));
+        assert_eq!(
+            lookup("232761").unwrap().county.as_deref(),
+            Some("加格达奇区")
+        );
     }
 
     #[test]
@@ -340,7 +357,10 @@ mod tests {
         let hubei = children("420000");
         assert!(hubei.contains(&("420100", "武汉市")));
         assert!(hubei.contains(&("429004", "仙桃市")));
-        assert!(!hubei.iter().any(|(c, _)| *c == "420102"), "district of 武汉市");
+        assert!(
+            !hubei.iter().any(|(c, _)| *c == "420102"),
+            "district of 武汉市"
+        );
     }
 
     #[test]

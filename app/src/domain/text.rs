@@ -242,7 +242,10 @@ pub mod org_name {
             is_cjk(c)
                 || is_latin_letter(c)
                 || c.is_ascii_digit()
-                || matches!(c, ' ' | '（' | '）' | '·' | '、' | '&' | '-' | '.' | ',' | '\'' | '’')
+                || matches!(
+                    c,
+                    ' ' | '（' | '）' | '·' | '、' | '&' | '-' | '.' | ',' | '\'' | '’'
+                )
         };
         if let Some(bad) = name.chars().find(|&c| !allowed(c)) {
             return Err(OrgNameError::InvalidCharacter(bad));
@@ -368,16 +371,26 @@ mod tests {
         assert_eq!(person_name::validate(&"a".repeat(51)), Err(LatinLength));
         assert_eq!(person_name::validate("R2D2"), Err(InvalidCharacter('2')));
         assert_eq!(person_name::validate("-John"), Err(LatinStart));
-        assert_eq!(person_name::validate("John×Smith"), Err(InvalidCharacter('×')));
+        assert_eq!(
+            person_name::validate("John×Smith"),
+            Err(InvalidCharacter('×'))
+        );
     }
 
     #[test]
     fn foreign_names() {
-        for ok in ["John Smith", "Mary-Jane O'Brien", "José María", "Martin Luther King Jr."] {
+        for ok in [
+            "John Smith",
+            "Mary-Jane O'Brien",
+            "José María",
+            "Martin Luther King Jr.",
+        ] {
             assert_eq!(person_name::validate(ok).unwrap().as_str(), ok);
         }
         assert_eq!(
-            person_name::validate("ＪＯＨＮ　ＳＭＩＴＨ").unwrap().as_str(),
+            person_name::validate("ＪＯＨＮ　ＳＭＩＴＨ")
+                .unwrap()
+                .as_str(),
             "JOHN SMITH"
         );
     }
@@ -385,15 +398,21 @@ mod tests {
     #[test]
     fn org_names() {
         assert_eq!(
-            org_name::validate("山西某某建设工程有限公司").unwrap().as_str(),
+            org_name::validate("山西某某建设工程有限公司")
+                .unwrap()
+                .as_str(),
             "山西某某建设工程有限公司"
         );
         assert_eq!(
-            org_name::validate("某某（山西）建设集团有限公司").unwrap().as_str(),
+            org_name::validate("某某（山西）建设集团有限公司")
+                .unwrap()
+                .as_str(),
             "某某（山西）建设集团有限公司"
         );
         assert_eq!(
-            org_name::validate("太原市第1建筑工程公司").unwrap().as_str(),
+            org_name::validate("太原市第1建筑工程公司")
+                .unwrap()
+                .as_str(),
             "太原市第1建筑工程公司"
         );
         assert_eq!(
@@ -413,12 +432,17 @@ mod tests {
     fn addresses() {
         use AddressError::*;
         assert_eq!(
-            address::validate("Room 301, 1 Changfeng St").unwrap().as_str(),
+            address::validate("Room 301, 1 Changfeng St")
+                .unwrap()
+                .as_str(),
             "Room 301, 1 Changfeng St"
         );
         assert_eq!(address::validate("\u{3000} "), Err(Empty));
         assert_eq!(address::validate(&"路".repeat(121)), Err(InvalidLength));
-        assert_eq!(address::validate("太原市小店\u{7}区"), Err(ControlCharacter));
+        assert_eq!(
+            address::validate("太原市小店\u{7}区"),
+            Err(ControlCharacter)
+        );
         assert_eq!(address::validate("12345#301"), Err(NoText));
     }
 
