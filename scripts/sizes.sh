@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 pkg=target/site/pkg
 server=target/release/server
-for f in "$pkg/cert-portal_bg.wasm" "$pkg/cert-portal.js" "$pkg/cert-portal.css" "$server"; do
+for f in "$pkg/cert-portal.wasm" "$pkg/cert-portal.js" "$pkg/cert-portal.css" "$server"; do
   [ -f "$f" ] || { echo "missing $f: run 'cargo leptos build --release' first" >&2; exit 1; }
 done
 
@@ -22,7 +22,7 @@ row() {
 }
 
 echo "Browser bundle ($pkg):"
-row "$pkg/cert-portal_bg.wasm"
+row "$pkg/cert-portal.wasm"
 row "$pkg/cert-portal.js"
 row "$pkg/cert-portal.css"
 

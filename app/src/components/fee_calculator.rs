@@ -92,10 +92,10 @@ pub fn FeeCalculator(project: Project) -> impl IntoView {
             })}
 
             {personal.map(|product| {
-                let name = product.name.clone();
+                let name = product.kind.label();
                 view! {
                     <fieldset class="app-calc__group">
-                        <legend class="app-calc__legend">{name.clone()}</legend>
+                        <legend class="app-calc__legend">{name}</legend>
                         <p class="app-hint">"为法定代表人、业务经办等人员办理，每人一张。"</p>
                         <ul class="app-calc__rows">
                             <For each=move || personal_rows.get() key=|row| row.key let:row>
@@ -126,7 +126,7 @@ fn SingleCert(product: Product, years: RwSignal<Option<u8>>) -> impl IntoView {
     let min = product.years.min;
     view! {
         <fieldset class="app-calc__group">
-            <legend class="app-calc__legend">{product.name.clone()}</legend>
+            <legend class="app-calc__legend">{product.kind.label()}</legend>
             <div class="app-checkbox">
                 <input
                     class="app-checkbox__input"
@@ -137,11 +137,11 @@ fn SingleCert(product: Product, years: RwSignal<Option<u8>>) -> impl IntoView {
                         years.set(event_target_checked(&ev).then_some(min));
                     }
                 />
-                <label class="app-checkbox__label" for=id>{format!("申请{}", product.name)}</label>
+                <label class="app-checkbox__label" for=id>{format!("申请{}", product.kind.label())}</label>
             </div>
             <YearsSelect
                 id=years_id
-                label=format!("{}年限", product.name)
+                label=format!("{}年限", product.kind.label())
                 product=product.clone()
                 value=Signal::derive(move || years.get().unwrap_or(min))
                 disabled=Signal::derive(move || years.get().is_none())
@@ -164,14 +164,9 @@ fn PersonalCertRow(
                 .map_or(0, |i| i + 1)
         })
     };
-    let label = {
-        let name = product.name.clone();
-        move || format!("{name} {} 年限", number())
-    };
-    let remove_label = {
-        let name = product.name.clone();
-        move || format!("删除{name} {}", number())
-    };
+    let name = product.kind.label();
+    let label = move || format!("{name} {} 年限", number());
+    let remove_label = move || format!("删除{name} {}", number());
     let years = row.years;
     view! {
         <li class="app-calc__row">

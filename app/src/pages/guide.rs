@@ -42,16 +42,18 @@ fn GuideContent(project: Project) -> impl IntoView {
             <h1 class="app-heading-xl">"数字证书办事指南"</h1>
             <p class="app-lead">{project.summary.clone()}</p>
 
+            // The calculator comes first in the document so a phone shows it near the top;
+            // on wide screens the grid moves it into the right-hand column.
             <div class="app-guide">
+                <aside class="app-guide__side" aria-labelledby="calc-heading">
+                    <FeeCalculator project=project.clone() />
+                </aside>
                 <div class="app-guide__main">
                     <Products project=project.clone() />
                     <Steps />
                     <Materials project=project.clone() />
                     <FeeTable project=project.clone() />
                 </div>
-                <aside class="app-guide__side" aria-labelledby="calc-heading">
-                    <FeeCalculator project=project.clone() />
-                </aside>
             </div>
 
             <Contact project />
