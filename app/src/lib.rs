@@ -9,6 +9,7 @@ pub mod api;
 pub mod components;
 pub mod domain;
 pub mod pages;
+pub mod services;
 #[cfg(feature = "ssr")]
 pub mod state;
 
@@ -46,6 +47,13 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     #[cfg(feature = "ssr")]
     state::set_page_security_headers();
+    // Lets tests (and styles) tell a page the wasm has taken over.
+    #[cfg(feature = "hydrate")]
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
 
     view! {
         <Stylesheet id="leptos" href="/pkg/cert-portal.css" />
@@ -59,6 +67,12 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=pages::home::Home />
                     // Async: an unknown project must answer 404, decided before headers go out.
                     <Route path=path!("/p/:project") view=pages::guide::Guide ssr=SsrMode::Async />
+                    // Async as well: these pages may redirect (to login, to the agreements).
+                    <Route path=path!("/p/:project/login") view=pages::login::LoginRoute ssr=SsrMode::Async />
+                    <Route path=path!("/p/:project/consent") view=pages::consent::ConsentRoute ssr=SsrMode::Async />
+                    <Route path=path!("/p/:project/apply/:step") view=pages::apply::ApplyRoute ssr=SsrMode::Async />
+                    <Route path=path!("/p/:project/submitted/:number") view=pages::submitted::SubmittedRoute ssr=SsrMode::Async />
+                    <Route path=path!("/dev/outbox") view=pages::dev_outbox::DevOutbox ssr=SsrMode::Async />
                 </Routes>
             </main>
             <components::layout::SiteFooter />

@@ -5,30 +5,51 @@ use std::sync::Arc;
 use leptos::prelude::*;
 
 use crate::domain::catalog::Project;
+use crate::services::applications::ApplicationStore;
+use crate::services::consent::{Agreement, ConsentStore};
+use crate::services::login::LoginService;
+use crate::services::sms::{Outbox, SmsSender};
 
 /// What every request may use; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
     pub catalog: Arc<Catalog>,
+    /// The documents to accept before applying, in the order shown.
+    pub agreements: Arc<Vec<Agreement>>,
+    pub login: Arc<dyn LoginService>,
+    pub sms: Arc<dyn SmsSender>,
+    /// Present only while the local SMS provider is active: backs `/dev/outbox`.
+    pub outbox: Option<Arc<dyn Outbox>>,
+    pub consents: Arc<dyn ConsentStore>,
+    pub applications: Arc<dyn ApplicationStore>,
 }
 
-/// The projects an operator configured, in the order they were listed.
+/// The projects an operator configured, in the order they were listed, each with the version
+/// (content hash) of the file it came from.
 #[derive(Debug, Default)]
 pub struct Catalog {
-    projects: Vec<Project>,
+    projects: Vec<(Project, String)>,
 }
 
 impl Catalog {
-    pub fn new(projects: Vec<Project>) -> Self {
+    pub fn new(projects: Vec<(Project, String)>) -> Self {
         Self { projects }
     }
 
     pub fn project(&self, id: &str) -> Option<&Project> {
-        self.projects.iter().find(|p| p.id == id)
+        self.projects.iter().map(|(p, _)| p).find(|p| p.id == id)
     }
 
-    pub fn projects(&self) -> &[Project] {
-        &self.projects
+    pub fn projects(&self) -> impl Iterator<Item = &Project> {
+        self.projects.iter().map(|(p, _)| p)
+    }
+
+    /// The content hash of the project's catalog file, which quotes refer to.
+    pub fn version(&self, id: &str) -> Option<&str> {
+        self.projects
+            .iter()
+            .find(|(p, _)| p.id == id)
+            .map(|(_, v)| v.as_str())
     }
 }
 

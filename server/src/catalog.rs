@@ -72,5 +72,10 @@ pub async fn record_snapshots(pool: &SqlitePool, loaded: &[LoadedProject]) -> an
 }
 
 pub fn into_catalog(loaded: Vec<LoadedProject>) -> Catalog {
-    Catalog::new(loaded.into_iter().map(|l| l.project).collect())
+    Catalog::new(
+        loaded
+            .into_iter()
+            .map(|l| (l.project, l.content_hash))
+            .collect(),
+    )
 }

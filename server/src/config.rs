@@ -1,6 +1,6 @@
 //! Start-up configuration, read from environment variables (or flags) with local defaults.
 
-use std::{net::SocketAddr, path::PathBuf};
+use std::{fmt, net::SocketAddr, path::PathBuf, str::FromStr};
 
 #[derive(Debug, Clone, clap::Parser)]
 #[command(name = "server", about = "数字证书网上办理: the web server")]
@@ -9,8 +9,8 @@ pub struct Config {
     #[arg(long, env = "BIND_ADDR")]
     pub bind_addr: Option<SocketAddr>,
 
-    /// Folder for everything the server writes: the SQLite file and uploaded files.
-    /// Created on first start.
+    /// Folder for everything the server writes: the SQLite file, uploaded files and, when
+    /// SECRET_KEY is not set, the generated `secret.key`. Created on first start.
     #[arg(long, env = "DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
 
@@ -21,9 +21,63 @@ pub struct Config {
     /// Folder of project catalog files (`*.toml`, one per trading platform).
     #[arg(long, env = "CATALOG_DIR", default_value = "catalog")]
     pub catalog_dir: PathBuf,
+
+    /// Folder of texts an operator may replace: `agreements/service.md`, `privacy.md` and
+    /// `sensitive.md` (the first line `# 标题`, then the body). A missing file stops start-up.
+    #[arg(long, env = "CONTENT_DIR", default_value = "content")]
+    pub content_dir: PathBuf,
+
+    /// Image captcha before an SMS code is sent: `on`, or `off` for automated tests only.
+    #[arg(long, env = "CAPTCHA", value_enum, default_value_t = CaptchaMode::On)]
+    pub captcha: CaptchaMode,
+
+    /// Who delivers text messages. `local` keeps them in the database's `sms_outbox` table and
+    /// shows them at `/dev/outbox`; nothing leaves the machine.
+    #[arg(long, env = "SMS_PROVIDER", value_enum, default_value_t = SmsProviderKind::Local)]
+    pub sms_provider: SmsProviderKind,
+
+    /// Master secret (hex or base64, at least 32 bytes) from which the keys for SMS-code hashes,
+    /// captcha hashes and the encryption of personal data at rest are derived. When unset, one
+    /// is generated once into `<DATA_DIR>/secret.key`. Several instances behind a balancer must
+    /// share the same value; losing it makes saved drafts and applications unreadable.
+    #[arg(long, env = "SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<SecretKey>,
+
+    /// The address applicants use, e.g. `https://ca.example.cn`. Session cookies are marked
+    /// `Secure` exactly when it starts with `https://`.
+    #[arg(long, env = "PUBLIC_URL", default_value = "http://127.0.0.1:3000")]
+    pub public_url: String,
+
+    /// Minutes without a request after which a login session ends.
+    #[arg(long, env = "SESSION_IDLE_MINUTES", default_value_t = 30,
+          value_parser = clap::value_parser!(u32).range(1..=1440))]
+    pub session_idle_minutes: u32,
+
+    /// SMS codes one client IP address (an IPv6 /64) may request per rolling hour.
+    #[arg(long, env = "SMS_IP_HOURLY_LIMIT", default_value_t = 20,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub sms_ip_hourly_limit: u32,
 }
 
 impl Config {
+    /// The settings for a server on `data_dir` with every other value at its default, as an
+    /// unconfigured `server` would run (tests start from here).
+    pub fn with_defaults(data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            bind_addr: None,
+            data_dir: data_dir.into(),
+            database_url: None,
+            catalog_dir: PathBuf::from("catalog"),
+            content_dir: PathBuf::from("content"),
+            captcha: CaptchaMode::On,
+            sms_provider: SmsProviderKind::Local,
+            secret_key: None,
+            public_url: "http://127.0.0.1:3000".to_owned(),
+            session_idle_minutes: 30,
+            sms_ip_hourly_limit: 20,
+        }
+    }
+
     pub fn database_url(&self) -> String {
         self.database_url
             .clone()
@@ -32,5 +86,138 @@ impl Config {
 
     pub fn uploads_dir(&self) -> PathBuf {
         self.data_dir.join("uploads")
+    }
+
+    /// Where the generated master secret is kept when `SECRET_KEY` is unset.
+    pub fn secret_key_file(&self) -> PathBuf {
+        self.data_dir.join("secret.key")
+    }
+
+    /// Whether the site is served over HTTPS, so cookies must be `Secure`.
+    pub fn is_https(&self) -> bool {
+        self.public_url
+            .get(..8)
+            .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CaptchaMode {
+    On,
+    Off,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SmsProviderKind {
+    /// The local outbox: messages are stored, not sent.
+    Local,
+}
+
+/// The decoded master secret. Its `Debug` never shows the bytes.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretKey(Vec<u8>);
+
+/// The shortest secret accepted: 256 bits.
+pub const SECRET_KEY_MIN_BYTES: usize = 32;
+
+impl SecretKey {
+    pub fn from_bytes(bytes: Vec<u8>) -> Result<Self, String> {
+        if bytes.len() < SECRET_KEY_MIN_BYTES {
+            return Err(format!(
+                "SECRET_KEY must be at least {SECRET_KEY_MIN_BYTES} bytes, got {}",
+                bytes.len()
+            ));
+        }
+        Ok(Self(bytes))
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl FromStr for SecretKey {
+    type Err = String;
+
+    /// Hex when the text is hex (an even number of `0-9a-f`), otherwise base64 (standard or
+    /// URL-safe alphabet, padding optional).
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        use base64::Engine;
+        use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
+
+        let text = text.trim();
+        let bytes = if !text.is_empty()
+            && text.len().is_multiple_of(2)
+            && text.bytes().all(|b| b.is_ascii_hexdigit())
+        {
+            hex::decode(text).map_err(|e| format!("SECRET_KEY is not valid hex: {e}"))?
+        } else {
+            let unpadded = text.trim_end_matches('=');
+            STANDARD_NO_PAD
+                .decode(unpadded)
+                .or_else(|_| URL_SAFE_NO_PAD.decode(unpadded))
+                .map_err(|_| "SECRET_KEY must be hex or base64".to_owned())?
+        };
+        Self::from_bytes(bytes)
+    }
+}
+
+impl fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretKey(<redacted>)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::{CommandFactory, Parser};
+
+    #[test]
+    fn with_defaults_matches_the_declared_defaults() {
+        let command = Config::command();
+        let default = |id: &str| {
+            command
+                .get_arguments()
+                .find(|a| a.get_id() == id)
+                .and_then(|a| a.get_default_values().first())
+                .map(|v| v.to_string_lossy().into_owned())
+        };
+        let config = Config::with_defaults("data");
+        assert_eq!(default("data_dir").unwrap(), "data");
+        assert_eq!(
+            default("catalog_dir").unwrap(),
+            config.catalog_dir.to_string_lossy()
+        );
+        assert_eq!(
+            default("content_dir").unwrap(),
+            config.content_dir.to_string_lossy()
+        );
+        assert_eq!(default("captcha").unwrap(), "on");
+        assert_eq!(default("sms_provider").unwrap(), "local");
+        assert_eq!(default("public_url").unwrap(), config.public_url);
+        assert_eq!(default("session_idle_minutes").unwrap(), "30");
+        assert_eq!(default("sms_ip_hourly_limit").unwrap(), "20");
+        assert_eq!(default("secret_key"), None);
+    }
+
+    #[test]
+    fn flags_parse_and_the_secret_is_not_printed() {
+        let config = Config::try_parse_from([
+            "server",
+            "--captcha",
+            "off",
+            "--public-url",
+            "HTTPS://ca.example.cn",
+            "--secret-key",
+            &"ab".repeat(32),
+        ])
+        .unwrap();
+        assert_eq!(config.captcha, CaptchaMode::Off);
+        assert!(config.is_https());
+        assert!(!format!("{config:?}").contains("abab"));
+        assert!(!Config::with_defaults("data").is_https());
+        assert!(Config::try_parse_from(["server", "--secret-key", "short"]).is_err());
+        assert!(Config::try_parse_from(["server", "--session-idle-minutes", "0"]).is_err());
     }
 }

@@ -1,14 +1,23 @@
-//! The web server: configuration, database, catalog and the axum router around the Leptos app.
+//! The web server: configuration, database, catalog, the services behind the app's traits,
+//! sessions, and the axum router around the Leptos app.
 // Leptos views are deeply nested types; the default limit is too low for a full page.
 #![recursion_limit = "256"]
 
+pub mod applications;
 pub mod catalog;
+pub mod clock;
 pub mod config;
+pub mod consents;
+pub mod content;
+pub mod crypto;
 pub mod db;
 mod health;
+pub mod login;
 mod security;
+pub mod sms;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use app::state::AppState;
 use app::{App, shell};
@@ -17,29 +26,118 @@ use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use sqlx::SqlitePool;
 use tower_http::{compression::CompressionLayer, trace::TraceLayer};
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{ExpiredDeletion, Expiry, SessionManagerLayer};
+use tower_sessions_sqlx_store::SqliteStore;
 
-use crate::config::Config;
+use crate::applications::SqlApplicationStore;
+use crate::clock::{Clock, SystemClock};
+use crate::config::{CaptchaMode, Config};
+use crate::consents::SqlConsentStore;
+use crate::crypto::Keys;
+use crate::login::{LoginSettings, SqlLoginService};
+use crate::sms::SmsProvider;
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "cp_session";
+
+/// How often expired sessions, captchas and codes are deleted.
+const MAINTENANCE_PERIOD: Duration = Duration::from_secs(60);
 
 /// Everything a running server holds.
 pub struct Server {
     pub router: Router,
     pub pool: SqlitePool,
+    /// What the server functions reach through context.
+    pub state: AppState,
+    /// The periodic clean-up; abort it before closing the pool.
+    pub maintenance: tokio::task::JoinHandle<()>,
 }
 
-/// Prepares the data folder, opens and migrates the database, loads the catalog.
+/// Prepares the data folder, opens and migrates the database, loads the catalog and the
+/// agreements, and wires the services.
 pub async fn build(config: &Config, leptos_options: LeptosOptions) -> anyhow::Result<Server> {
+    build_with_clock(config, leptos_options, Arc::new(SystemClock)).await
+}
+
+/// [`build`] with a given clock, so tests can move time.
+pub async fn build_with_clock(
+    config: &Config,
+    leptos_options: LeptosOptions,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<Server> {
     std::fs::create_dir_all(config.uploads_dir())?;
     let pool = db::connect(&config.database_url()).await?;
     let loaded = catalog::load_dir(&config.catalog_dir)?;
     catalog::record_snapshots(&pool, &loaded).await?;
     tracing::info!(projects = loaded.len(), "catalog loaded");
+    let agreements = content::load_agreements(&config.content_dir)?;
+    let keys = Arc::new(Keys::derive(&crypto::load_or_create_secret(config)?));
+
+    let sms = SmsProvider::from_config(config.sms_provider, pool.clone(), clock.clone());
+    let login = Arc::new(SqlLoginService::new(
+        pool.clone(),
+        keys.clone(),
+        sms.sender.clone(),
+        clock.clone(),
+        LoginSettings {
+            captcha: config.captcha == CaptchaMode::On,
+            ip_hourly_limit: config.sms_ip_hourly_limit,
+        },
+    ));
+    if config.captcha == CaptchaMode::Off {
+        tracing::warn!("CAPTCHA=off: login asks for no image captcha (for automated tests only)");
+    }
     let state = AppState {
         catalog: Arc::new(catalog::into_catalog(loaded)),
+        agreements: Arc::new(agreements),
+        login: login.clone(),
+        sms: sms.sender,
+        outbox: sms.outbox,
+        consents: Arc::new(SqlConsentStore::new(pool.clone(), clock.clone())),
+        applications: Arc::new(SqlApplicationStore::new(pool.clone(), keys, clock)),
     };
+
+    let session_store = SqliteStore::new(pool.clone());
+    session_store.migrate().await?;
+    let maintenance = tokio::spawn(maintain(session_store.clone(), login));
+    let sessions = session_layer(config, session_store);
+
     Ok(Server {
-        router: router(leptos_options, state, pool.clone()),
+        router: router(leptos_options, state.clone(), pool.clone()).layer(sessions),
         pool,
+        state,
+        maintenance,
     })
+}
+
+/// Server-side sessions in the database: cookie `cp_session`, HttpOnly, SameSite=Lax, Secure
+/// when `PUBLIC_URL` is https, ending after `SESSION_IDLE_MINUTES` without a request.
+pub fn session_layer(config: &Config, store: SqliteStore) -> SessionManagerLayer<SqliteStore> {
+    SessionManagerLayer::new(store)
+        .with_name(SESSION_COOKIE)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(config.is_https())
+        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(i64::from(
+            config.session_idle_minutes,
+        ))))
+        // Every request counts as activity, so the idle timer restarts with each one.
+        .with_always_save(true)
+}
+
+/// Deletes what has expired, every [`MAINTENANCE_PERIOD`]; any instance may do it.
+async fn maintain(sessions: SqliteStore, login: Arc<SqlLoginService>) {
+    let mut ticks = tokio::time::interval(MAINTENANCE_PERIOD);
+    loop {
+        ticks.tick().await;
+        if let Err(error) = sessions.delete_expired().await {
+            tracing::warn!(%error, "deleting expired sessions failed");
+        }
+        if let Err(error) = login.purge_expired().await {
+            tracing::warn!(%error, "deleting expired login codes failed");
+        }
+    }
 }
 
 pub fn router(leptos_options: LeptosOptions, state: AppState, pool: SqlitePool) -> Router {

@@ -1,3 +1,5 @@
+use std::net::SocketAddr;
+
 use clap::Parser;
 use leptos::config::get_configuration;
 use server::config::Config;
@@ -21,9 +23,16 @@ async fn main() -> anyhow::Result<()> {
 
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("listening on http://{addr}");
-    axum::serve(listener, server.router)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    // Connection info gives server functions the client address (for the SMS rate limits).
+    axum::serve(
+        listener,
+        server
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
+    server.maintenance.abort();
     server.pool.close().await;
     tracing::info!("stopped");
     Ok(())

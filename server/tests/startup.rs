@@ -1,42 +1,9 @@
 //! Start-up against a fresh database, then the HTTP basics, through the real router.
 
-use std::path::PathBuf;
+mod common;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
-use http_body_util::BodyExt;
-use leptos::config::LeptosOptions;
-use server::config::Config;
-use tower::ServiceExt;
-
-async fn start(data_dir: &std::path::Path) -> server::Server {
-    let config = Config {
-        bind_addr: None,
-        data_dir: data_dir.to_path_buf(),
-        database_url: None,
-        catalog_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../catalog"),
-    };
-    let options = LeptosOptions::builder().output_name("cert-portal").build();
-    server::build(&config, options)
-        .await
-        .expect("server starts on a fresh data folder")
-}
-
-async fn get(server: &server::Server, uri: &str) -> (StatusCode, header::HeaderMap, String) {
-    let response = server
-        .router
-        .clone()
-        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let (parts, body) = response.into_parts();
-    let bytes = body.collect().await.unwrap().to_bytes();
-    (
-        parts.status,
-        parts.headers,
-        String::from_utf8_lossy(&bytes).into_owned(),
-    )
-}
+use axum::http::{StatusCode, header};
+use common::{get, start};
 
 #[tokio::test]
 async fn fresh_start_creates_database_and_applies_migrations() {
@@ -125,4 +92,237 @@ async fn unknown_project_and_unknown_path_are_404() {
         StatusCode::NOT_FOUND
     );
     assert_eq!(get(&server, "/no/such/page").await.0, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_secret_is_generated_once_into_the_data_folder_unless_configured() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = start(dir.path()).await;
+    let path = dir.path().join("secret.key");
+    let key = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(key.trim().len(), 64, "32 bytes, hex");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    first.pool.close().await;
+    start(dir.path()).await;
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        key,
+        "kept, not replaced"
+    );
+
+    let configured = tempfile::tempdir().unwrap();
+    let config = server::config::Config {
+        secret_key: Some("ab".repeat(32).parse().unwrap()),
+        ..common::config(configured.path())
+    };
+    common::start_with(config).await;
+    assert!(!configured.path().join("secret.key").exists());
+}
+
+#[tokio::test]
+async fn agreements_are_loaded_in_order_with_their_content_hash() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path()).await;
+    let ids: Vec<&str> = server
+        .state
+        .agreements
+        .iter()
+        .map(|a| a.id.as_str())
+        .collect();
+    assert_eq!(ids, ["service", "privacy", "sensitive"]);
+    for agreement in server.state.agreements.iter() {
+        assert!(!agreement.title.is_empty() && !agreement.title.starts_with('#'));
+        assert!(!agreement.body.is_empty());
+        let bytes = std::fs::read(
+            common::repo_dir("content")
+                .join("agreements")
+                .join(format!("{}.md", agreement.id)),
+        )
+        .unwrap();
+        use sha2::Digest;
+        assert_eq!(
+            agreement.version,
+            format!("{:x}", sha2::Sha256::digest(bytes))
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_missing_agreement_stops_start_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let content = tempfile::tempdir().unwrap();
+    std::fs::create_dir(content.path().join("agreements")).unwrap();
+    for id in ["service", "privacy"] {
+        std::fs::write(
+            content.path().join("agreements").join(format!("{id}.md")),
+            "# 标题\n\n正文。\n",
+        )
+        .unwrap();
+    }
+    let config = server::config::Config {
+        content_dir: content.path().to_path_buf(),
+        ..common::config(dir.path())
+    };
+    let error = server::build(&config, common::leptos_options())
+        .await
+        .err()
+        .expect("start-up fails");
+    assert!(format!("{error:#}").contains("sensitive.md"), "{error:#}");
+}
+
+#[tokio::test]
+async fn services_follow_the_configuration() {
+    use server::config::CaptchaMode;
+
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path()).await;
+    assert!(
+        server.state.login.captcha_required(),
+        "captcha on by default"
+    );
+    assert!(
+        server.state.outbox.is_some(),
+        "the local provider has an outbox"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = server::config::Config {
+        captcha: CaptchaMode::Off,
+        ..common::config(dir.path())
+    };
+    let (server, _) = common::start_with(config).await;
+    assert!(!server.state.login.captcha_required());
+
+    // The local provider's messages land in the outbox the state exposes.
+    let to = app::domain::mobile::validate("13812345678").unwrap();
+    server
+        .state
+        .sms
+        .send(
+            &to,
+            app::services::sms::SmsKind::Notice,
+            "【数字证书网上办理】测试",
+        )
+        .await
+        .unwrap();
+    let messages = server
+        .state
+        .outbox
+        .as_ref()
+        .unwrap()
+        .recent(5)
+        .await
+        .unwrap();
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0].text, "【数字证书网上办理】测试");
+}
+
+#[tokio::test]
+async fn a_vendor_provider_has_no_outbox() {
+    struct Vendor;
+    #[async_trait::async_trait]
+    impl app::services::sms::SmsSender for Vendor {
+        async fn send(
+            &self,
+            _: &app::domain::mobile::Mobile,
+            _: app::services::sms::SmsKind,
+            _: &str,
+        ) -> Result<(), app::services::sms::SmsError> {
+            Ok(())
+        }
+    }
+    let provider = server::sms::SmsProvider::external(std::sync::Arc::new(Vendor));
+    assert!(provider.outbox.is_none());
+}
+
+async fn session_app(config: &server::config::Config, pool: sqlx::SqlitePool) -> axum::Router {
+    use axum::routing::get;
+    use tower_sessions::Session;
+
+    let store = tower_sessions_sqlx_store::SqliteStore::new(pool);
+    axum::Router::new()
+        .route(
+            "/in",
+            get(|session: Session| async move {
+                session.insert("user", 7_i64).await.unwrap();
+                "ok"
+            }),
+        )
+        .route(
+            "/who",
+            get(|session: Session| async move {
+                format!("{:?}", session.get::<i64>("user").await.unwrap())
+            }),
+        )
+        .layer(server::session_layer(config, store))
+}
+
+#[tokio::test]
+async fn session_cookies_are_http_only_lax_and_secure_only_over_https() {
+    use axum::body::Body;
+    use axum::http::Request;
+
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path()).await;
+    let config = common::config(dir.path());
+    let app = session_app(&config, server.pool.clone()).await;
+
+    let (_, headers, _) =
+        common::send(&app, Request::get("/in").body(Body::empty()).unwrap()).await;
+    let cookie = headers[header::SET_COOKIE].to_str().unwrap().to_owned();
+    assert!(cookie.starts_with("cp_session="), "{cookie}");
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(cookie.contains("Max-Age=1800"), "{cookie}");
+    assert!(!cookie.contains("Secure"), "{cookie}");
+
+    // The session lives in the database, so any instance can read it.
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tower_sessions")
+        .fetch_one(&server.pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, 1);
+    let pair = cookie.split(';').next().unwrap().to_owned();
+    let other_instance = session_app(&config, server.pool.clone()).await;
+    let (_, _, body) = common::send(
+        &other_instance,
+        Request::get("/who")
+            .header(header::COOKIE, pair)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(body, "Some(7)");
+
+    let https = server::config::Config {
+        public_url: "https://ca.example.cn".into(),
+        session_idle_minutes: 10,
+        ..config
+    };
+    let app = session_app(&https, server.pool.clone()).await;
+    let (_, headers, _) =
+        common::send(&app, Request::get("/in").body(Body::empty()).unwrap()).await;
+    let cookie = headers[header::SET_COOKIE].to_str().unwrap();
+    assert!(cookie.contains("Secure"), "{cookie}");
+    assert!(cookie.contains("Max-Age=600"), "{cookie}");
+}
+
+#[tokio::test]
+async fn the_login_page_shows_a_captcha_the_server_remembers() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path()).await;
+    let (status, _, body) = get(&server, "/p/soetp/login").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("data:image/png;base64,"));
+    let stored: Vec<String> = sqlx::query_scalar("SELECT id FROM captchas")
+        .fetch_all(&server.pool)
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 1);
+    assert!(body.contains(&stored[0]), "the form carries the captcha id");
 }

@@ -1,4 +1,5 @@
 //! Reusable view pieces.
 
 pub mod fee_calculator;
+pub mod form;
 pub mod layout;

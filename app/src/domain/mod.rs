@@ -3,9 +3,12 @@
 //! Identifiers follow python-stdnum's verbs: `compact` folds what was typed, `validate` returns
 //! the canonical value or a typed error whose `Display` is the Chinese message shown at the field.
 
+pub mod application;
 pub mod bank_account;
+pub mod banks;
 pub mod catalog;
 pub mod credit_code;
+pub mod draft;
 pub mod email;
 pub mod id_number;
 pub mod mobile;
@@ -15,4 +18,5 @@ pub mod org_code;
 pub mod postal_code;
 pub mod quote;
 pub mod regions;
+pub mod taxpayer_id;
 pub mod text;

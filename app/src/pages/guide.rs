@@ -41,6 +41,11 @@ fn GuideContent(project: Project) -> impl IntoView {
             <p class="app-caption">{project.name.clone()}</p>
             <h1 class="app-heading-xl">"数字证书办事指南"</h1>
             <p class="app-lead">{project.summary.clone()}</p>
+            <p>
+                <a class="app-button app-button--start" href=format!("/p/{}/login", project.id)>
+                    "开始在线办理"
+                </a>
+            </p>
 
             // The calculator comes first in the document so a phone shows it near the top;
             // on wide screens the grid moves it into the right-hand column.

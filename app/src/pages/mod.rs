@@ -1,5 +1,10 @@
 //! One module per route.
 
+pub mod apply;
+pub mod consent;
+pub mod dev_outbox;
 pub mod guide;
 pub mod home;
+pub mod login;
 pub mod not_found;
+pub mod submitted;

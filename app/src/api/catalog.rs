@@ -1,4 +1,4 @@
-//! Server functions: thin wrappers that read server state and return plain data.
+//! The project catalog: the chooser and each project's guide.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -19,7 +19,6 @@ pub async fn list_projects() -> Result<Vec<ProjectSummary>, ServerFnError> {
     Ok(state
         .catalog
         .projects()
-        .iter()
         .map(|p| ProjectSummary {
             id: p.id.clone(),
             name: p.name.clone(),

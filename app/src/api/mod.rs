@@ -1,0 +1,12 @@
+//! Server functions, one module per area. Each is thin: read the session, call one service,
+//! map the outcome to what the page shows.
+
+pub mod apply;
+pub mod auth;
+pub mod catalog;
+pub mod consent;
+pub mod outbox;
+#[cfg(feature = "ssr")]
+pub mod session;
+
+pub use catalog::{ProjectSummary, list_projects, project_guide};

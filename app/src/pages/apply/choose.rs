@@ -1,0 +1,256 @@
+//! Step 1, 选择证书: the org certificate and its years, the org-personal certificate holders,
+//! and the live fee total.
+
+use leptos::prelude::*;
+
+use super::Form;
+use crate::api::apply::SubmitChoose;
+use crate::components::form::{ErrorMessage, ErrorSummary, InputKind, TextInput};
+use crate::domain::application;
+use crate::domain::catalog::ProductKind;
+use crate::domain::draft::{HolderDraft, field};
+use crate::domain::quote::quote;
+
+#[component]
+pub fn ChooseStep() -> impl IntoView {
+    let form = expect_context::<Form>();
+    let submit = ServerAction::<SubmitChoose>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(outcome)) = submit.value().get()
+            && !outcome.errors.is_empty()
+        {
+            form.show_errors();
+        }
+    });
+
+    let (org_years_range, holder_years_range) = form.project.with_value(|p| {
+        let range = |kind| {
+            p.product(kind)
+                .map(|product| product.years.min..=product.years.max)
+        };
+        (range(ProductKind::Org), range(ProductKind::OrgPersonal))
+    });
+    // A memo, so typing in a row does not re-render the rows (and drop the focus).
+    let holder_count = Memo::new(move |_| form.draft.with(|d| d.certs.holders.len()));
+    let quote = Memo::new(move |_| {
+        form.draft.with(|d| {
+            form.project
+                .with_value(|p| quote(p, &application::selection(d)))
+        })
+    });
+
+    view! {
+        <h1 class="app-heading-xl">"选择证书"</h1>
+        <ErrorSummary errors=form.summary() />
+        <ActionForm action=submit attr:class="app-form app-form--with-aside" attr:novalidate="">
+            <input type="hidden" name="project" value=form.project_id() />
+            <div class="app-form__main">
+                <ErrorMessage id=field::CERTS message=form.error(field::CERTS) />
+                {org_years_range.map(|range| view! { <OrgCert range /> })}
+                {holder_years_range.map(|range| {
+                    let range = StoredValue::new(range);
+                    view! {
+                        <fieldset class="app-fieldset" id="holders">
+                            <legend class="app-fieldset__legend">"机构个人证书"</legend>
+                            <p class="app-hint">
+                                "为单位的法定代表人、业务经理、注册执业人员等办理，每人一张，须填写持有人的姓名和身份证号码。不需要时可不添加。"
+                            </p>
+                            <ol class="app-holders">
+                                {move || (0..holder_count.get()).map(|row| view! {
+                                    <HolderRow row range=range.get_value() />
+                                }).collect_view()}
+                            </ol>
+                            <button
+                                type="submit"
+                                name="intent"
+                                value="add_holder"
+                                class="app-button app-button--secondary"
+                                on:click=move |ev| {
+                                    // Hydrated: add the row here instead of a round trip.
+                                    ev.prevent_default();
+                                    form.edit(|d| d.certs.holders.push(HolderDraft::default()));
+                                }
+                            >
+                                "添加机构个人证书"
+                            </button>
+                        </fieldset>
+                    }
+                })}
+                <div class="app-button-row">
+                    <button type="submit" name="intent" value="next" class="app-button" disabled=move || submit.pending().get()>
+                        "下一步：填写申请信息"
+                    </button>
+                    <button type="submit" name="intent" value="save" class="app-button app-button--secondary">
+                        "保存"
+                    </button>
+                </div>
+            </div>
+            <aside class="app-form__aside" aria-labelledby="fee-heading">
+                <h2 class="app-heading-m" id="fee-heading">"费用合计"</h2>
+                <div aria-live="polite">
+                    {move || match quote.get() {
+                        Ok(q) => view! {
+                            <table class="app-quote__table">
+                                <caption class="app-visually-hidden">"费用明细"</caption>
+                                <tbody>
+                                    {q.lines.into_iter().map(|line| view! {
+                                        <tr>
+                                            <th scope="row" class="app-quote__label">
+                                                {line.label}
+                                                <span class="app-quote__detail">{line.detail}</span>
+                                            </th>
+                                            <td class="app-quote__amount">{line.amount.yuan_text()}</td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                            <p class="app-quote__total">
+                                <span>"合计"</span>
+                                <strong data-testid="quote-total">{q.total.yuan_text()} " 元"</strong>
+                            </p>
+                        }.into_any(),
+                        Err(e) => view! { <p class="app-hint">{e.to_string()}</p> }.into_any(),
+                    }}
+                </div>
+            </aside>
+        </ActionForm>
+    }
+}
+
+#[component]
+fn OrgCert(range: std::ops::RangeInclusive<u8>) -> impl IntoView {
+    let form = expect_context::<Form>();
+    let enabled = move || form.draft.with(|d| d.certs.org_years.is_some());
+    let years = move || form.draft.with(|d| d.certs.org_years.unwrap_or(1));
+    let first_year = *range.start();
+    view! {
+        <fieldset class="app-fieldset">
+            <legend class="app-fieldset__legend">"机构证书"</legend>
+            <p class="app-hint">"代表单位本身，每个单位一张。单位已持有本平台机构证书、只为人员加办时，可取消勾选。"</p>
+            <div class="app-checkbox">
+                <input
+                    class="app-checkbox__input"
+                    type="checkbox"
+                    id="org-enabled"
+                    name="org_enabled"
+                    value="true"
+                    checked=enabled
+                    prop:checked=enabled
+                    on:change=move |ev| {
+                        let on = event_target_checked(&ev);
+                        form.edit(|d| d.certs.org_years = on.then_some(d.certs.org_years.unwrap_or(first_year)));
+                    }
+                />
+                <label class="app-checkbox__label" for="org-enabled">"申请机构证书"</label>
+            </div>
+            <div class="app-form-group">
+                <label class="app-label" for=field::ORG_YEARS>"机构证书年限"</label>
+                <select
+                    class="app-select"
+                    id=field::ORG_YEARS
+                    name="org_years"
+                    prop:value=move || years().to_string()
+                    on:change=move |ev| {
+                        if let Ok(y) = event_target_value(&ev).parse::<u8>() {
+                            form.edit(|d| d.certs.org_years = Some(y));
+                        }
+                    }
+                >
+                    {range.map(|y| view! {
+                        <option value=y.to_string() selected=move || years() == y>{format!("{y} 年")}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+        </fieldset>
+    }
+}
+
+#[component]
+fn HolderRow(row: usize, range: std::ops::RangeInclusive<u8>) -> impl IntoView {
+    let form = expect_context::<Form>();
+    let holder = move || {
+        form.draft
+            .with(|d| d.certs.holders.get(row).cloned().unwrap_or_default())
+    };
+    let name_id = field::holder(row, "name");
+    let id_id = field::holder(row, "id-number");
+    let years_id = field::holder(row, "years");
+    let set = move |change: fn(&mut HolderDraft, String), value: String| {
+        form.edit(|d| {
+            if let Some(h) = d.certs.holders.get_mut(row) {
+                change(h, value);
+            }
+        });
+    };
+    view! {
+        <li class="app-holders__row">
+            <h3 class="app-heading-s">{format!("机构个人证书 {}", row + 1)}</h3>
+            <div class="app-holders__fields">
+                <TextInput
+                    id=name_id.clone()
+                    name=format!("holders[{row}][name]")
+                    label="姓名"
+                    value=Signal::derive(move || holder().name)
+                    error=form.error(name_id.clone())
+                    autocomplete="off"
+                    maxlength=50
+                    width="app-input--w10"
+                    on_input=Callback::new(move |v| set(|h, v| h.name = v, v))
+                    on_blur=Callback::new({ let f = name_id.clone(); move |_| form.touch(f.clone()) })
+                />
+                <TextInput
+                    id=id_id.clone()
+                    name=format!("holders[{row}][id_number]")
+                    label="身份证号码"
+                    value=Signal::derive(move || holder().id_number)
+                    error=form.error(id_id.clone())
+                    kind=InputKind::Text
+                    autocomplete="off"
+                    maxlength=24
+                    width="app-input--w20"
+                    on_input=Callback::new(move |v| set(|h, v| h.id_number = v, v))
+                    on_blur=Callback::new({ let f = id_id.clone(); move |_| form.touch(f.clone()) })
+                />
+                <div class="app-form-group">
+                    <label class="app-label" for=years_id.clone()>"证书年限"</label>
+                    <select
+                        class="app-select"
+                        id=years_id
+                        name=format!("holders[{row}][years]")
+                        prop:value=move || holder().years.to_string()
+                        on:change=move |ev| {
+                            if let Ok(y) = event_target_value(&ev).parse::<u8>() {
+                                form.edit(|d| {
+                                    if let Some(h) = d.certs.holders.get_mut(row) {
+                                        h.years = y;
+                                    }
+                                });
+                            }
+                        }
+                    >
+                        {range.map(|y| view! {
+                            <option value=y.to_string() selected=move || holder().years == y>{format!("{y} 年")}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+            </div>
+            <button
+                type="submit"
+                name="intent"
+                value=format!("remove_holder:{row}")
+                class="app-button app-button--link"
+                aria-label=format!("删除机构个人证书 {}", row + 1)
+                on:click=move |ev| {
+                    ev.prevent_default();
+                    form.edit(|d| {
+                        if row < d.certs.holders.len() {
+                            d.certs.holders.remove(row);
+                        }
+                    });
+                }
+            >
+                "删除"
+            </button>
+        </li>
+    }
+}

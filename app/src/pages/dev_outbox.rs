@@ -1,0 +1,54 @@
+//! `/dev/outbox`: what the local SMS provider would have sent. Exists only with that provider.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::api::outbox::outbox_messages;
+use crate::pages::not_found::NotFound;
+
+#[component]
+pub fn DevOutbox() -> impl IntoView {
+    let messages = Resource::new(|| (), |_| outbox_messages());
+    view! {
+        <Title text="本地短信发件箱" />
+        <Suspense fallback=|| view! { <p>"正在加载…"</p> }>
+            {move || Suspend::new(async move {
+                match messages.await {
+                    Ok(Some(list)) => view! {
+                        <div class="app-width app-page">
+                            <div class="app-dev-banner" role="note">
+                                <strong>"开发与测试用页面"</strong>
+                                " 当前使用本地短信通道：短信不会真的发出，而是记录在这里。配置真实短信服务商后，本页面自动关闭。"
+                            </div>
+                            <h1 class="app-heading-xl">"本地短信发件箱"</h1>
+                            {if list.is_empty() {
+                                view! { <p>"还没有短信。"</p> }.into_any()
+                            } else {
+                                view! {
+                                    <table class="app-table app-outbox">
+                                        <thead><tr>
+                                            <th scope="col">"时间（UTC）"</th>
+                                            <th scope="col">"手机号码"</th>
+                                            <th scope="col">"内容"</th>
+                                        </tr></thead>
+                                        <tbody>
+                                            {list.into_iter().map(|m| view! {
+                                                <tr data-to=m.to.clone()>
+                                                    <td>{m.sent_at}</td>
+                                                    <td>{m.to.clone()}</td>
+                                                    <td class="app-outbox__text">{m.text}</td>
+                                                </tr>
+                                            }).collect_view()}
+                                        </tbody>
+                                    </table>
+                                }.into_any()
+                            }}
+                        </div>
+                    }.into_any(),
+                    Ok(None) => view! { <NotFound /> }.into_any(),
+                    Err(_) => view! { <p class="app-error-text">"发件箱暂时无法加载。"</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}

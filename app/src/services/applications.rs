@@ -1,0 +1,70 @@
+//! Drafts saved as the applicant types, and submitted applications.
+
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+use super::StoreError;
+#[cfg(feature = "ssr")]
+use super::login::UserId;
+#[cfg(feature = "ssr")]
+use crate::domain::application::Application;
+use crate::domain::draft::{Draft, Step};
+#[cfg(feature = "ssr")]
+use crate::domain::quote::Quote;
+
+/// The applicant's draft for one project, where they left it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedDraft {
+    pub draft: Draft,
+    pub step: Step,
+    /// RFC 3339, UTC.
+    pub saved_at: String,
+    /// Set once the draft was submitted: its application number.
+    pub submitted_as: Option<String>,
+}
+
+/// A submitted application, as the applicant's list shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApplicationSummary {
+    pub number: String,
+    pub project_id: String,
+    pub status: String,
+    pub total_fen: i64,
+    /// RFC 3339, UTC.
+    pub submitted_at: String,
+}
+
+#[cfg(feature = "ssr")]
+#[async_trait::async_trait]
+pub trait ApplicationStore: Send + Sync {
+    /// The open (not yet submitted) draft of `user` for `project`, if any.
+    async fn load_draft(
+        &self,
+        user: UserId,
+        project: &str,
+    ) -> Result<Option<SavedDraft>, StoreError>;
+
+    /// Creates or replaces the open draft; returns the time saved (RFC 3339).
+    async fn save_draft(
+        &self,
+        user: UserId,
+        project: &str,
+        draft: &Draft,
+        step: Step,
+    ) -> Result<String, StoreError>;
+
+    /// Turns the open draft into an application with a new number, in one transaction.
+    /// Idempotent: when the draft was already submitted (double click, retried request),
+    /// returns the number it got then and creates nothing.
+    async fn submit(
+        &self,
+        user: UserId,
+        project: &str,
+        application: &Application,
+        quote: &Quote,
+        catalog_version: &str,
+    ) -> Result<String, StoreError>;
+
+    /// The user's submitted applications, newest first.
+    async fn list(&self, user: UserId) -> Result<Vec<ApplicationSummary>, StoreError>;
+}

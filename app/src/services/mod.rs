@@ -1,0 +1,18 @@
+//! What server functions may call, declared as traits here and implemented by the `server`
+//! crate, so database and vendor crates never reach the wasm bundle and a real vendor is one
+//! more implementation. The traits exist only in the server build; the data they exchange is
+//! shared with the browser.
+
+pub mod applications;
+pub mod consent;
+pub mod login;
+pub mod sms;
+
+/// A storage failure; details go to the server log, the applicant sees a generic message.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("no open draft to submit")]
+    NoDraft,
+    #[error("storage error: {0}")]
+    Backend(String),
+}

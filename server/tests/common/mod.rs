@@ -1,0 +1,95 @@
+//! Shared set-up for the integration tests: a server on a temporary data folder, the repo's
+//! catalog and agreement texts, and a clock the test moves.
+#![allow(dead_code)] // each test file uses a different part
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::connect_info::MockConnectInfo;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use leptos::config::LeptosOptions;
+use server::clock::ManualClock;
+use server::config::Config;
+use time::macros::datetime;
+use tower::ServiceExt;
+
+/// 10:00 in Beijing on 1 March 2025, far from a day boundary.
+pub const START: time::OffsetDateTime = datetime!(2025-03-01 02:00 UTC);
+
+pub fn repo_dir(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(name)
+}
+
+/// The settings of a fresh local install on `data_dir`.
+pub fn config(data_dir: &Path) -> Config {
+    Config {
+        catalog_dir: repo_dir("catalog"),
+        content_dir: repo_dir("content"),
+        ..Config::with_defaults(data_dir)
+    }
+}
+
+pub fn leptos_options() -> LeptosOptions {
+    LeptosOptions::builder().output_name("cert-portal").build()
+}
+
+pub async fn start(data_dir: &Path) -> server::Server {
+    start_with(config(data_dir)).await.0
+}
+
+/// Starts on `config` with a clock standing at [`START`].
+pub async fn start_with(config: Config) -> (server::Server, Arc<ManualClock>) {
+    let clock = Arc::new(ManualClock::new(START));
+    let server = server::build_with_clock(&config, leptos_options(), clock.clone())
+        .await
+        .expect("server starts on a fresh data folder");
+    (server, clock)
+}
+
+/// The address requests come from in tests, as `into_make_service_with_connect_info` gives it.
+pub fn client_addr() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 40000))
+}
+
+pub async fn send(
+    router: &axum::Router,
+    request: Request<Body>,
+) -> (StatusCode, header::HeaderMap, String) {
+    let response = router
+        .clone()
+        .layer(MockConnectInfo(client_addr()))
+        .oneshot(request)
+        .await
+        .unwrap();
+    let (parts, body) = response.into_parts();
+    let bytes = body.collect().await.unwrap().to_bytes();
+    (
+        parts.status,
+        parts.headers,
+        String::from_utf8_lossy(&bytes).into_owned(),
+    )
+}
+
+pub async fn get(server: &server::Server, uri: &str) -> (StatusCode, header::HeaderMap, String) {
+    send(
+        &server.router,
+        Request::get(uri).body(Body::empty()).unwrap(),
+    )
+    .await
+}
+
+/// Every byte the database has written so far: the main file and its write-ahead log.
+pub fn database_bytes(data_dir: &Path) -> Vec<u8> {
+    let mut bytes = std::fs::read(data_dir.join("portal.db")).unwrap_or_default();
+    bytes.extend(std::fs::read(data_dir.join("portal.db-wal")).unwrap_or_default());
+    bytes
+}
+
+pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
