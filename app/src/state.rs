@@ -22,6 +22,8 @@ pub struct AppState {
     pub outbox: Option<Arc<dyn Outbox>>,
     pub consents: Arc<dyn ConsentStore>,
     pub applications: Arc<dyn ApplicationStore>,
+    /// Sessions end after this long without a request; the form warns shortly before.
+    pub session_idle_minutes: u32,
 }
 
 /// The projects an operator configured, in the order they were listed, each with the version

@@ -1,8 +1,8 @@
 import { expect, test } from '@playwright/test';
 import { checkAccessibility } from './helpers';
-import { hydrated, startApplication, valid } from './flow';
+import { hydrated, snap, startApplication, valid } from './flow';
 
-test('a new applicant completes the form, reloads midway, and submits exactly once', async ({ page }) => {
+test('a new applicant completes the form, reloads midway, and submits exactly once', async ({ page }, testInfo) => {
   await startApplication(page);
   await checkAccessibility(page);
 
@@ -18,6 +18,7 @@ test('a new applicant completes the form, reloads midway, and submits exactly on
   await page.locator('#holders-1-id-number').fill(' 110105 19491231 002x ');
   await expect(page.getByTestId('quote-total')).toHaveText('1,120.00 元');
   await expect(page.getByText(/已保存 \d\d:\d\d/)).toBeVisible();
+  await snap(page, testInfo, 'apply-choose');
   await page.getByRole('button', { name: '下一步：填写申请信息' }).click();
   await expect(page).toHaveURL(/\/apply\/details$/);
   await hydrated(page);
@@ -55,6 +56,7 @@ test('a new applicant completes the form, reloads midway, and submits exactly on
   await page.getByLabel('收件地址').fill('示例路1号示例大厦5层');
   await page.getByLabel('邮政编码（选填）').fill('030006');
   await checkAccessibility(page);
+  await snap(page, testInfo, 'apply-details');
   await page.getByRole('button', { name: '下一步：核对信息' }).click();
   await expect(page).toHaveURL(/\/apply\/review$/);
 
@@ -62,9 +64,11 @@ test('a new applicant completes the form, reloads midway, and submits exactly on
   await expect(page.getByText('11010519491231002X')).toBeVisible();
   await expect(page.getByTestId('quote-total')).toHaveText('1,120.00 元');
   await checkAccessibility(page);
+  await snap(page, testInfo, 'apply-review');
   await page.getByRole('button', { name: '提交申请' }).dblclick();
   await expect(page).toHaveURL(/\/p\/soetp\/submitted\/[A-Z0-9-]+$/);
   const number = await page.getByTestId('application-number').innerText();
+  await snap(page, testInfo, 'apply-submitted');
 
   // The draft is spent: going back to the form shows the same application.
   await page.goto('/p/soetp/apply/review');

@@ -1,4 +1,5 @@
-import { expect, type Page } from '@playwright/test';
+import { expect, type Page, type TestInfo } from '@playwright/test';
+import { join } from 'node:path';
 
 /** A mobile number no other test uses, so rate limits and drafts never collide. */
 export function freshMobile(): string {
@@ -54,3 +55,11 @@ export const valid = {
   mobile: '13812345678',
   agentMobile: '13987654321',
 };
+
+/** A full-page screenshot under end2end/output/screenshots, to look at after a run. */
+export async function snap(page: Page, testInfo: TestInfo, name: string) {
+  await page.screenshot({
+    path: join(__dirname, '..', 'output', 'screenshots', `${name}-${testInfo.project.name}.png`),
+    fullPage: true,
+  });
+}

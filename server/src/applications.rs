@@ -132,9 +132,15 @@ impl ApplicationStore for SqlApplicationStore {
         let json = serde_json::to_vec(draft).map_err(|e| StoreError::Backend(e.to_string()))?;
         let sealed = self.keys.seal(&draft_context(user, project), &json);
         let now = timestamp(self.clock.now());
-        sqlx::query(
+        // One statement, so it cannot interleave with a submit: it writes only while an open
+        // draft exists or nothing was ever submitted.
+        let written = sqlx::query(
             "INSERT INTO drafts (user_id, project_id, data, step, created_at, saved_at)
-             VALUES (?, ?, ?, ?, ?, ?)
+             SELECT ?1, ?2, ?3, ?4, ?5, ?5
+             WHERE EXISTS (SELECT 1 FROM drafts
+                           WHERE user_id = ?1 AND project_id = ?2 AND submitted_as IS NULL)
+                OR NOT EXISTS (SELECT 1 FROM drafts
+                               WHERE user_id = ?1 AND project_id = ?2 AND submitted_as IS NOT NULL)
              ON CONFLICT (user_id, project_id) WHERE submitted_as IS NULL DO UPDATE
              SET data = excluded.data, step = excluded.step, saved_at = excluded.saved_at",
         )
@@ -143,10 +149,23 @@ impl ApplicationStore for SqlApplicationStore {
         .bind(sealed)
         .bind(step.slug())
         .bind(&now)
-        .bind(&now)
         .execute(&self.pool)
         .await
-        .map_err(backend)?;
+        .map_err(backend)?
+        .rows_affected();
+        if written == 0 {
+            let number: String = sqlx::query_scalar(
+                "SELECT submitted_as FROM drafts
+                 WHERE user_id = ? AND project_id = ? AND submitted_as IS NOT NULL
+                 ORDER BY saved_at DESC LIMIT 1",
+            )
+            .bind(user.0)
+            .bind(project)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(backend)?;
+            return Err(StoreError::Submitted(number));
+        }
         Ok(now)
     }
 

@@ -96,6 +96,7 @@ pub async fn build_with_clock(
         outbox: sms.outbox,
         consents: Arc::new(SqlConsentStore::new(pool.clone(), clock.clone())),
         applications: Arc::new(SqlApplicationStore::new(pool.clone(), keys, clock)),
+        session_idle_minutes: config.session_idle_minutes,
     };
 
     let session_store = SqliteStore::new(pool.clone());

@@ -387,10 +387,11 @@ async fn submitting_without_a_draft_is_refused() {
 }
 
 #[tokio::test]
-async fn numbers_run_per_china_day_and_the_list_is_newest_first() {
+async fn numbers_run_per_china_day_and_a_submitted_draft_is_closed() {
     let (_dir, server, clock) = start().await;
     let me = user(&server, "13812340001").await;
     let other = user(&server, "13812340002").await;
+    let third = user(&server, "13812340003").await;
     let store = &server.state.applications;
     let version = version(&server);
     let mut numbers = Vec::new();
@@ -398,7 +399,7 @@ async fn numbers_run_per_china_day_and_the_list_is_newest_first() {
         (me, START),
         (other, START + Duration::minutes(1)),
         // 00:30 the next day in Beijing, still 1 March in UTC.
-        (me, time::macros::datetime!(2025-03-01 16:30 UTC)),
+        (third, time::macros::datetime!(2025-03-01 16:30 UTC)),
     ] {
         clock.set(at);
         store
@@ -423,27 +424,26 @@ async fn numbers_run_per_china_day_and_the_list_is_newest_first() {
         ["SQ202503010001", "SQ202503010002", "SQ202503020001"]
     );
 
-    let mine = store.list(me).await.unwrap();
+    let mine = store.list(third).await.unwrap();
     assert_eq!(
         mine.iter().map(|a| a.number.as_str()).collect::<Vec<_>>(),
-        ["SQ202503020001", "SQ202503010001"]
+        ["SQ202503020001"]
     );
     assert_eq!(mine[0].project_id, "soetp");
     assert_eq!(mine[0].status, "待上传资料");
     assert_eq!(mine[0].total_fen, 38_000);
     assert_eq!(mine[0].submitted_at, "2025-03-01T16:30:00.000Z");
     assert_eq!(store.list(other).await.unwrap().len(), 1);
+    assert_eq!(store.list(me).await.unwrap()[0].number, "SQ202503010001");
     assert!(store.list(UserId(999)).await.unwrap().is_empty());
 
-    // After submitting, saving starts a new open draft, which load prefers; its submit is a
-    // new application.
-    store
-        .save_draft(me, "soetp", &Draft::default(), Step::Choose)
-        .await
-        .unwrap();
-    let open = store.load_draft(me, "soetp").await.unwrap().unwrap();
-    assert_eq!(open.submitted_as, None);
-    assert_eq!(open.draft, Draft::default());
+    // After submitting, the draft is closed: a late save is refused with the number.
+    let refused = store
+        .save_draft(third, "soetp", &Draft::default(), Step::Choose)
+        .await;
+    assert!(matches!(refused, Err(StoreError::Submitted(n)) if n == "SQ202503020001"));
+    let latest = store.load_draft(third, "soetp").await.unwrap().unwrap();
+    assert_eq!(latest.submitted_as.as_deref(), Some("SQ202503020001"));
 }
 
 #[tokio::test]

@@ -30,6 +30,8 @@ pub struct ApplyPage {
     pub errors: FieldErrors,
     /// The server's quote for the current selection (the review step shows this one).
     pub quote: Result<Quote, String>,
+    /// Minutes without a request after which the session ends.
+    pub idle_minutes: u32,
 }
 
 /// The reply to a step form: the errors that kept the applicant on this step (empty when it
@@ -69,6 +71,7 @@ pub async fn load_apply_page(
         crate::domain::quote::quote(&project, &crate::domain::application::selection(&draft))
             .map_err(|e| e.to_string());
     Ok(ApplyPage {
+        idle_minutes: super::session::state().session_idle_minutes,
         saved_at: saved.map(|s| ssr::clock_label(&s.saved_at)),
         project,
         draft,
@@ -88,6 +91,12 @@ pub async fn save_draft(
 ) -> Result<String, ServerFnError> {
     let (user, project) = ssr::open(&project).await?;
     ssr::save(user, &project.id, &draft, step).await
+}
+
+/// Keeps the session alive (any request does); the idle warning's "继续办理" calls it.
+#[server]
+pub async fn keep_alive(project: String) -> Result<(), ServerFnError> {
+    super::session::require_user(&project).await.map(|_| ())
 }
 
 /// The 选择证书 form. `intent`: `next`, `save`, `add_holder`, or `remove_holder:<row>`.
@@ -251,6 +260,7 @@ pub(crate) mod ssr {
     use crate::domain::application::{self, FieldErrors};
     use crate::domain::catalog::Project;
     use crate::domain::draft::{Draft, Step};
+    use crate::services::StoreError;
     use crate::services::applications::SavedDraft;
     use crate::services::login::UserId;
 
@@ -308,18 +318,19 @@ pub(crate) mod ssr {
         draft: &Draft,
         step: Step,
     ) -> Result<String, ServerFnError> {
-        // A save arriving after the submit (a late autosave, a second tab) must not reopen
-        // the application as a new draft.
-        if let Some(number) = load(user, project).await?.and_then(|s| s.submitted_as) {
-            leptos_axum::redirect(&format!("/p/{project}/submitted/{number}"));
-            return Err(ServerFnError::new("申请已提交"));
-        }
-        let saved_at = session::state()
+        match session::state()
             .applications
             .save_draft(user, project, draft, step)
             .await
-            .map_err(internal)?;
-        Ok(clock_label(&saved_at))
+        {
+            Ok(saved_at) => Ok(clock_label(&saved_at)),
+            // A late autosave or a second tab after the submit: show the application instead.
+            Err(StoreError::Submitted(number)) => {
+                leptos_axum::redirect(&format!("/p/{project}/submitted/{number}"));
+                Err(ServerFnError::new("申请已提交"))
+            }
+            Err(e) => Err(internal(e)),
+        }
     }
 
     /// The errors that must be fixed before leaving `step` forwards.

@@ -44,7 +44,9 @@ pub trait ApplicationStore: Send + Sync {
         project: &str,
     ) -> Result<Option<SavedDraft>, StoreError>;
 
-    /// Creates or replaces the open draft; returns the time saved (RFC 3339).
+    /// Creates or replaces the open draft; returns the time saved (RFC 3339). Refused with
+    /// [`StoreError::Submitted`] once the draft was submitted, atomically, so a late autosave
+    /// cannot reopen a submitted application.
     async fn save_draft(
         &self,
         user: UserId,

@@ -13,6 +13,9 @@ pub mod sms;
 pub enum StoreError {
     #[error("no open draft to submit")]
     NoDraft,
+    /// The draft was submitted as this application; it can no longer change.
+    #[error("already submitted as {0}")]
+    Submitted(String),
     #[error("storage error: {0}")]
     Backend(String),
 }

@@ -7,6 +7,7 @@
 
 mod choose;
 mod details;
+mod idle;
 mod review;
 
 use std::collections::HashSet;
@@ -167,6 +168,7 @@ fn ApplyView(page: ApplyPage) -> impl IntoView {
         <Title text=title />
         <p class="app-caption">{page.project.name.clone()} " · 数字证书新办"</p>
         <StepNav current=step />
+        <idle::IdleWarning project=page.project.id.clone() idle_minutes=page.idle_minutes autosave=save />
         <div class="app-save-state" role="status" aria-live="polite">
             {save_status}
         </div>

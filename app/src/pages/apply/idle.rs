@@ -1,0 +1,65 @@
+//! Warns before the login session ends from inactivity, and says so plainly once it has.
+
+use leptos::prelude::*;
+
+use crate::api::apply::{KeepAlive, SaveDraft};
+
+/// Seconds between checks; also the precision of the warning.
+#[cfg(feature = "hydrate")]
+const TICK_SECS: u32 = 15;
+/// How long before the end the warning appears.
+const WARN_SECS: u32 = 120;
+
+#[component]
+pub fn IdleWarning(
+    project: String,
+    idle_minutes: u32,
+    autosave: ServerAction<SaveDraft>,
+) -> impl IntoView {
+    let keep_alive = ServerAction::<KeepAlive>::new();
+    // Seconds since the server last heard from this page (each request restarts its timer).
+    let idle = RwSignal::new(0u32);
+    Effect::new(move |_| {
+        autosave.version().track();
+        keep_alive.version().track();
+        idle.set(0);
+    });
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        if let Ok(handle) = set_interval_with_handle(
+            move || idle.update(|s| *s += TICK_SECS),
+            std::time::Duration::from_secs(u64::from(TICK_SECS)),
+        ) {
+            on_cleanup(move || handle.clear());
+        }
+    });
+    let limit = idle_minutes * 60;
+    let login = format!("/p/{project}/login");
+    view! {
+        {move || {
+            let secs = idle.get();
+            if secs >= limit {
+                Some(view! {
+                    <div class="app-idle" role="alert">
+                        <p>"由于长时间未操作，登录已失效。已填写的内容都已保存。"</p>
+                        <a class="app-button" href=login.clone()>"重新登录后继续"</a>
+                    </div>
+                }.into_any())
+            } else if secs + WARN_SECS >= limit {
+                let project = project.clone();
+                Some(view! {
+                    <div class="app-idle" role="alertdialog" aria-labelledby="idle-title" aria-describedby="idle-text">
+                        <h2 class="app-heading-m" id="idle-title">"即将退出登录"</h2>
+                        <p id="idle-text">"您已较长时间未操作，为保护您的信息，登录将在约2分钟后失效。已填写的内容都已保存。"</p>
+                        <button type="button" class="app-button"
+                            on:click=move |_| { keep_alive.dispatch(KeepAlive { project: project.clone() }); }>
+                            "继续办理"
+                        </button>
+                    </div>
+                }.into_any())
+            } else {
+                None
+            }
+        }}
+    }
+}
