@@ -94,7 +94,8 @@ pub fn TextInput(
         match (previous, on_input) {
             // First run, just after hydration: keep what was typed before the wasm arrived.
             (None, Some(adopt)) => adopt.run(shown),
-            _ => el.set_value(&wanted),
+            (None, None) => {}
+            (Some(()), _) => el.set_value(&wanted),
         }
     });
     view! {

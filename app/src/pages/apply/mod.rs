@@ -18,6 +18,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use time::Date;
 
 use crate::api::apply::{ApplyPage, SaveDraft, load_apply_page};
+use crate::api::auth::Logout;
 use crate::domain::application::{self, FieldErrors};
 use crate::domain::catalog::Project;
 use crate::domain::draft::{Draft, Step};
@@ -164,9 +165,17 @@ fn ApplyView(page: ApplyPage) -> impl IntoView {
     };
 
     let title = format!("{} - {}", step.title(), page.project.name);
+    let logout = ServerAction::<Logout>::new();
+    let project_id = page.project.id.clone();
     view! {
         <Title text=title />
-        <p class="app-caption">{page.project.name.clone()} " · 数字证书新办"</p>
+        <div class="app-apply-bar">
+            <p class="app-caption">{page.project.name.clone()} " · 数字证书新办"</p>
+            <ActionForm action=logout attr:class="app-apply-bar__logout">
+                <input type="hidden" name="project" value=project_id />
+                <button type="submit" class="app-button app-button--link-plain">"退出登录"</button>
+            </ActionForm>
+        </div>
         <StepNav current=step />
         <idle::IdleWarning project=page.project.id.clone() idle_minutes=page.idle_minutes autosave=save />
         <div class="app-save-state" role="status" aria-live="polite">
