@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Prints what users download and what operators deploy, from the last release build
-# (`cargo leptos build --release`): the start of the performance budget.
+# (`cargo leptos build --release --split`): the start of the performance budget.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 pkg=target/site/pkg
 server=target/release/server
 for f in "$pkg/cert-portal.wasm" "$pkg/cert-portal.js" "$pkg/cert-portal.css" "$server"; do
-  [ -f "$f" ] || { echo "missing $f: run 'cargo leptos build --release' first" >&2; exit 1; }
+  [ -f "$f" ] || { echo "missing $f: run 'cargo leptos build --release --split' first" >&2; exit 1; }
 done
 
 kib() { awk -v b="$1" 'BEGIN { printf "%8.1f KiB", b / 1024 }'; }
@@ -18,13 +18,22 @@ row() {
   raw=$(stat -c %s "$file")
   gz=$(gzip -9 -c "$file" | wc -c)
   br=$(brotli -q 11 -c "$file" | wc -c)
-  printf '%-28s raw %s   gzip %s   brotli %s\n' "$(basename "$file")" "$(kib "$raw")" "$(kib "$gz")" "$(kib "$br")"
+  printf '%-44s raw %s   gzip %s   brotli %s\n' "$(basename "$file")" "$(kib "$raw")" "$(kib "$gz")" "$(kib "$br")"
 }
 
-echo "Browser bundle ($pkg):"
+echo "Browser bundle ($pkg), loaded by every page:"
 row "$pkg/cert-portal.wasm"
 row "$pkg/cert-portal.js"
 row "$pkg/cert-portal.css"
+
+# Chunks split off by `cargo leptos build --split`, fetched only by the routes that need them.
+shopt -s nullglob
+chunks=("$pkg"/split_*.wasm)
+if [ ${#chunks[@]} -gt 0 ]; then
+  echo
+  echo "Lazy chunks:"
+  for chunk in "${chunks[@]}"; do row "$chunk"; done
+fi
 
 stripped=$(mktemp)
 trap 'rm -f "$stripped"' EXIT

@@ -19,7 +19,7 @@ step "unit, property and integration tests"
 cargo test --workspace
 
 step "release build"
-cargo leptos build --release
+cargo leptos build --release --split
 
 step "end-to-end in Chromium"
 npx playwright test -c end2end/playwright.config.ts

@@ -70,7 +70,7 @@ pub fn App() -> impl IntoView {
                     // Async as well: these pages may redirect (to login, to the agreements).
                     <Route path=path!("/p/:project/login") view=pages::login::LoginRoute ssr=SsrMode::Async />
                     <Route path=path!("/p/:project/consent") view=pages::consent::ConsentRoute ssr=SsrMode::Async />
-                    <Route path=path!("/p/:project/apply/:step") view=pages::apply::ApplyRoute ssr=SsrMode::Async />
+                    <Route path=path!("/p/:project/apply/:step") view={leptos_router::Lazy::<pages::apply::ApplyRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/p/:project/submitted/:number") view=pages::submitted::SubmittedRoute ssr=SsrMode::Async />
                     <Route path=path!("/dev/outbox") view=pages::dev_outbox::DevOutbox ssr=SsrMode::Async />
                 </Routes>
@@ -85,5 +85,6 @@ pub fn App() -> impl IntoView {
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(App);
+    // The lazy variant: routes split into their own chunks hydrate once their code arrives.
+    leptos::mount::hydrate_lazy(App);
 }

@@ -23,9 +23,12 @@ export async function readCode(page: Page, mobile: string): Promise<string> {
   }
 }
 
-/** Resolves once the wasm has taken over the page. */
+/** Resolves once the wasm has taken over the page, including the form's lazily loaded code. */
 export async function hydrated(page: Page) {
-  await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
+  await expect(page.locator('body[data-hydrated="true"]')).toBeAttached({ timeout: 20_000 });
+  if ((await page.locator('.app-apply').count()) > 0) {
+    await expect(page.locator('.app-apply[data-hydrated="true"]')).toBeAttached({ timeout: 20_000 });
+  }
 }
 
 /** Logs in with a new number and accepts the agreements: ends on the first form step. */

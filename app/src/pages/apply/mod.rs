@@ -15,41 +15,59 @@ use std::collections::HashSet;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::{LazyRoute, lazy_route};
 use time::Date;
 
 use crate::api::apply::{ApplyPage, SaveDraft, load_apply_page};
 use crate::api::auth::Logout;
+use crate::components::form::use_hydrated;
 use crate::domain::application::{self, FieldErrors};
 use crate::domain::catalog::Project;
 use crate::domain::draft::{Draft, Step};
 
-#[component]
-pub fn ApplyRoute() -> impl IntoView {
-    let params = use_params_map();
-    let query = use_query_map();
-    let key = move || {
-        (
-            params.read().get("project").unwrap_or_default(),
-            params.read().get("step").unwrap_or_default(),
-            query.read().get("check").is_some_and(|v| v == "true"),
-        )
-    };
-    let page = Resource::new(key, |(project, step, check)| {
-        load_apply_page(project, step, check)
-    });
-    view! {
-        <div class="app-width app-page">
-            <Suspense fallback=|| view! { <p>"正在加载申请表…"</p> }>
-                {move || Suspend::new(async move {
-                    match page.await {
-                        Ok(page) => view! { <ApplyView page /> }.into_any(),
-                        Err(_) => view! {
-                            <p class="app-error-text">"申请表暂时无法加载，请稍后刷新重试。"</p>
-                        }.into_any(),
-                    }
-                })}
-            </Suspense>
-        </div>
+/// The route: its data starts loading at once while the form's code, split into its own wasm
+/// chunk (`cargo leptos build --split`), loads beside it; the guide page never downloads it.
+#[derive(Clone)]
+pub struct ApplyRoute {
+    page: Resource<Result<ApplyPage, ServerFnError>>,
+}
+
+#[lazy_route]
+impl LazyRoute for ApplyRoute {
+    fn data() -> Self {
+        let params = use_params_map();
+        let query = use_query_map();
+        let key = move || {
+            (
+                params.read().get("project").unwrap_or_default(),
+                params.read().get("step").unwrap_or_default(),
+                query.read().get("check").is_some_and(|v| v == "true"),
+            )
+        };
+        Self {
+            page: Resource::new(key, |(project, step, check)| {
+                load_apply_page(project, step, check)
+            }),
+        }
+    }
+
+    fn view(this: Self) -> AnyView {
+        let page = this.page;
+        view! {
+            <div class="app-width app-page">
+                <Suspense fallback=|| view! { <p>"正在加载申请表…"</p> }>
+                    {move || Suspend::new(async move {
+                        match page.await {
+                            Ok(page) => view! { <ApplyView page /> }.into_any(),
+                            Err(_) => view! {
+                                <p class="app-error-text">"申请表暂时无法加载，请稍后刷新重试。"</p>
+                            }.into_any(),
+                        }
+                    })}
+                </Suspense>
+            </div>
+        }
+        .into_any()
     }
 }
 
@@ -167,8 +185,12 @@ fn ApplyView(page: ApplyPage) -> impl IntoView {
     let title = format!("{} - {}", step.title(), page.project.name);
     let logout = ServerAction::<Logout>::new();
     let project_id = page.project.id.clone();
+    // The form's code arrives after the rest of the page (it is a lazy chunk); this tells
+    // tests and styles when the form itself is live.
+    let hydrated = use_hydrated();
     view! {
         <Title text=title />
+        <div class="app-apply" data-hydrated=move || hydrated.get().then_some("true")>
         <div class="app-apply-bar">
             <p class="app-caption">{page.project.name.clone()} " · 数字证书新办"</p>
             <ActionForm action=logout attr:class="app-apply-bar__logout">
@@ -186,6 +208,7 @@ fn ApplyView(page: ApplyPage) -> impl IntoView {
             Step::Details => view! { <details::DetailsStep /> }.into_any(),
             Step::Review => view! { <review::ReviewStep quote=page.quote.clone() /> }.into_any(),
         }}
+        </div>
     }
 }
 
