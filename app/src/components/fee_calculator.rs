@@ -6,6 +6,7 @@
 
 use leptos::prelude::*;
 
+use crate::components::quote_table::QuoteTable;
 use crate::domain::catalog::{Product, ProductKind, Project};
 use crate::domain::quote::{CertChoice, Quote, QuoteError, Selection, quote};
 
@@ -225,31 +226,7 @@ fn YearsSelect(
 fn QuoteView(result: Memo<Result<Quote, QuoteError>>) -> impl IntoView {
     view! {
         <div class="app-quote" aria-live="polite">
-            {move || match result.get() {
-                Ok(quote) => view! {
-                    <table class="app-quote__table">
-                        <caption class="app-visually-hidden">"费用明细"</caption>
-                        <tbody>
-                            {quote.lines.into_iter().map(|line| view! {
-                                <tr>
-                                    <th scope="row" class="app-quote__label">
-                                        {line.label}
-                                        <span class="app-quote__detail">{line.detail}</span>
-                                    </th>
-                                    <td class="app-quote__amount">{line.amount.yuan_text()}</td>
-                                </tr>
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                    <p class="app-quote__total">
-                        <span>"合计"</span>
-                        <strong data-testid="quote-total">{quote.total.yuan_text()} " 元"</strong>
-                    </p>
-                }.into_any(),
-                Err(error) => view! {
-                    <p class="app-quote__empty">{error.to_string()}</p>
-                }.into_any(),
-            }}
+            {move || view! { <QuoteTable quote=result.get().map_err(|e| e.to_string()) /> }}
         </div>
     }
 }

@@ -3,3 +3,4 @@
 pub mod fee_calculator;
 pub mod form;
 pub mod layout;
+pub mod quote_table;

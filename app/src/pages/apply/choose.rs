@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use super::Form;
 use crate::api::apply::SubmitChoose;
 use crate::components::form::{ErrorMessage, ErrorSummary, InputKind, TextInput};
+use crate::components::quote_table::QuoteTable;
 use crate::domain::application;
 use crate::domain::catalog::ProductKind;
 use crate::domain::draft::{HolderDraft, field};
@@ -88,29 +89,7 @@ pub fn ChooseStep() -> impl IntoView {
             <aside class="app-form__aside" aria-labelledby="fee-heading">
                 <h2 class="app-heading-m" id="fee-heading">"费用合计"</h2>
                 <div aria-live="polite">
-                    {move || match quote.get() {
-                        Ok(q) => view! {
-                            <table class="app-quote__table">
-                                <caption class="app-visually-hidden">"费用明细"</caption>
-                                <tbody>
-                                    {q.lines.into_iter().map(|line| view! {
-                                        <tr>
-                                            <th scope="row" class="app-quote__label">
-                                                {line.label}
-                                                <span class="app-quote__detail">{line.detail}</span>
-                                            </th>
-                                            <td class="app-quote__amount">{line.amount.yuan_text()}</td>
-                                        </tr>
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                            <p class="app-quote__total">
-                                <span>"合计"</span>
-                                <strong data-testid="quote-total">{q.total.yuan_text()} " 元"</strong>
-                            </p>
-                        }.into_any(),
-                        Err(e) => view! { <p class="app-hint">{e.to_string()}</p> }.into_any(),
-                    }}
+                    {move || view! { <QuoteTable quote=quote.get().map_err(|e| e.to_string()) /> }}
                 </div>
             </aside>
         </ActionForm>

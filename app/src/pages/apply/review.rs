@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use super::Form;
 use crate::api::apply::SubmitApplication;
 use crate::components::form::ErrorSummary;
+use crate::components::quote_table::QuoteTable;
 use crate::domain::application::{effective_agent, invoice_defaults};
 use crate::domain::draft::{Draft, Step, field};
 use crate::domain::normalize::{clean_text, compact};
@@ -223,23 +224,7 @@ pub fn ReviewStep(quote: Result<Quote, String>) -> impl IntoView {
         }).collect_view()}
 
         <h2 class="app-heading-m">"费用明细"</h2>
-        {match quote {
-            Ok(q) => view! {
-                <table class="app-table app-quote__table">
-                    <caption class="app-visually-hidden">"费用明细"</caption>
-                    <tbody>
-                        {q.lines.into_iter().map(|line| view! {
-                            <tr>
-                                <th scope="row">{line.label} <span class="app-quote__detail">{line.detail}</span></th>
-                                <td class="app-quote__amount">{line.amount.yuan_text()}</td>
-                            </tr>
-                        }).collect_view()}
-                    </tbody>
-                </table>
-                <p class="app-quote__total"><span>"合计"</span><strong data-testid="quote-total">{q.total.yuan_text()} " 元"</strong></p>
-            }.into_any(),
-            Err(e) => view! { <p class="app-error-text">{e}</p> }.into_any(),
-        }}
+        <QuoteTable quote />
 
         <ActionForm action=submit attr:class="app-form">
             <input type="hidden" name="project" value=form.project_id() />
