@@ -69,6 +69,7 @@ test('a new applicant completes the form, reloads midway, and submits exactly on
   await expect(page).toHaveURL(/\/p\/soetp\/submitted\/[A-Z0-9-]+$/);
   const number = await page.getByTestId('application-number').innerText();
   await snap(page, testInfo, 'apply-submitted');
+  await checkAccessibility(page);
 
   // The draft is spent: going back to the form shows the same application.
   await page.goto('/p/soetp/apply/review');
