@@ -1,4 +1,9 @@
 //! Warns before the login session ends from inactivity, and says so plainly once it has.
+//!
+//! The server restarts its idle timer with every request this page makes (autosave,
+//! 继续办理), so the page measures the wall-clock time since its last server contact. It
+//! reads the clock on each check instead of counting checks, because browsers slow timers
+//! down in background tabs: a counter would fall behind and warn after the login had ended.
 
 use leptos::prelude::*;
 
@@ -6,7 +11,7 @@ use crate::api::apply::{KeepAlive, SaveDraft};
 
 /// Seconds between checks; also the precision of the warning.
 #[cfg(feature = "hydrate")]
-const TICK_SECS: u32 = 15;
+const TICK_SECS: u64 = 15;
 /// How long before the end the warning appears.
 const WARN_SECS: u32 = 120;
 
@@ -17,25 +22,38 @@ pub fn IdleWarning(
     autosave: ServerAction<SaveDraft>,
 ) -> impl IntoView {
     let keep_alive = ServerAction::<KeepAlive>::new();
-    // Seconds since the server last heard from this page (each request restarts its timer).
+    // Seconds since the server last heard from this page.
     let idle = RwSignal::new(0u32);
-    Effect::new(move |_| {
-        autosave.version().track();
-        keep_alive.version().track();
-        idle.set(0);
-    });
+    // Set once the page checks the clock; until then (before hydration) nothing can warn.
+    let armed = RwSignal::new(false);
     #[cfg(feature = "hydrate")]
-    Effect::new(move |_| {
-        if let Ok(handle) = set_interval_with_handle(
-            move || idle.update(|s| *s += TICK_SECS),
-            std::time::Duration::from_secs(u64::from(TICK_SECS)),
-        ) {
-            on_cleanup(move || handle.clear());
-        }
-    });
+    {
+        let last_contact = StoredValue::new(js_sys::Date::now());
+        Effect::new(move |_| {
+            autosave.version().track();
+            keep_alive.version().track();
+            last_contact.set_value(js_sys::Date::now());
+            idle.set(0);
+        });
+        Effect::new(move |_| {
+            let check = move || {
+                let elapsed_ms = js_sys::Date::now() - last_contact.get_value();
+                idle.set((elapsed_ms / 1000.0).max(0.0) as u32);
+            };
+            if let Ok(handle) =
+                set_interval_with_handle(check, std::time::Duration::from_secs(TICK_SECS))
+            {
+                on_cleanup(move || handle.clear());
+                armed.set(true);
+            }
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = autosave;
     let limit = idle_minutes * 60;
     let login = format!("/p/{project}/login");
     view! {
+        <div class="app-idle-watch" data-armed=move || armed.get().then_some("true")>
         {move || {
             let secs = idle.get();
             if secs >= limit {
@@ -61,5 +79,6 @@ pub fn IdleWarning(
                 None
             }
         }}
+        </div>
     }
 }
