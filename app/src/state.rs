@@ -8,6 +8,7 @@ use crate::domain::catalog::Project;
 use crate::services::applications::ApplicationStore;
 use crate::services::consent::{Agreement, ConsentStore};
 use crate::services::login::LoginService;
+use crate::services::materials::MaterialStore;
 use crate::services::sms::{Outbox, SmsSender};
 
 /// What every request may use; cheap to clone.
@@ -22,6 +23,8 @@ pub struct AppState {
     pub outbox: Option<Arc<dyn Outbox>>,
     pub consents: Arc<dyn ConsentStore>,
     pub applications: Arc<dyn ApplicationStore>,
+    /// The scans uploaded for submitted applications.
+    pub materials: Arc<dyn MaterialStore>,
     /// Sessions end after this long without a request; the form warns shortly before.
     pub session_idle_minutes: u32,
 }

@@ -10,7 +10,9 @@ use app::domain::application::Application;
 use app::domain::draft::{Draft, Step};
 use app::domain::quote::Quote;
 use app::services::StoreError;
-use app::services::applications::{ApplicationStore, ApplicationSummary, SavedDraft};
+use app::services::applications::{
+    ApplicationStore, ApplicationSummary, SavedDraft, SubmittedApplication,
+};
 use app::services::login::UserId;
 use sqlx::{Sqlite, SqlitePool, Transaction};
 use time::OffsetDateTime;
@@ -280,5 +282,36 @@ impl ApplicationStore for SqlApplicationStore {
                 },
             )
             .collect())
+    }
+
+    async fn submitted(
+        &self,
+        user: UserId,
+        number: &str,
+    ) -> Result<Option<SubmittedApplication>, StoreError> {
+        let row: Option<(String, String, Vec<u8>)> = sqlx::query_as(
+            "SELECT project_id, status, data FROM applications WHERE number = ? AND user_id = ?",
+        )
+        .bind(number)
+        .bind(user.0)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        let Some((project_id, status, sealed)) = row else {
+            return Ok(None);
+        };
+        let damaged =
+            |e: &dyn std::fmt::Display| StoreError::Backend(format!("application {number}: {e}"));
+        let json = self
+            .keys
+            .open(&application_context(number), &sealed)
+            .map_err(|e| damaged(&e))?;
+        let application = serde_json::from_slice(&json).map_err(|e| damaged(&e))?;
+        Ok(Some(SubmittedApplication {
+            number: number.to_owned(),
+            project_id,
+            status,
+            application,
+        }))
     }
 }

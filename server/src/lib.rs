@@ -13,6 +13,7 @@ pub mod crypto;
 pub mod db;
 mod health;
 pub mod login;
+pub mod materials;
 mod security;
 pub mod sms;
 
@@ -36,6 +37,8 @@ use crate::config::{CaptchaMode, Config};
 use crate::consents::SqlConsentStore;
 use crate::crypto::Keys;
 use crate::login::{LoginSettings, SqlLoginService};
+use crate::materials::storage::ObjectStorage;
+use crate::materials::store::SqlMaterialStore;
 use crate::sms::SmsProvider;
 
 /// The session cookie's name.
@@ -88,6 +91,7 @@ pub async fn build_with_clock(
     if config.captcha == CaptchaMode::Off {
         tracing::warn!("CAPTCHA=off: login asks for no image captcha (for automated tests only)");
     }
+    let storage = Arc::new(ObjectStorage::local(&config.uploads_dir())?);
     let state = AppState {
         catalog: Arc::new(catalog::into_catalog(loaded)),
         agreements: Arc::new(agreements),
@@ -95,7 +99,12 @@ pub async fn build_with_clock(
         sms: sms.sender,
         outbox: sms.outbox,
         consents: Arc::new(SqlConsentStore::new(pool.clone(), clock.clone())),
-        applications: Arc::new(SqlApplicationStore::new(pool.clone(), keys, clock)),
+        applications: Arc::new(SqlApplicationStore::new(
+            pool.clone(),
+            keys.clone(),
+            clock.clone(),
+        )),
+        materials: Arc::new(SqlMaterialStore::new(pool.clone(), storage, keys, clock)),
         session_idle_minutes: config.session_idle_minutes,
     };
 
@@ -143,6 +152,7 @@ async fn maintain(sessions: SqliteStore, login: Arc<SqlLoginService>) {
 
 pub fn router(leptos_options: LeptosOptions, state: AppState, pool: SqlitePool) -> Router {
     let routes = generate_route_list(App);
+    let materials = materials::router(state.clone());
     let context = move || provide_context(state.clone());
     let app = Router::new()
         .leptos_routes_with_context(&leptos_options, routes, context.clone(), {
@@ -153,7 +163,8 @@ pub fn router(leptos_options: LeptosOptions, state: AppState, pool: SqlitePool) 
             context, shell,
         ))
         .with_state(leptos_options)
-        .route("/healthz", get(health::healthz).with_state(pool));
+        .route("/healthz", get(health::healthz).with_state(pool))
+        .merge(materials);
     security::with_security_headers(app)
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())

@@ -203,6 +203,7 @@ pub enum ShippingCharge {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Material {
+    /// Also the upload slot's id in URLs: keep it to `a-z`, digits and `_`.
     pub id: String,
     pub name: String,
     pub description: String,
@@ -210,6 +211,24 @@ pub struct Material {
     pub required_for: Vec<ProductKind>,
     /// A site path to a blank form to download, if there is one.
     pub template: Option<String>,
+    /// How the CA gets it: a scan uploaded on the materials page, or on the phone.
+    #[serde(default)]
+    pub collect: Collect,
+    /// One per org-personal certificate holder (each person's ID copy) rather than one per
+    /// application.
+    #[serde(default)]
+    pub per_holder: bool,
+}
+
+/// Where a material is collected.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Collect {
+    /// A JPG, PNG or PDF uploaded on the materials page.
+    #[default]
+    Upload,
+    /// Done on the phone after the QR handoff (ID photos, liveness), not uploaded.
+    Phone,
 }
 
 impl Material {

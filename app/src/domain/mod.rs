@@ -11,6 +11,7 @@ pub mod credit_code;
 pub mod draft;
 pub mod email;
 pub mod id_number;
+pub mod materials;
 pub mod mobile;
 pub mod money;
 pub mod normalize;

@@ -34,6 +34,16 @@ pub struct ApplicationSummary {
     pub submitted_at: String,
 }
 
+/// A submitted application with its contents, for its owner.
+#[cfg(feature = "ssr")]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SubmittedApplication {
+    pub number: String,
+    pub project_id: String,
+    pub status: String,
+    pub application: Application,
+}
+
 #[cfg(feature = "ssr")]
 #[async_trait::async_trait]
 pub trait ApplicationStore: Send + Sync {
@@ -69,4 +79,11 @@ pub trait ApplicationStore: Send + Sync {
 
     /// The user's submitted applications, newest first.
     async fn list(&self, user: UserId) -> Result<Vec<ApplicationSummary>, StoreError>;
+
+    /// The application numbered `number`, decrypted, if `user` submitted it.
+    async fn submitted(
+        &self,
+        user: UserId,
+        number: &str,
+    ) -> Result<Option<SubmittedApplication>, StoreError>;
 }

@@ -6,6 +6,7 @@
 pub mod applications;
 pub mod consent;
 pub mod login;
+pub mod materials;
 pub mod sms;
 
 /// A storage failure; details go to the server log, the applicant sees a generic message.

@@ -1,0 +1,12 @@
+//! 上传资料: the scans an applicant uploads after submitting, one per slot of
+//! [`app::domain::materials::upload_slots`].
+//!
+//! [`inspect`] decides what a file is by its content, [`store`] keeps it encrypted in
+//! [`storage`] with a row per slot, and `routes` serves the upload, removal and preview URLs.
+
+pub mod inspect;
+mod routes;
+pub mod storage;
+pub mod store;
+
+pub use routes::router;

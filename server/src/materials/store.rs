@@ -1,0 +1,368 @@
+//! The `materials` table and the encrypted objects it points to.
+//!
+//! Objects are named by the SHA-256 of the file, unkeyed: the same scan in two slots is stored
+//! once. A plain hash tells someone who can list the folder, and already holds those exact
+//! bytes, that the file is here; scans and phone photos differ with every capture, so a keyed
+//! name would protect next to nothing and need a second secret to keep beside the encryption
+//! key. The bytes themselves are sealed with AES-256-GCM bound to the name, so a file swapped
+//! on disk does not decrypt.
+//!
+//! Writes of an object and deletes of unreferenced ones both run under SQLite's write lock
+//! (`BEGIN IMMEDIATE`), so a delete can never remove an object another upload is about to
+//! reference, even with several server instances sharing the database and the storage.
+
+use std::sync::Arc;
+
+use app::domain::materials::FileKind;
+use app::services::StoreError;
+use app::services::login::UserId;
+use app::services::materials::{MaterialStore, NewMaterial, UploadedMaterial};
+use sha2::{Digest, Sha256};
+use sqlx::SqlitePool;
+
+use super::storage::Storage;
+use crate::clock::{Clock, timestamp};
+use crate::consents::backend;
+use crate::crypto::Keys;
+
+/// The longest file name kept, in characters; longer ones keep their end (the extension).
+const FILE_NAME_MAX_CHARS: usize = 80;
+
+pub struct SqlMaterialStore {
+    pool: SqlitePool,
+    storage: Arc<dyn Storage>,
+    keys: Arc<Keys>,
+    clock: Arc<dyn Clock>,
+}
+
+fn object_context(object: &str) -> String {
+    format!("material:{object}")
+}
+
+fn file_name_context(number: &str, slot: &str) -> String {
+    format!("material-name:{number}:{slot}")
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    slot: String,
+    file_name: Vec<u8>,
+    kind: String,
+    size: i64,
+    width: Option<i64>,
+    height: Option<i64>,
+    pages: Option<i64>,
+    uploaded_at: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct ObjectRow {
+    object: String,
+    #[sqlx(flatten)]
+    row: Row,
+}
+
+const COLUMNS: &str =
+    "m.slot, m.file_name, m.kind, m.size, m.width, m.height, m.pages, m.uploaded_at";
+
+/// What [`SqlMaterialStore::write`] did.
+enum Written {
+    /// `user` has no application of that number: nothing stored.
+    NoApplication,
+    /// The slot now names the new object; `previous` is what it named before.
+    Stored { previous: Option<String> },
+}
+
+impl SqlMaterialStore {
+    pub fn new(
+        pool: SqlitePool,
+        storage: Arc<dyn Storage>,
+        keys: Arc<Keys>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            pool,
+            storage,
+            keys,
+            clock,
+        }
+    }
+
+    fn material(&self, number: &str, row: Row) -> Result<UploadedMaterial, StoreError> {
+        let name = self
+            .keys
+            .open(&file_name_context(number, &row.slot), &row.file_name)
+            .map_err(|e| StoreError::Backend(format!("material {number}/{}: {e}", row.slot)))?;
+        let count = |value: Option<i64>| value.and_then(|v| u32::try_from(v).ok());
+        Ok(UploadedMaterial {
+            file_name: String::from_utf8_lossy(&name).into_owned(),
+            slot: row.slot,
+            kind: row.kind,
+            size: u64::try_from(row.size).unwrap_or_default(),
+            width: count(row.width),
+            height: count(row.height),
+            pages: count(row.pages),
+            uploaded_at: row.uploaded_at,
+        })
+    }
+
+    /// Deletes `object` from storage if no row names it any more. A failure only leaves an
+    /// unreferenced object behind, so it is logged, not returned.
+    async fn collect(&self, object: &str) {
+        let result: Result<(), anyhow::Error> = async {
+            // Nothing is written, but holding the write lock keeps any upload from starting
+            // to use the object between the check and the delete.
+            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+            let used: bool =
+                sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM materials WHERE object = ?)")
+                    .bind(object)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            if !used {
+                self.storage.delete(object).await?;
+            }
+            tx.rollback().await?;
+            Ok(())
+        }
+        .await;
+        if let Err(error) = result {
+            tracing::warn!(%error, "removing an unused material object failed");
+        }
+    }
+
+    /// Stores the object and points the slot's row at it, in one write transaction.
+    async fn write(
+        &self,
+        user: UserId,
+        number: &str,
+        object: &str,
+        sealed: Vec<u8>,
+        material: &UploadedMaterial,
+    ) -> Result<Written, StoreError> {
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(backend)?;
+        let application: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM applications WHERE number = ? AND user_id = ?")
+                .bind(number)
+                .bind(user.0)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(backend)?;
+        let Some(application) = application else {
+            return Ok(Written::NoApplication);
+        };
+        let previous: Option<String> = sqlx::query_scalar(
+            "SELECT object FROM materials WHERE application_id = ? AND slot = ?",
+        )
+        .bind(application)
+        .bind(&material.slot)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(backend)?;
+        self.storage
+            .put(object, sealed)
+            .await
+            .map_err(|e| StoreError::Backend(format!("storing material object: {e}")))?;
+        let sealed_name = self.keys.seal(
+            &file_name_context(number, &material.slot),
+            material.file_name.as_bytes(),
+        );
+        sqlx::query(
+            "INSERT INTO materials (application_id, slot, object, kind, size, file_name,
+                                    width, height, pages, uploaded_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (application_id, slot) DO UPDATE SET
+                 object = excluded.object, kind = excluded.kind, size = excluded.size,
+                 file_name = excluded.file_name, width = excluded.width,
+                 height = excluded.height, pages = excluded.pages,
+                 uploaded_at = excluded.uploaded_at",
+        )
+        .bind(application)
+        .bind(&material.slot)
+        .bind(object)
+        .bind(&material.kind)
+        .bind(i64::try_from(material.size).unwrap_or(i64::MAX))
+        .bind(sealed_name)
+        .bind(material.width.map(i64::from))
+        .bind(material.height.map(i64::from))
+        .bind(material.pages.map(i64::from))
+        .bind(&material.uploaded_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        Ok(Written::Stored { previous })
+    }
+}
+
+#[async_trait::async_trait]
+impl MaterialStore for SqlMaterialStore {
+    async fn list(&self, user: UserId, number: &str) -> Result<Vec<UploadedMaterial>, StoreError> {
+        let rows: Vec<Row> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM materials m JOIN applications a ON a.id = m.application_id
+             WHERE a.number = ? AND a.user_id = ? ORDER BY m.slot"
+        ))
+        .bind(number)
+        .bind(user.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.into_iter()
+            .map(|row| self.material(number, row))
+            .collect()
+    }
+
+    async fn save(
+        &self,
+        user: UserId,
+        number: &str,
+        material: NewMaterial,
+    ) -> Result<Option<UploadedMaterial>, StoreError> {
+        let NewMaterial {
+            slot,
+            file_name,
+            inspected,
+            bytes,
+        } = material;
+        let object = hex::encode(Sha256::digest(&bytes));
+        let saved = UploadedMaterial {
+            slot,
+            file_name: clean_file_name(&file_name, inspected.kind),
+            kind: inspected.kind.as_str().to_owned(),
+            size: bytes.len() as u64,
+            width: inspected.width,
+            height: inspected.height,
+            pages: inspected.pages,
+            uploaded_at: timestamp(self.clock.now()),
+        };
+        let sealed = self.keys.seal(&object_context(&object), &bytes);
+        let previous = match self.write(user, number, &object, sealed, &saved).await {
+            Ok(Written::Stored { previous }) => previous,
+            Ok(Written::NoApplication) => return Ok(None),
+            Err(error) => {
+                // The object may have been written before the row failed.
+                self.collect(&object).await;
+                return Err(error);
+            }
+        };
+        if let Some(previous) = previous
+            && previous != object
+        {
+            self.collect(&previous).await;
+        }
+        tracing::info!(
+            number,
+            slot = saved.slot,
+            size = saved.size,
+            kind = saved.kind,
+            "material stored"
+        );
+        Ok(Some(saved))
+    }
+
+    async fn remove(&self, user: UserId, number: &str, slot: &str) -> Result<bool, StoreError> {
+        let object: Option<String> = sqlx::query_scalar(
+            "DELETE FROM materials
+             WHERE slot = ?
+               AND application_id = (SELECT id FROM applications WHERE number = ? AND user_id = ?)
+             RETURNING object",
+        )
+        .bind(slot)
+        .bind(number)
+        .bind(user.0)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        let Some(object) = object else {
+            return Ok(false);
+        };
+        self.collect(&object).await;
+        tracing::info!(number, slot, "material removed");
+        Ok(true)
+    }
+
+    async fn open(
+        &self,
+        user: UserId,
+        number: &str,
+        slot: &str,
+    ) -> Result<Option<(UploadedMaterial, Vec<u8>)>, StoreError> {
+        let found: Option<ObjectRow> = sqlx::query_as(&format!(
+            "SELECT m.object, {COLUMNS} FROM materials m
+             JOIN applications a ON a.id = m.application_id
+             WHERE a.number = ? AND a.user_id = ? AND m.slot = ?"
+        ))
+        .bind(number)
+        .bind(user.0)
+        .bind(slot)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        let Some(ObjectRow { object, row }) = found else {
+            return Ok(None);
+        };
+        let material = self.material(number, row)?;
+        let missing = || {
+            StoreError::Backend(format!(
+                "material object of {number}/{} missing",
+                material.slot
+            ))
+        };
+        let sealed = self
+            .storage
+            .get(&object)
+            .await
+            .map_err(|e| StoreError::Backend(format!("reading material object: {e}")))?
+            .ok_or_else(missing)?;
+        let bytes = self
+            .keys
+            .open(&object_context(&object), &sealed)
+            .map_err(|e| StoreError::Backend(format!("material object {object}: {e}")))?;
+        Ok(Some((material, bytes)))
+    }
+}
+
+/// The name as shown back to the applicant: the last path component (browsers on Windows
+/// have sent `C:\fakepath\…`), without control or bidirectional-override characters (which
+/// can make `gpj.exe` read as `exe.jpg`), at most [`FILE_NAME_MAX_CHARS`] characters.
+pub fn clean_file_name(name: &str, kind: FileKind) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
+    let cleaned: String = base
+        .chars()
+        .filter(|c| !c.is_control() && !matches!(c, '\u{200E}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'))
+        .collect();
+    let cleaned = cleaned.trim();
+    let count = cleaned.chars().count();
+    if count == 0 {
+        return format!("未命名.{}", kind.extension());
+    }
+    cleaned
+        .chars()
+        .skip(count.saturating_sub(FILE_NAME_MAX_CHARS))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_lose_folders_controls_and_direction_tricks() {
+        let jpeg = FileKind::Jpeg;
+        assert_eq!(
+            clean_file_name(r"C:\fakepath\营业执照.jpg", jpeg),
+            "营业执照.jpg"
+        );
+        assert_eq!(clean_file_name("../../etc/passwd", jpeg), "passwd");
+        assert_eq!(clean_file_name("scan\u{202E}gpj.exe", jpeg), "scangpj.exe");
+        assert_eq!(clean_file_name("a\r\nb.png", jpeg), "ab.png");
+        assert_eq!(clean_file_name("  ", FileKind::Pdf), "未命名.pdf");
+        let long = format!("{}.pdf", "长".repeat(100));
+        let kept = clean_file_name(&long, FileKind::Pdf);
+        assert_eq!(kept.chars().count(), FILE_NAME_MAX_CHARS);
+        assert!(kept.ends_with("长.pdf"));
+    }
+}
