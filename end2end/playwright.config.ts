@@ -56,6 +56,8 @@ export default defineConfig({
     stdout: 'pipe',
     env: {
       BIND_ADDR: `127.0.0.1:${port}`,
+      // The QR codes on printed documents point here.
+      PUBLIC_URL: baseURL,
       DATA_DIR: mkdtempSync(join(tmpdir(), 'cert-portal-e2e-')),
       RUST_LOG: 'warn',
       // Automated tests read codes from /dev/outbox and cannot read a captcha image.

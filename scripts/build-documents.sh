@@ -2,7 +2,7 @@
 # Builds the browser's PDF renderer (crate documents-wasm) into OUT_DIR as documents.js +
 # documents_bg.wasm, exporting only `render_pdf`, and prints its sizes.
 #
-#   scripts/build-documents.sh [OUT_DIR]     (default target/site/pkg/documents)
+#   scripts/build-documents.sh [OUT_DIR]     (default target/site/print)
 #
 # Run again after a change; cargo rebuilds only what changed.
 #
@@ -28,7 +28,7 @@ set -euo pipefail
 # repository root.
 out_dir=${1:+$(realpath -m -- "$1")}
 cd "$(dirname "$0")/.."
-out_dir=${out_dir:-target/site/pkg/documents}
+out_dir=${out_dir:-target/site/print}
 target_dir=${CARGO_TARGET_DIR:-target}/documents-wasm
 mkdir -p "$target_dir" "$out_dir"
 

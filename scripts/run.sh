@@ -4,4 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+# The PDF generator is a wasm module of its own, fetched only on the print step.
+scripts/build-documents.sh
 exec cargo leptos serve --release --split

@@ -55,5 +55,6 @@ fi
 
 if [ "${1:-}" = "--test" ]; then
   # Playwright drives Debian's Chromium; it never downloads a browser of its own.
-  apt_install chromium brotli fonts-noto-cjk
+  # poppler-utils, qpdf and zbar-tools check the generated PDFs (text, structure, QR code).
+  apt_install chromium brotli fonts-noto-cjk poppler-utils qpdf zbar-tools
 fi

@@ -35,6 +35,13 @@ if [ ${#chunks[@]} -gt 0 ]; then
   for chunk in "${chunks[@]}"; do row "$chunk"; done
 fi
 
+if [ -f target/site/print/documents_bg.wasm ]; then
+  echo
+  echo "PDF generator (scripts/build-documents.sh), fetched on the first print:"
+  row target/site/print/documents_bg.wasm
+  row target/site/print/documents.js
+fi
+
 stripped=$(mktemp)
 trap 'rm -f "$stripped"' EXIT
 strip -o "$stripped" "$server"

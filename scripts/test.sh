@@ -20,6 +20,7 @@ cargo test --workspace
 
 step "release build"
 cargo leptos build --release --split
+scripts/build-documents.sh
 
 step "end-to-end in Chromium"
 npx playwright test -c end2end/playwright.config.ts

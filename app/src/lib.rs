@@ -6,6 +6,8 @@
 #![recursion_limit = "256"]
 
 pub mod api;
+#[cfg(feature = "hydrate")]
+pub mod browser;
 pub mod components;
 pub mod domain;
 pub mod pages;
@@ -72,6 +74,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/p/:project/consent") view=pages::consent::ConsentRoute ssr=SsrMode::Async />
                     <Route path=path!("/p/:project/apply/:step") view={leptos_router::Lazy::<pages::apply::ApplyRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/p/:project/submitted/:number") view=pages::submitted::SubmittedRoute ssr=SsrMode::Async />
+                    <Route path=path!("/p/:project/applications/:number/materials") view={leptos_router::Lazy::<pages::materials::MaterialsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/verify/:number") view=pages::verify::VerifyRoute ssr=SsrMode::Async />
                     <Route path=path!("/dev/outbox") view=pages::dev_outbox::DevOutbox ssr=SsrMode::Async />
                 </Routes>
             </main>

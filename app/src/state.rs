@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use crate::domain::catalog::Project;
 use crate::services::applications::ApplicationStore;
 use crate::services::consent::{Agreement, ConsentStore};
+use crate::services::documents::DocumentService;
 use crate::services::login::LoginService;
 use crate::services::materials::MaterialStore;
 use crate::services::sms::{Outbox, SmsSender};
@@ -25,6 +26,8 @@ pub struct AppState {
     pub applications: Arc<dyn ApplicationStore>,
     /// The scans uploaded for submitted applications.
     pub materials: Arc<dyn MaterialStore>,
+    /// Links and fonts for the printed documents.
+    pub documents: Arc<dyn DocumentService>,
     /// Sessions end after this long without a request; the form warns shortly before.
     pub session_idle_minutes: u32,
 }

@@ -26,8 +26,11 @@ export async function readCode(page: Page, mobile: string): Promise<string> {
 /** Resolves once the wasm has taken over the page, including the form's lazily loaded code. */
 export async function hydrated(page: Page) {
   await expect(page.locator('body[data-hydrated="true"]')).toBeAttached({ timeout: 20_000 });
-  if ((await page.locator('.app-apply').count()) > 0) {
-    await expect(page.locator('.app-apply[data-hydrated="true"]')).toBeAttached({ timeout: 20_000 });
+  // The form and the materials page are lazy chunks that hydrate after the rest.
+  for (const root of ['.app-apply', '.app-materials-page']) {
+    if ((await page.locator(root).count()) > 0) {
+      await expect(page.locator(`${root}[data-hydrated="true"]`)).toBeAttached({ timeout: 20_000 });
+    }
   }
 }
 
@@ -65,4 +68,50 @@ export async function snap(page: Page, testInfo: TestInfo, name: string) {
     path: join(__dirname, '..', 'output', 'screenshots', `${name}-${testInfo.project.name}.png`),
     fullPage: true,
   });
+}
+
+/** The organisation every submitted test application names. */
+export const org = {
+  name: '山西示例科技有限公司',
+  holder: '王喆',
+  agent: '钱经办',
+};
+
+/**
+ * From the first form step to a submitted application: the org certificate and one
+ * org-personal certificate (holder name outside GB2312). Returns the application number.
+ */
+export async function submitApplication(page: Page): Promise<string> {
+  await page.getByRole('button', { name: '添加机构个人证书' }).click();
+  await page.locator('#holders-0-name').fill(org.holder);
+  await page.locator('#holders-0-id-number').fill(valid.holderIds[0]);
+  await expect(page.getByTestId('quote-total')).toHaveText('800.00 元');
+  await page.getByRole('button', { name: '下一步：填写申请信息' }).click();
+  await expect(page).toHaveURL(/\/apply\/details$/);
+  await hydrated(page);
+  await page.getByLabel('机构名称').fill(org.name);
+  await page.getByLabel('机构证件号码').fill(valid.creditCode);
+  await page.locator('#org-province').selectOption({ label: '山西省' });
+  await page.locator('#org-city').selectOption({ label: '太原市' });
+  await page.getByLabel('单位地址').fill('太原市小店区示例路1号');
+  await page.getByLabel('法人姓名').fill('赵大同');
+  await page.locator('#legal-id-number').fill(valid.legalId);
+  await page.locator('#legal-mobile').fill(valid.mobile);
+  await page.getByLabel('单位经办人姓名').fill(org.agent);
+  await page.locator('#agent-id-number').fill(valid.agentId);
+  await page.locator('#agent-mobile').fill(valid.agentMobile);
+  await page.getByLabel('常用联系邮箱').fill('invoice@example.com');
+  await page.getByLabel('职务').fill('行政经理');
+  await page.getByLabel('基本户名称').fill(org.name);
+  await page.getByLabel('基本户开户行').fill('中国工商银行太原迎泽支行');
+  await page.getByLabel('基本户账号').fill('050212345678901234');
+  await page.locator('#ship-province').selectOption({ label: '山西省' });
+  await page.locator('#ship-city').selectOption({ label: '太原市' });
+  await page.locator('#ship-district').selectOption({ label: '小店区' });
+  await page.getByLabel('收件地址').fill('示例路1号示例大厦5层');
+  await page.getByRole('button', { name: '下一步：核对信息' }).click();
+  await expect(page).toHaveURL(/\/apply\/review$/);
+  await page.getByRole('button', { name: '提交申请' }).click();
+  await expect(page).toHaveURL(/\/p\/soetp\/submitted\/[A-Z0-9-]+$/);
+  return page.getByTestId('application-number').innerText();
 }

@@ -289,15 +289,32 @@ impl ApplicationStore for SqlApplicationStore {
         user: UserId,
         number: &str,
     ) -> Result<Option<SubmittedApplication>, StoreError> {
-        let row: Option<(String, String, Vec<u8>)> = sqlx::query_as(
-            "SELECT project_id, status, data FROM applications WHERE number = ? AND user_id = ?",
+        self.find(number, Some(user)).await
+    }
+
+    async fn by_number(&self, number: &str) -> Result<Option<SubmittedApplication>, StoreError> {
+        self.find(number, None).await
+    }
+}
+
+impl SqlApplicationStore {
+    /// The application numbered `number`, decrypted; only if `owner` submitted it, when given.
+    async fn find(
+        &self,
+        number: &str,
+        owner: Option<UserId>,
+    ) -> Result<Option<SubmittedApplication>, StoreError> {
+        let row: Option<(String, String, String, Vec<u8>)> = sqlx::query_as(
+            "SELECT project_id, status, submitted_at, data FROM applications \
+             WHERE number = ? AND (? IS NULL OR user_id = ?)",
         )
         .bind(number)
-        .bind(user.0)
+        .bind(owner.map(|u| u.0))
+        .bind(owner.map(|u| u.0))
         .fetch_optional(&self.pool)
         .await
         .map_err(backend)?;
-        let Some((project_id, status, sealed)) = row else {
+        let Some((project_id, status, submitted_at, sealed)) = row else {
             return Ok(None);
         };
         let damaged =
@@ -311,6 +328,7 @@ impl ApplicationStore for SqlApplicationStore {
             number: number.to_owned(),
             project_id,
             status,
+            submitted_at,
             application,
         }))
     }

@@ -24,6 +24,7 @@ pub struct Keys {
     pii: Aes256Gcm,
     sms_code: [u8; 32],
     captcha: [u8; 32],
+    document: [u8; 32],
 }
 
 /// Sealed data that does not open: wrong key, wrong context, or damaged bytes.
@@ -45,6 +46,7 @@ impl Keys {
             pii: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&pii)),
             sms_code: derive(b"sms login code, hmac-sha256, v1"),
             captcha: derive(b"captcha answer, hmac-sha256, v1"),
+            document: derive(b"document check code, hmac-sha256, v1"),
         }
     }
 
@@ -60,6 +62,12 @@ impl Keys {
             &self.captcha,
             &[captcha_id.as_bytes(), b"\0", answer.as_bytes()],
         )
+    }
+
+    /// HMAC-SHA256 over an application number: the check code in the printed documents' QR
+    /// code, so the verification page cannot be walked through by guessing numbers.
+    pub fn document_mac(&self, number: &str) -> [u8; 32] {
+        mac(&self.document, &[number.as_bytes()])
     }
 
     /// Encrypts with a fresh random nonce; returns nonce ‖ ciphertext (with its 16-byte tag).

@@ -11,6 +11,7 @@ pub mod consents;
 pub mod content;
 pub mod crypto;
 pub mod db;
+pub mod documents;
 mod health;
 pub mod login;
 pub mod materials;
@@ -36,6 +37,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::{CaptchaMode, Config};
 use crate::consents::SqlConsentStore;
 use crate::crypto::Keys;
+use crate::documents::Documents;
 use crate::login::{LoginSettings, SqlLoginService};
 use crate::materials::storage::ObjectStorage;
 use crate::materials::store::SqlMaterialStore;
@@ -92,6 +94,11 @@ pub async fn build_with_clock(
         tracing::warn!("CAPTCHA=off: login asks for no image captcha (for automated tests only)");
     }
     let storage = Arc::new(ObjectStorage::local(&config.uploads_dir())?);
+    let documents = Arc::new(Documents::load(
+        &config.document_font,
+        &config.public_url,
+        keys.clone(),
+    )?);
     let state = AppState {
         catalog: Arc::new(catalog::into_catalog(loaded)),
         agreements: Arc::new(agreements),
@@ -105,6 +112,7 @@ pub async fn build_with_clock(
             clock.clone(),
         )),
         materials: Arc::new(SqlMaterialStore::new(pool.clone(), storage, keys, clock)),
+        documents: documents.clone(),
         session_idle_minutes: config.session_idle_minutes,
     };
 
@@ -114,7 +122,7 @@ pub async fn build_with_clock(
     let sessions = session_layer(config, session_store);
 
     Ok(Server {
-        router: router(leptos_options, state.clone(), pool.clone()).layer(sessions),
+        router: router(leptos_options, state.clone(), documents, pool.clone()).layer(sessions),
         pool,
         state,
         maintenance,
@@ -150,9 +158,15 @@ async fn maintain(sessions: SqliteStore, login: Arc<SqlLoginService>) {
     }
 }
 
-pub fn router(leptos_options: LeptosOptions, state: AppState, pool: SqlitePool) -> Router {
+pub fn router(
+    leptos_options: LeptosOptions,
+    state: AppState,
+    documents: Arc<Documents>,
+    pool: SqlitePool,
+) -> Router {
     let routes = generate_route_list(App);
     let materials = materials::router(state.clone());
+    let documents = documents::router(state.clone(), documents);
     let context = move || provide_context(state.clone());
     let app = Router::new()
         .leptos_routes_with_context(&leptos_options, routes, context.clone(), {
@@ -164,7 +178,8 @@ pub fn router(leptos_options: LeptosOptions, state: AppState, pool: SqlitePool) 
         ))
         .with_state(leptos_options)
         .route("/healthz", get(health::healthz).with_state(pool))
-        .merge(materials);
+        .merge(materials)
+        .merge(documents);
     security::with_security_headers(app)
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())

@@ -221,6 +221,7 @@ pub async fn submit_application(project: String) -> Result<StepOutcome, ServerFn
 /// What the confirmation page shows.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Submitted {
+    pub project_id: String,
     pub number: String,
     pub status: String,
     pub total_fen: i64,
@@ -244,6 +245,7 @@ pub async fn submitted_page(
         .find(|a| a.number == number)
         .map(|a| Submitted {
             submitted_at: ssr::clock_label_full(&a.submitted_at),
+            project_id: a.project_id,
             number: a.number,
             status: a.status,
             total_fen: a.total_fen,

@@ -5,6 +5,8 @@ pub mod apply;
 pub mod auth;
 pub mod catalog;
 pub mod consent;
+pub mod documents;
+pub mod materials;
 pub mod outbox;
 #[cfg(feature = "ssr")]
 pub mod session;

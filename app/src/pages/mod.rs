@@ -6,5 +6,7 @@ pub mod dev_outbox;
 pub mod guide;
 pub mod home;
 pub mod login;
+pub mod materials;
 pub mod not_found;
 pub mod submitted;
+pub mod verify;

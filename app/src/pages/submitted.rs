@@ -24,7 +24,9 @@ pub fn SubmittedRoute() -> impl IntoView {
         <Suspense fallback=|| view! { <p>"正在加载…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {
-                    Ok(Some(s)) => view! {
+                    Ok(Some(s)) => {
+                        let materials = format!("/p/{}/applications/{}/materials", s.project_id, s.number);
+                        view! {
                         <div class="app-width app-page app-narrow">
                             <div class="app-panel" role="status">
                                 <h1 class="app-panel__title">"申请已提交"</h1>
@@ -45,9 +47,11 @@ pub fn SubmittedRoute() -> impl IntoView {
                                 </div>
                             </dl>
                             <h2 class="app-heading-m">"接下来"</h2>
-                            <p>"请打印系统生成的授权委托书，加盖单位公章后上传扫描件，再用手机完成经办人实名认证，然后缴费。我们会以短信通知每一步的进展。"</p>
+                            <p>"请打印系统生成的授权委托书等文件，签字盖章后上传扫描件，再用手机完成经办人实名认证，然后缴费。我们会以短信通知每一步的进展。"</p>
+                            <a class="app-button" href=materials>"打印并上传资料"</a>
                         </div>
-                    }.into_any(),
+                    }.into_any()
+                    }
                     Ok(None) => view! { <NotFound /> }.into_any(),
                     Err(_) => view! { <div class="app-width app-page"><p class="app-error-text">"页面暂时无法加载，请稍后刷新重试。"</p></div> }.into_any(),
                 }

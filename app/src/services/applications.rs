@@ -41,6 +41,8 @@ pub struct SubmittedApplication {
     pub number: String,
     pub project_id: String,
     pub status: String,
+    /// RFC 3339, UTC.
+    pub submitted_at: String,
     pub application: Application,
 }
 
@@ -86,4 +88,8 @@ pub trait ApplicationStore: Send + Sync {
         user: UserId,
         number: &str,
     ) -> Result<Option<SubmittedApplication>, StoreError>;
+
+    /// The application numbered `number`, whoever submitted it: for the verification page
+    /// that printed documents link to, and for reviewers.
+    async fn by_number(&self, number: &str) -> Result<Option<SubmittedApplication>, StoreError>;
 }

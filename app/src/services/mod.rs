@@ -5,6 +5,7 @@
 
 pub mod applications;
 pub mod consent;
+pub mod documents;
 pub mod login;
 pub mod materials;
 pub mod sms;

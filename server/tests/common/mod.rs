@@ -30,6 +30,9 @@ pub fn config(data_dir: &Path) -> Config {
     Config {
         catalog_dir: repo_dir("catalog"),
         content_dir: repo_dir("content"),
+        document_font: repo_dir(
+            "node_modules/@expo-google-fonts/noto-sans-sc/400Regular/NotoSansSC_400Regular.ttf",
+        ),
         ..Config::with_defaults(data_dir)
     }
 }

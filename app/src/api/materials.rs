@@ -1,0 +1,94 @@
+//! The materials page of a submitted application: the documents to print, and one upload
+//! slot per scan the project asks for. Uploads themselves go to plain HTTP routes (multipart
+//! with progress), not to server functions.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::materials::Slot;
+use crate::services::materials::{MaterialsFlash, UploadedMaterial};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MaterialsPage {
+    pub project_id: String,
+    pub project_name: String,
+    pub number: String,
+    pub status: String,
+    pub documents: Vec<DocumentEntry>,
+    pub slots: Vec<Slot>,
+    pub uploaded: Vec<UploadedMaterial>,
+    /// The outcome of the last upload made without JavaScript, shown once.
+    pub flash: Option<MaterialsFlash>,
+}
+
+/// A document to print, with the slot its stamped scan goes into.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentEntry {
+    /// `authorization-letter`, `application-form`, `seal-sheet`.
+    pub slug: String,
+    pub title: String,
+    pub purpose: String,
+}
+
+#[server]
+pub async fn load_materials_page(
+    project: String,
+    number: String,
+) -> Result<Option<MaterialsPage>, ServerFnError> {
+    use documents::DocumentKind;
+
+    use super::session::{self, internal};
+    use crate::domain::materials::upload_slots;
+    use crate::services::materials::FLASH_KEY;
+
+    let (user, project) = super::apply::ssr::open(&project).await?;
+    let state = session::state();
+    let Some(submitted) = state
+        .applications
+        .submitted(user, &number)
+        .await
+        .map_err(internal)?
+        .filter(|s| s.project_id == project.id)
+    else {
+        return Ok(None);
+    };
+    let uploaded = state
+        .materials
+        .list(user, &submitted.number)
+        .await
+        .map_err(internal)?;
+    let documents = DocumentKind::ALL
+        .into_iter()
+        .map(|kind| DocumentEntry {
+            slug: kind.slug().to_owned(),
+            title: kind.title().to_owned(),
+            purpose: purpose(kind).to_owned(),
+        })
+        .collect();
+    Ok(Some(MaterialsPage {
+        slots: upload_slots(&project, &submitted.application),
+        project_id: project.id.clone(),
+        project_name: project.name.clone(),
+        number: submitted.number,
+        status: submitted.status,
+        documents,
+        uploaded,
+        flash: session::take(FLASH_KEY).await?,
+    }))
+}
+
+#[cfg(feature = "ssr")]
+fn purpose(kind: documents::DocumentKind) -> &'static str {
+    use documents::DocumentKind;
+    match kind {
+        DocumentKind::AuthorizationLetter => {
+            "单位授权经办人办理证书。由法定代表人签字、加盖单位公章后扫描上传。"
+        }
+        DocumentKind::ApplicationForm => {
+            "您填写的全部申请信息。核对无误后加盖单位公章，与其他资料一并留存或按要求上传。"
+        }
+        DocumentKind::SealSheet => {
+            "用于制作电子印章：在方框内加盖单位公章，并由法定代表人签字或盖章后扫描上传。"
+        }
+    }
+}

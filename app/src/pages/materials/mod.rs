@@ -1,0 +1,130 @@
+//! `/p/:project/applications/:number/materials`: print the pre-filled documents, stamp them,
+//! and upload the scans, one slot per material the project asks for.
+//!
+//! Everything works as plain links and multipart forms; once hydrated, documents render in
+//! the browser and uploads show progress without leaving the page.
+
+mod print;
+mod upload_slot;
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+use leptos_router::{LazyRoute, lazy_route};
+
+use crate::api::materials::{MaterialsPage, load_materials_page};
+use crate::pages::not_found::NotFound;
+
+/// Split into its own wasm chunk like the form: upload and print code loads only here.
+#[derive(Clone)]
+pub struct MaterialsRoute {
+    page: Resource<Result<Option<MaterialsPage>, ServerFnError>>,
+}
+
+#[lazy_route]
+impl LazyRoute for MaterialsRoute {
+    fn data() -> Self {
+        let params = use_params_map();
+        let key = move || {
+            let p = params.read();
+            (
+                p.get("project").unwrap_or_default(),
+                p.get("number").unwrap_or_default(),
+            )
+        };
+        Self {
+            page: Resource::new(key, |(project, number)| {
+                load_materials_page(project, number)
+            }),
+        }
+    }
+
+    fn view(this: Self) -> AnyView {
+        let page = this.page;
+        view! {
+            <Title text="打印并上传资料" />
+            <Suspense fallback=|| view! { <div class="app-width app-page"><p>"正在加载…"</p></div> }>
+                {move || Suspend::new(async move {
+                    match page.await {
+                        Ok(Some(page)) => view! { <MaterialsView page /> }.into_any(),
+                        Ok(None) => view! { <NotFound /> }.into_any(),
+                        Err(_) => view! {
+                            <div class="app-width app-page">
+                                <p class="app-error-text">"页面暂时无法加载，请稍后刷新重试。"</p>
+                            </div>
+                        }.into_any(),
+                    }
+                })}
+            </Suspense>
+        }
+        .into_any()
+    }
+}
+
+/// The site path of the application's materials page.
+pub fn page_path(project: &str, number: &str) -> String {
+    format!("/p/{project}/applications/{number}/materials")
+}
+
+#[component]
+fn MaterialsView(page: MaterialsPage) -> impl IntoView {
+    let base = page_path(&page.project_id, &page.number);
+    let uploaded: Vec<_> = page
+        .slots
+        .iter()
+        .map(|slot| {
+            let file = page.uploaded.iter().find(|m| m.slot == slot.id).cloned();
+            (slot.clone(), RwSignal::new(file))
+        })
+        .collect();
+    let signals: Vec<_> = uploaded.iter().map(|(_, s)| *s).collect();
+    let total = signals.len();
+    let done = Memo::new(move |_| signals.iter().filter(|s| s.with(Option::is_some)).count());
+    let hydrated = crate::components::form::use_hydrated();
+    let flash = page.flash.clone();
+
+    view! {
+        <div class="app-width app-page app-materials-page" data-hydrated=move || hydrated.get().then_some("true")>
+            <p class="app-caption">{page.project_name.clone()} " · 申请编号 " {page.number.clone()}</p>
+            <h1 class="app-heading-l">"打印并上传资料"</h1>
+            {flash.map(|f| {
+                let class = if f.ok { "app-notice app-notice--success" } else { "app-notice app-notice--error" };
+                let role = if f.ok { "status" } else { "alert" };
+                view! { <div class=class role=role><p>{f.message}</p></div> }
+            })}
+            <p class="app-lead">"先打印系统按您的申请生成的文件，签字盖章后扫描或拍照，再在下方逐项上传。每个文件可为 JPG、PNG 或 PDF，不超过 2 MB；手机照片会自动压缩。"</p>
+
+            <section class="app-section" aria-labelledby="print-title">
+                <h2 class="app-heading-m" id="print-title">"第一步：打印文件"</h2>
+                <ul class="app-documents">
+                    {page.documents.iter().map(|doc| view! {
+                        <print::DocumentItem
+                            project=page.project_id.clone()
+                            number=page.number.clone()
+                            doc=doc.clone()
+                        />
+                    }).collect_view()}
+                </ul>
+            </section>
+
+            <section class="app-section" aria-labelledby="upload-title">
+                <h2 class="app-heading-m" id="upload-title">"第二步：上传扫描件"</h2>
+                <p class="app-progress-text" role="status" aria-live="polite">
+                    {move || format!("已上传 {} / {} 项", done.get(), total)}
+                </p>
+                {uploaded.into_iter().map(|(slot, file)| view! {
+                    <upload_slot::SlotCard base=base.clone() spec=slot file />
+                }).collect_view()}
+            </section>
+
+            <section class="app-section" aria-labelledby="next-title">
+                <h2 class="app-heading-m" id="next-title">"接下来"</h2>
+                {move || if done.get() == total {
+                    view! { <p class="app-notice app-notice--success">"资料已齐全。下一步请经办人用手机完成身份核验，然后在线缴费；我们会以短信通知审核进展。"</p> }.into_any()
+                } else {
+                    view! { <p>"全部资料上传后，请经办人用手机完成身份核验并缴费。资料会随时保存，可以分几次上传。"</p> }.into_any()
+                }}
+            </section>
+        </div>
+    }
+}
