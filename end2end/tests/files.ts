@@ -70,3 +70,11 @@ export function pdfPage(pdf: Buffer, png: string) {
   writeFileSync(join(dir, 'doc.pdf'), pdf);
   execFileSync('pdftoppm', ['-r', '80', '-png', '-singlefile', '-f', '1', join(dir, 'doc.pdf'), png.replace(/\.png$/, '')]);
 }
+
+/** What the QR code on the first page of `pdf` says, read from a 150 dpi rendering. */
+export function pdfQrCode(pdf: Buffer): string {
+  const dir = mkdtempSync(join(tmpdir(), 'cp-pdf-'));
+  writeFileSync(join(dir, 'doc.pdf'), pdf);
+  execFileSync('pdftoppm', ['-r', '150', '-png', '-singlefile', '-f', '1', join(dir, 'doc.pdf'), join(dir, 'page')]);
+  return execFileSync('zbarimg', ['--raw', '-q', join(dir, 'page.png')], { encoding: 'utf8' }).trim();
+}

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { checkAccessibility, collectErrors } from './helpers';
 import { hydrated, org, snap, startApplication, submitApplication } from './flow';
-import { canvasImage, encrypt, pdfPage, pdfText, windowsProgram } from './files';
+import { canvasImage, encrypt, pdfPage, pdfQrCode, pdfText, windowsProgram } from './files';
 
 const documentCode = /\/print\/|\/documents\/font/;
 
@@ -46,6 +46,18 @@ test('print the letter in the browser, upload the scans, and get a clear answer 
     expect(text.replace(/\s+/g, '')).toContain(fact);
   }
   pdfPage(pdf, join(__dirname, '..', 'output', 'screenshots', `authorization-letter-${testInfo.project.name}.png`));
+
+  // Its QR code opens the verification page, which matches paper and order.
+  const verifyUrl = pdfQrCode(pdf);
+  expect(verifyUrl).toMatch(new RegExp(`/verify/${number}\\?c=[0-9a-f]{16}$`));
+  const verify = await page.context().newPage();
+  await verify.goto(verifyUrl);
+  await expect(verify.getByRole('heading', { name: '文件与申请相符' })).toBeVisible();
+  await expect(verify.getByText(org.name)).toBeVisible();
+  await checkAccessibility(verify);
+  await verify.goto(verifyUrl.replace(/c=\w+$/, 'c=0000000000000000'));
+  await expect(verify.getByRole('heading', { name: '无法核验' })).toBeVisible();
+  await verify.close();
 
   // The stamped letter goes back up as a PDF.
   await choose(page, 'authorization_letter', '授权委托书.pdf', 'application/pdf', pdf);

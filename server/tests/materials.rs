@@ -860,3 +860,60 @@ async fn cross_site_posts_are_refused() {
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
     assert_eq!(rig.count("SELECT COUNT(*) FROM materials").await, 1);
 }
+
+#[tokio::test]
+async fn documents_are_rendered_for_the_owner_with_a_font_subset_and_a_check_code() {
+    let rig = start().await;
+    let owner = rig.sign_in(OWNER).await;
+    let number = rig.submit(OWNER, &["王喆"]).await;
+    let pdf_uri = |slug: &str| format!("/p/{PROJECT}/applications/{number}/documents/{slug}.pdf");
+
+    // The server-rendered letter, for browsers without wasm: a real PDF with the facts.
+    let get = |uri: String| {
+        owner.request("GET", &uri, Style::Form, &[]).body(Body::empty()).unwrap()
+    };
+    let letter = owner.send(get(pdf_uri("authorization-letter"))).await;
+    assert_eq!(letter.status, StatusCode::OK);
+    assert_eq!(letter.headers[header::CONTENT_TYPE], "application/pdf");
+    assert_eq!(letter.headers[header::CACHE_CONTROL], "private, no-store");
+    assert!(letter.bytes.starts_with(b"%PDF-"));
+    assert!(letter.bytes.len() < 200 * 1024, "{} bytes", letter.bytes.len());
+    for slug in ["application-form", "seal-sheet"] {
+        assert_eq!(owner.send(get(pdf_uri(slug))).await.status, StatusCode::OK);
+    }
+    assert_eq!(
+        owner.send(get(pdf_uri("passport"))).await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    // Nobody else gets it: another user, or nobody at all.
+    let other = rig.sign_in("13900001111").await;
+    let request = other
+        .request("GET", &pdf_uri("authorization-letter"), Style::Form, &[])
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(other.send(request).await.status, StatusCode::NOT_FOUND);
+    let (status, headers, _) = common::get(&rig.server, &pdf_uri("authorization-letter")).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers[header::LOCATION], format!("/p/{PROJECT}/login"));
+
+    // The font the browser fetches holds just the characters asked for, and may be cached.
+    let documents = &rig.server.state.documents;
+    let font_path = documents.font_path("授权委托书王喆0123456789");
+    let (status, headers, _) = common::get(&rig.server, &font_path).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers[header::CONTENT_TYPE], "font/ttf");
+    assert!(headers[header::CACHE_CONTROL].to_str().unwrap().contains("immutable"));
+    let font = owner
+        .send(owner.request("GET", &font_path, Style::Xhr, &[]).body(Body::empty()).unwrap())
+        .await;
+    assert!(font.bytes.len() < 20 * 1024, "{} bytes", font.bytes.len());
+
+    // The QR code's check code opens the verification page for this number only.
+    let url = documents.verify_url(&number);
+    let code = url.rsplit_once("?c=").unwrap().1;
+    assert!(url.contains(&format!("/verify/{number}?c=")));
+    assert!(documents.verify(&number, code));
+    assert!(!documents.verify(&number, "0000000000000000"));
+    assert!(!documents.verify("SQ202503019999", code));
+}

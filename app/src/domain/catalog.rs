@@ -211,6 +211,10 @@ pub struct Material {
     pub required_for: Vec<ProductKind>,
     /// A site path to a blank form to download, if there is one.
     pub template: Option<String>,
+    /// The pre-filled document this material is the stamped scan of, generated from the
+    /// application (`authorization_letter`, `application_form`, `seal_sheet`).
+    #[serde(default)]
+    pub document: Option<documents::DocumentKind>,
     /// How the CA gets it: a scan uploaded on the materials page, or on the phone.
     #[serde(default)]
     pub collect: Collect,

@@ -38,6 +38,8 @@ pub struct Slot {
     pub description: String,
     /// A site path to a blank form to download.
     pub template: Option<String>,
+    /// The generated document to print for it, if any.
+    pub document: Option<documents::DocumentKind>,
 }
 
 /// The slots of `application`, in catalog order: each uploaded material that one of its
@@ -62,6 +64,7 @@ pub fn upload_slots(project: &Project, application: &Application) -> Vec<Slot> {
             name,
             description: material.description.clone(),
             template: material.template.clone(),
+            document: material.document,
         };
         if material.per_holder {
             for (i, holder) in application.holders.iter().enumerate() {

@@ -64,7 +64,7 @@ pub fn DocumentItem(project: String, number: String, doc: DocumentEntry) -> impl
 
     let server_link = server_pdf.clone();
     view! {
-        <li class="app-document" data-document=doc.slug.clone()>
+        <li class="app-document" id=format!("document-{}", doc.slug) data-document=doc.slug.clone()>
             <div class="app-document__text">
                 <h3 class="app-heading-s">{doc.title.clone()}</h3>
                 <p class="app-hint">{doc.purpose.clone()}</p>

@@ -105,6 +105,13 @@ pub fn SlotCard(
                 <span class="app-tag">{move || if file.with(Option::is_some) { "已上传" } else { "待上传" }}</span>
             </h3>
             <p class="app-hint" id=hint_id>{slot.description.clone()}</p>
+            {slot.document.map(|kind| view! {
+                <p class="app-slot__document">
+                    "先在第一步打印 "
+                    <a href=format!("#document-{}", kind.slug())>{format!("《{}》", kind.title())}</a>
+                    "，签字盖章后扫描上传。"
+                </p>
+            })}
             {slot.template.clone().map(|href| view! {
                 <p><a href=href target="_blank" rel="noopener">"下载空白模板"</a></p>
             })}
