@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Page } from '@playwright/test';
 
 /**
@@ -68,6 +68,7 @@ export function pdfText(pdf: Buffer): string {
 export function pdfPage(pdf: Buffer, png: string) {
   const dir = mkdtempSync(join(tmpdir(), 'cp-pdf-'));
   writeFileSync(join(dir, 'doc.pdf'), pdf);
+  mkdirSync(dirname(png), { recursive: true });
   execFileSync('pdftoppm', ['-r', '80', '-png', '-singlefile', '-f', '1', join(dir, 'doc.pdf'), png.replace(/\.png$/, '')]);
 }
 
