@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-# The PDF generator is a wasm module of its own, fetched only on the print step.
+cargo leptos build --release --split
+# The PDF generator is a wasm module of its own, fetched only on the print step. After the
+# app build, which empties target/site.
 scripts/build-documents.sh
-exec cargo leptos serve --release --split
+exec target/release/server

@@ -20,6 +20,7 @@ cargo test --workspace
 
 step "release build"
 cargo leptos build --release --split
+# After the app build, which empties target/site.
 scripts/build-documents.sh
 
 step "end-to-end in Chromium"

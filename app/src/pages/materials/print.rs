@@ -40,16 +40,17 @@ pub fn DocumentItem(project: String, number: String, doc: DocumentEntry) -> impl
                 .await;
                 match outcome {
                     Ok(ready) => {
-                        // Still within the click's user activation, so popup blockers allow it;
-                        // if one does not, the links below do the same.
-                        if let Some(window) = web_sys::window() {
-                            let _ = window.open_with_url_and_target(&ready.url, "_blank");
-                        }
+                        let url = ready.url.clone();
                         state.set(State::Ready {
                             url: ready.url,
                             file_name: ready.file_name,
                             size_kb: (ready.size / 1024.0).ceil() as u32,
                         });
+                        // Still within the click's user activation, so popup blockers allow it;
+                        // if one does not, the links above do the same.
+                        if let Some(window) = web_sys::window() {
+                            let _ = window.open_with_url_and_target(&url, "_blank");
+                        }
                     }
                     Err(message) => state.set(State::Failed(message)),
                 }
