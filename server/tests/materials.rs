@@ -870,14 +870,21 @@ async fn documents_are_rendered_for_the_owner_with_a_font_subset_and_a_check_cod
 
     // The server-rendered letter, for browsers without wasm: a real PDF with the facts.
     let get = |uri: String| {
-        owner.request("GET", &uri, Style::Form, &[]).body(Body::empty()).unwrap()
+        owner
+            .request("GET", &uri, Style::Form, &[])
+            .body(Body::empty())
+            .unwrap()
     };
     let letter = owner.send(get(pdf_uri("authorization-letter"))).await;
     assert_eq!(letter.status, StatusCode::OK);
     assert_eq!(letter.headers[header::CONTENT_TYPE], "application/pdf");
     assert_eq!(letter.headers[header::CACHE_CONTROL], "private, no-store");
     assert!(letter.bytes.starts_with(b"%PDF-"));
-    assert!(letter.bytes.len() < 200 * 1024, "{} bytes", letter.bytes.len());
+    assert!(
+        letter.bytes.len() < 200 * 1024,
+        "{} bytes",
+        letter.bytes.len()
+    );
     for slug in ["application-form", "seal-sheet"] {
         assert_eq!(owner.send(get(pdf_uri(slug))).await.status, StatusCode::OK);
     }
@@ -903,9 +910,19 @@ async fn documents_are_rendered_for_the_owner_with_a_font_subset_and_a_check_cod
     let (status, headers, _) = common::get(&rig.server, &font_path).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers[header::CONTENT_TYPE], "font/ttf");
-    assert!(headers[header::CACHE_CONTROL].to_str().unwrap().contains("immutable"));
+    assert!(
+        headers[header::CACHE_CONTROL]
+            .to_str()
+            .unwrap()
+            .contains("immutable")
+    );
     let font = owner
-        .send(owner.request("GET", &font_path, Style::Xhr, &[]).body(Body::empty()).unwrap())
+        .send(
+            owner
+                .request("GET", &font_path, Style::Xhr, &[])
+                .body(Body::empty())
+                .unwrap(),
+        )
         .await;
     assert!(font.bytes.len() < 20 * 1024, "{} bytes", font.bytes.len());
 

@@ -61,10 +61,11 @@ pub fn SlotCard(
 
     #[cfg(feature = "hydrate")]
     let on_delete = {
-        let delete_url = delete_url.clone();
+        // Stored, so the handler is `Copy` like the server build's.
+        let delete_url = StoredValue::new(delete_url.clone());
         move |event: leptos::ev::SubmitEvent| {
             event.prevent_default();
-            let url = delete_url.clone();
+            let url = delete_url.get_value();
             activity.set(Activity::Deleting);
             leptos::task::spawn_local(async move {
                 let outcome = gloo_net::http::Request::post(&url)
@@ -153,7 +154,7 @@ pub fn SlotCard(
                     <button type="submit" class="app-button app-button--secondary" hidden=move || hydrated.get()>"上传"</button>
                 </form>
                 {move || file.with(Option::is_some).then(|| view! {
-                    <form method="post" action=delete_url.clone() class="app-slot__delete" on:submit=on_delete.clone()>
+                    <form method="post" action=delete_url.clone() class="app-slot__delete" on:submit=on_delete>
                         <button type="submit" class="app-button app-button--warning">"删除"</button>
                     </form>
                 })}
