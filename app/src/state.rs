@@ -8,6 +8,7 @@ use crate::domain::catalog::Project;
 use crate::services::applications::ApplicationStore;
 use crate::services::consent::{Agreement, ConsentStore};
 use crate::services::documents::DocumentService;
+use crate::services::handoff::HandoffService;
 use crate::services::login::LoginService;
 use crate::services::materials::MaterialStore;
 use crate::services::sms::{Outbox, SmsSender};
@@ -28,6 +29,8 @@ pub struct AppState {
     pub materials: Arc<dyn MaterialStore>,
     /// Links and fonts for the printed documents.
     pub documents: Arc<dyn DocumentService>,
+    /// The phone handoff: QR links, ID photos, liveness (`/m/...`).
+    pub handoff: Arc<dyn HandoffService>,
     /// Sessions end after this long without a request; the form warns shortly before.
     pub session_idle_minutes: u32,
 }

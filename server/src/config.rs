@@ -67,6 +67,18 @@ pub struct Config {
     #[arg(long, env = "SMS_IP_HOURLY_LIMIT", default_value_t = 20,
           value_parser = clap::value_parser!(u32).range(1..))]
     pub sms_ip_hourly_limit: u32,
+
+    /// Who reads ID cards, checks liveness and compares faces for the phone handoff. `local`
+    /// reads no card (the name and number come from the application) but checks that real
+    /// photos arrived and that liveness frames move; see `handoff::local_verifier`.
+    #[arg(long, env = "IDENTITY_PROVIDER", value_enum, default_value_t = IdentityProviderKind::Local)]
+    pub identity_provider: IdentityProviderKind,
+
+    /// Days after a handoff session ends (completed, expired or failed) before its ID photos
+    /// and liveness frames are deleted; the verification result and its steps are kept.
+    #[arg(long, env = "IDENTITY_RETENTION_DAYS", default_value_t = 30,
+          value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub identity_retention_days: u32,
 }
 
 impl Config {
@@ -88,6 +100,8 @@ impl Config {
             public_url: "http://127.0.0.1:3000".to_owned(),
             session_idle_minutes: 30,
             sms_ip_hourly_limit: 20,
+            identity_provider: IdentityProviderKind::Local,
+            identity_retention_days: 30,
         }
     }
 
@@ -99,6 +113,11 @@ impl Config {
 
     pub fn uploads_dir(&self) -> PathBuf {
         self.data_dir.join("uploads")
+    }
+
+    /// Where the handoff's ID photos and liveness frames are kept, encrypted.
+    pub fn identity_dir(&self) -> PathBuf {
+        self.data_dir.join("identity")
     }
 
     /// Where the generated master secret is kept when `SECRET_KEY` is unset.
@@ -123,6 +142,12 @@ pub enum CaptchaMode {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum SmsProviderKind {
     /// The local outbox: messages are stored, not sent.
+    Local,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum IdentityProviderKind {
+    /// No vendor: photos and frames are checked on this machine, cards are not read.
     Local,
 }
 
@@ -215,6 +240,10 @@ mod tests {
         assert_eq!(default("public_url").unwrap(), config.public_url);
         assert_eq!(default("session_idle_minutes").unwrap(), "30");
         assert_eq!(default("sms_ip_hourly_limit").unwrap(), "20");
+        assert_eq!(default("identity_provider").unwrap(), "local");
+        assert_eq!(config.identity_provider, IdentityProviderKind::Local);
+        assert_eq!(default("identity_retention_days").unwrap(), "30");
+        assert_eq!(config.identity_retention_days, 30);
         assert_eq!(default("secret_key"), None);
     }
 
@@ -236,5 +265,6 @@ mod tests {
         assert!(!Config::with_defaults("data").is_https());
         assert!(Config::try_parse_from(["server", "--secret-key", "short"]).is_err());
         assert!(Config::try_parse_from(["server", "--session-idle-minutes", "0"]).is_err());
+        assert!(Config::try_parse_from(["server", "--identity-retention-days", "0"]).is_err());
     }
 }

@@ -12,6 +12,7 @@ pub mod content;
 pub mod crypto;
 pub mod db;
 pub mod documents;
+pub mod handoff;
 mod health;
 pub mod login;
 pub mod materials;
@@ -21,6 +22,7 @@ pub mod sms;
 use std::sync::Arc;
 use std::time::Duration;
 
+use app::services::handoff::IdentityVerifier;
 use app::state::AppState;
 use app::{App, shell};
 use axum::{Router, routing::get};
@@ -34,10 +36,12 @@ use tower_sessions_sqlx_store::SqliteStore;
 
 use crate::applications::SqlApplicationStore;
 use crate::clock::{Clock, SystemClock};
-use crate::config::{CaptchaMode, Config};
+use crate::config::{CaptchaMode, Config, IdentityProviderKind};
 use crate::consents::SqlConsentStore;
 use crate::crypto::Keys;
 use crate::documents::Documents;
+use crate::handoff::local_verifier::LocalVerifier;
+use crate::handoff::store::{HandoffSettings, SqlHandoffService};
 use crate::login::{LoginSettings, SqlLoginService};
 use crate::materials::storage::ObjectStorage;
 use crate::materials::store::SqlMaterialStore;
@@ -55,6 +59,8 @@ pub struct Server {
     pub pool: SqlitePool,
     /// What the server functions reach through context.
     pub state: AppState,
+    /// The handoff service itself, for its purge (and tests).
+    pub handoff: Arc<SqlHandoffService>,
     /// The periodic clean-up; abort it before closing the pool.
     pub maintenance: tokio::task::JoinHandle<()>,
 }
@@ -72,6 +78,7 @@ pub async fn build_with_clock(
     clock: Arc<dyn Clock>,
 ) -> anyhow::Result<Server> {
     std::fs::create_dir_all(config.uploads_dir())?;
+    std::fs::create_dir_all(config.identity_dir())?;
     let pool = db::connect(&config.database_url()).await?;
     let loaded = catalog::load_dir(&config.catalog_dir)?;
     catalog::record_snapshots(&pool, &loaded).await?;
@@ -99,6 +106,27 @@ pub async fn build_with_clock(
         &config.public_url,
         keys.clone(),
     )?);
+    let applications = Arc::new(SqlApplicationStore::new(
+        pool.clone(),
+        keys.clone(),
+        clock.clone(),
+    ));
+    let verifier: Arc<dyn IdentityVerifier> = match config.identity_provider {
+        IdentityProviderKind::Local => Arc::new(LocalVerifier),
+    };
+    let handoff = Arc::new(SqlHandoffService::new(
+        pool.clone(),
+        applications.clone(),
+        verifier,
+        sms.sender.clone(),
+        Arc::new(ObjectStorage::local(&config.identity_dir())?),
+        keys.clone(),
+        clock.clone(),
+        HandoffSettings {
+            public_url: config.public_url.clone(),
+            retention_days: config.identity_retention_days,
+        },
+    ));
     let state = AppState {
         catalog: Arc::new(catalog::into_catalog(loaded)),
         agreements: Arc::new(agreements),
@@ -106,25 +134,33 @@ pub async fn build_with_clock(
         sms: sms.sender,
         outbox: sms.outbox,
         consents: Arc::new(SqlConsentStore::new(pool.clone(), clock.clone())),
-        applications: Arc::new(SqlApplicationStore::new(
-            pool.clone(),
-            keys.clone(),
-            clock.clone(),
-        )),
+        applications,
         materials: Arc::new(SqlMaterialStore::new(pool.clone(), storage, keys, clock)),
         documents: documents.clone(),
+        handoff: handoff.clone(),
         session_idle_minutes: config.session_idle_minutes,
     };
 
     let session_store = SqliteStore::new(pool.clone());
     session_store.migrate().await?;
-    let maintenance = tokio::spawn(maintain(session_store.clone(), login));
+    let maintenance = tokio::spawn(maintain(session_store.clone(), login, handoff.clone()));
     let sessions = session_layer(config, session_store);
+    let cookies = handoff::CookiePolicy {
+        secure: config.is_https(),
+    };
 
     Ok(Server {
-        router: router(leptos_options, state.clone(), documents, pool.clone()).layer(sessions),
+        router: router(
+            leptos_options,
+            state.clone(),
+            documents,
+            pool.clone(),
+            cookies,
+        )
+        .layer(sessions),
         pool,
         state,
+        handoff,
         maintenance,
     })
 }
@@ -144,8 +180,14 @@ pub fn session_layer(config: &Config, store: SqliteStore) -> SessionManagerLayer
         .with_always_save(true)
 }
 
-/// Deletes what has expired, every [`MAINTENANCE_PERIOD`]; any instance may do it.
-async fn maintain(sessions: SqliteStore, login: Arc<SqlLoginService>) {
+/// Deletes what has expired, every [`MAINTENANCE_PERIOD`]; any instance may do it. This
+/// includes the handoff's ID photos and liveness frames, `IDENTITY_RETENTION_DAYS` after their
+/// session ended.
+async fn maintain(
+    sessions: SqliteStore,
+    login: Arc<SqlLoginService>,
+    handoff: Arc<SqlHandoffService>,
+) {
     let mut ticks = tokio::time::interval(MAINTENANCE_PERIOD);
     loop {
         ticks.tick().await;
@@ -155,6 +197,9 @@ async fn maintain(sessions: SqliteStore, login: Arc<SqlLoginService>) {
         if let Err(error) = login.purge_expired().await {
             tracing::warn!(%error, "deleting expired login codes failed");
         }
+        if let Err(error) = handoff.purge().await {
+            tracing::warn!(%error, "expiring handoffs or deleting identity photos failed");
+        }
     }
 }
 
@@ -163,9 +208,11 @@ pub fn router(
     state: AppState,
     documents: Arc<Documents>,
     pool: SqlitePool,
+    cookies: handoff::CookiePolicy,
 ) -> Router {
     let routes = generate_route_list(App);
     let materials = materials::router(state.clone());
+    let handoff = handoff::router(state.clone(), cookies);
     let documents = documents::router(state.clone(), documents);
     let context = move || provide_context(state.clone());
     let app = Router::new()
@@ -179,6 +226,7 @@ pub fn router(
         .with_state(leptos_options)
         .route("/healthz", get(health::healthz).with_state(pool))
         .merge(materials)
+        .merge(handoff)
         .merge(documents);
     security::with_security_headers(app)
         .layer(CompressionLayer::new())

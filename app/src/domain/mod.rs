@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod credit_code;
 pub mod draft;
 pub mod email;
+pub mod handoff;
 pub mod id_number;
 pub mod materials;
 pub mod mobile;

@@ -6,6 +6,7 @@
 pub mod applications;
 pub mod consent;
 pub mod documents;
+pub mod handoff;
 pub mod login;
 pub mod materials;
 pub mod sms;

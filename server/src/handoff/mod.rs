@@ -1,0 +1,18 @@
+//! 手机端身份认证 (the phone handoff): a QR code or text message on the desktop opens a light
+//! page on the phone, which photographs the ID card and runs an active liveness check while
+//! the desktop follows live.
+//!
+//! [`token`] makes and checks the link tokens, device secrets and short codes; [`photo`]
+//! checks images by content; [`local_verifier`] is the default [`IdentityVerifier`];
+//! [`store`] keeps the sessions in the database and the photos encrypted in storage; the
+//! routes (documented in `routes.rs`) are the HTTP API both pages use.
+//!
+//! [`IdentityVerifier`]: app::services::handoff::IdentityVerifier
+
+pub mod local_verifier;
+pub mod photo;
+mod routes;
+pub mod store;
+pub mod token;
+
+pub use routes::{CookiePolicy, router};
