@@ -1285,3 +1285,41 @@ async fn plain_forms_are_redirected_back_to_the_phone_page() {
     let wrong = phone.send(form("/m/code", "code=123")).await;
     assert_eq!(wrong.headers[header::LOCATION], "/m?error=code_unknown");
 }
+
+#[tokio::test]
+async fn two_server_processes_sharing_the_database_serve_one_session() {
+    let rig = start().await;
+    let (desktop, number, link) = with_link(&rig).await;
+    let path = path_of(&link);
+    // A second instance on the same data folder (database, storage, secret), as behind a
+    // balancer; it has its own memory and its own clock.
+    let config = Config {
+        captcha: CaptchaMode::Off,
+        ..common::config(rig.dir.path())
+    };
+    let (other, _) = common::start_with(config).await;
+
+    let mut events = EventStream::open(&rig, &desktop, &number).await;
+    assert_eq!(events.next().await["stage"], "pending");
+    let phone = Client {
+        server: &other,
+        cookies: Mutex::new(BTreeMap::new()),
+    };
+    phone.claim(&path).await.ok();
+    assert_eq!(step_kinds(&events.next().await), ["connected"]);
+    phone.id(&path, "front", &card()).await.ok();
+    phone.id(&path, "back", &card()).await.ok();
+    let done = phone.liveness(&path, &moving_frames()).await.ok();
+    assert_eq!(done["state"]["stage"], "completed");
+    let mut last = events.next().await;
+    while last["done"] != true {
+        last = events.next().await;
+    }
+    // The desktop's session works on the other instance too.
+    let desktop_there = Client {
+        server: &other,
+        cookies: Mutex::new(desktop.cookies.lock().unwrap().clone()),
+    };
+    assert_eq!(desktop_there.status(&number).await["done"], true);
+    other.maintenance.abort();
+}
