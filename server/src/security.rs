@@ -5,7 +5,7 @@
 //! everything else (JSON, files, errors), applied only where none was set.
 
 use axum::Router;
-use axum::http::{HeaderName, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Uri, header};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 const DEFAULT_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
@@ -35,4 +35,33 @@ pub fn with_security_headers(mut router: Router) -> Router {
         ));
     }
     router
+}
+
+/// Whether a state-changing request comes from another site. The upload and handoff routes
+/// carry no CSRF token and the session cookie is SameSite=Lax (sent on top-level cross-site
+/// form posts), so the browser's `Sec-Fetch-Site` and `Origin` decide; a request with neither
+/// (an old browser, a script) is let through, as SameSite already kept its cookie away.
+pub(crate) fn is_cross_site(headers: &HeaderMap, uri: &Uri) -> bool {
+    let text = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
+    if let Some(site) = text(HeaderName::from_static("sec-fetch-site"))
+        && !matches!(site, "same-origin" | "none")
+    {
+        return true;
+    }
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return false;
+    };
+    // HTTP/2 carries the host in the request target rather than a Host header.
+    let host = text(header::HOST).or_else(|| uri.authority().map(|a| a.as_str()));
+    let origin_host = origin
+        .to_str()
+        .ok()
+        .and_then(|o| o.split_once("://"))
+        .map(|(_, host)| host);
+    // `Origin: null` (sandboxed frames, some redirects) has no host and is refused too.
+    !matches!((origin_host, host), (Some(a), Some(b)) if a.eq_ignore_ascii_case(b))
 }

@@ -762,34 +762,11 @@ fn see_other(location: &str) -> Response {
 /// session cookie is SameSite=Lax (sent on top-level cross-site form posts), so the browser's
 /// `Sec-Fetch-Site` and `Origin` decide.
 async fn same_origin_only(request: Request, next: Next) -> Response {
-    if is_cross_site(request.headers(), request.uri()) {
+    if crate::security::is_cross_site(request.headers(), request.uri()) {
         tracing::warn!(path = request.uri().path(), "cross-site request refused");
         return refuse(Style::Json, None, Failure::CrossSite);
     }
     next.run(request).await
-}
-
-fn is_cross_site(headers: &HeaderMap, uri: &axum::http::Uri) -> bool {
-    let text = |name| {
-        headers
-            .get(name)
-            .and_then(|v: &HeaderValue| v.to_str().ok())
-    };
-    if let Some(site) = text(HeaderName::from_static("sec-fetch-site"))
-        && !matches!(site, "same-origin" | "none")
-    {
-        return true;
-    }
-    let Some(origin) = headers.get(header::ORIGIN) else {
-        return false;
-    };
-    let host = text(header::HOST).or_else(|| uri.authority().map(|a| a.as_str()));
-    let origin_host = origin
-        .to_str()
-        .ok()
-        .and_then(|o| o.split_once("://"))
-        .map(|(_, host)| host);
-    !matches!((origin_host, host), (Some(a), Some(b)) if a.eq_ignore_ascii_case(b))
 }
 
 #[cfg(test)]

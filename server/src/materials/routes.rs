@@ -231,36 +231,11 @@ fn body_failure(error: MultipartError) -> Failure {
 /// and the session cookie is SameSite=Lax, which still sends it on a top-level cross-site
 /// form post; browsers say where a request comes from in `Sec-Fetch-Site` and `Origin`.
 async fn same_origin_only(request: Request, next: Next) -> Response {
-    if is_cross_site(request.headers(), request.uri()) {
+    if crate::security::is_cross_site(request.headers(), request.uri()) {
         tracing::warn!(path = request.uri().path(), "cross-site request refused");
         return refuse_plain(Style::of(request.headers()), Failure::CrossSite);
     }
     next.run(request).await
-}
-
-fn is_cross_site(headers: &HeaderMap, uri: &axum::http::Uri) -> bool {
-    let text = |name| {
-        headers
-            .get(name)
-            .and_then(|v: &HeaderValue| v.to_str().ok())
-    };
-    if let Some(site) = text(header::HeaderName::from_static("sec-fetch-site"))
-        && !matches!(site, "same-origin" | "none")
-    {
-        return true;
-    }
-    let Some(origin) = headers.get(header::ORIGIN) else {
-        return false;
-    };
-    // HTTP/2 carries the host in the request target rather than a Host header.
-    let host = text(header::HOST).or_else(|| uri.authority().map(|a| a.as_str()));
-    let origin_host = origin
-        .to_str()
-        .ok()
-        .and_then(|o| o.split_once("://"))
-        .map(|(_, host)| host);
-    // `Origin: null` (sandboxed frames, some redirects) has no host and is refused too.
-    !matches!((origin_host, host), (Some(a), Some(b)) if a.eq_ignore_ascii_case(b))
 }
 
 enum Done {
