@@ -7,33 +7,26 @@
 mod common;
 mod fixtures;
 
+use common::applicant::{self, AGENT_NAME, OWNER, PROJECT, agent_id_number, login_request};
+
 use std::collections::BTreeMap;
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use app::api::auth::Login;
-use app::domain::application;
-use app::domain::draft::{Draft, Step};
-use app::domain::{credit_code, id_number, org_code, quote};
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use image::{DynamicImage, ImageOutputFormat, RgbImage};
-use leptos::server_fn::ServerFn;
 use serde_json::Value;
 use server::clock::ManualClock;
 use server::config::{CaptchaMode, Config};
 use sha2::{Digest, Sha256};
 use tower::ServiceExt;
 
-const PROJECT: &str = "soetp";
-const OWNER: &str = "13812345678";
 const HOST: &str = "portal.test";
 const BOUNDARY: &str = "----handoff-test-boundary";
-/// The agent of the test application (the legal representative, 经办人即法定代表人).
-const AGENT_NAME: &str = "张三";
 
 // --- set-up ---
 
@@ -53,40 +46,6 @@ async fn start() -> Rig {
     Rig { dir, server, clock }
 }
 
-fn agent_id_number() -> String {
-    let body = "14010519800101123";
-    format!("{body}{}", id_number::calc_check_digit(body).unwrap())
-}
-
-/// Synthetic data only: ID numbers with computed check digits, a made-up account.
-fn draft() -> Draft {
-    const ORG: &str = "山西某某科技有限公司";
-    let org = "MA0K3L7P";
-    let code = format!("91140105{org}{}", org_code::calc_check_digit(org).unwrap());
-    let mut d = Draft::default();
-    d.certs.org_years = Some(1);
-    d.org.name = ORG.into();
-    d.org.cert_type = application::USCC.into();
-    d.org.credit_code = format!("{code}{}", credit_code::calc_check_digit(&code).unwrap());
-    d.org.province = "140000".into();
-    d.org.city = "140100".into();
-    d.org.address = "太原市小店区长风街1号".into();
-    d.legal_rep.name = AGENT_NAME.into();
-    d.legal_rep.id_number = agent_id_number();
-    d.legal_rep.mobile = OWNER.into();
-    d.agent.same_as_legal_rep = true;
-    d.agent.email = "li@example.com".into();
-    d.agent.position = "财务经理".into();
-    d.bank.account_name = ORG.into();
-    d.bank.bank_name = "中国工商银行太原迎泽支行".into();
-    d.bank.account_number = "0502123409100012345".into();
-    d.shipping.province = "140000".into();
-    d.shipping.city = "140100".into();
-    d.shipping.district = "140105".into();
-    d.shipping.address = "太原市小店区长风街1号".into();
-    d
-}
-
 impl Rig {
     fn client(&self) -> Client<'_> {
         Client {
@@ -98,24 +57,15 @@ impl Rig {
     /// A browser signed in as `mobile` by SMS code (the local outbox holds the code).
     async fn sign_in(&self, mobile: &str) -> Client<'_> {
         let client = self.client();
-        let login = |fields: String| {
-            Request::post(<Login as ServerFn>::PATH)
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .header(header::ACCEPT, "application/json")
-                .body(Body::from(fields))
-                .unwrap()
-        };
         let sent = client
-            .send(login(format!(
+            .send(login_request(format!(
                 "project={PROJECT}&mobile={mobile}&intent=send"
             )))
             .await;
         assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
-        let text = self.last_sms(mobile).await.unwrap();
-        let start = text.find(|c: char| c.is_ascii_digit()).unwrap();
-        let code = &text[start..start + 6];
+        let code = applicant::login_code(&self.server, mobile).await;
         let signed_in = client
-            .send(login(format!(
+            .send(login_request(format!(
                 "project={PROJECT}&mobile={mobile}&code={code}&intent=login"
             )))
             .await;
@@ -124,47 +74,12 @@ impl Rig {
     }
 
     async fn last_sms(&self, mobile: &str) -> Option<String> {
-        sqlx::query_scalar(
-            "SELECT text FROM sms_outbox WHERE to_mobile = ? ORDER BY id DESC LIMIT 1",
-        )
-        .bind(mobile)
-        .fetch_optional(&self.server.pool)
-        .await
-        .unwrap()
+        applicant::last_sms(&self.server, mobile).await
     }
 
-    /// Submits the test application for `mobile`; returns its number.
+    /// Submits the test application (no org-personal certificates) for `mobile`.
     async fn submit(&self, mobile: &str) -> String {
-        let user = app::services::login::UserId(
-            sqlx::query_scalar("SELECT id FROM users WHERE mobile = ?")
-                .bind(mobile)
-                .fetch_one(&self.server.pool)
-                .await
-                .unwrap(),
-        );
-        let state = &self.server.state;
-        let project = state.catalog.project(PROJECT).unwrap();
-        let draft = draft();
-        let application =
-            application::validate(&draft, project, time::macros::date!(2025 - 03 - 01))
-                .expect("the test draft is valid");
-        let quote = quote::quote(project, &application.selection).unwrap();
-        state
-            .applications
-            .save_draft(user, PROJECT, &draft, Step::Review)
-            .await
-            .unwrap();
-        state
-            .applications
-            .submit(
-                user,
-                PROJECT,
-                &application,
-                &quote,
-                state.catalog.version(PROJECT).unwrap(),
-            )
-            .await
-            .unwrap()
+        applicant::submit(&self.server, mobile, &[]).await
     }
 
     /// Every file under the identity folder.

@@ -5,19 +5,16 @@
 mod common;
 mod fixtures;
 
+use common::applicant::{self, OWNER, PROJECT, login_request};
+
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use app::api::auth::Login;
-use app::domain::application;
-use app::domain::draft::{Draft, HolderDraft, Step};
 use app::domain::materials::MAX_UPLOAD_BYTES;
-use app::domain::{credit_code, id_number, org_code, quote};
 use app::services::login::UserId;
 use app::services::materials::{FLASH_KEY, MaterialsFlash, UploadedMaterial};
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode, header};
-use leptos::server_fn::ServerFn;
 use serde_json::Value;
 use server::SESSION_COOKIE;
 use server::config::{CaptchaMode, Config};
@@ -26,8 +23,6 @@ use tower_sessions::SessionStore;
 use tower_sessions::session::Id;
 use tower_sessions_sqlx_store::SqliteStore;
 
-const PROJECT: &str = "soetp";
-const OWNER: &str = "13812345678";
 const HOST: &str = "portal.test";
 const BOUNDARY: &str = "----materials-test-boundary";
 
@@ -79,30 +74,15 @@ impl Rig {
             server: &self.server,
             cookie: Mutex::new(None),
         };
-        let login = |fields: String| {
-            Request::post(<Login as ServerFn>::PATH)
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .header(header::ACCEPT, "application/json")
-                .body(Body::from(fields))
-                .unwrap()
-        };
         let sent = client
-            .send(login(format!(
+            .send(login_request(format!(
                 "project={PROJECT}&mobile={mobile}&intent=send"
             )))
             .await;
         assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
-        let text: String = sqlx::query_scalar(
-            "SELECT text FROM sms_outbox WHERE to_mobile = ? ORDER BY id DESC LIMIT 1",
-        )
-        .bind(mobile)
-        .fetch_one(&self.server.pool)
-        .await
-        .unwrap();
-        let start = text.find(|c: char| c.is_ascii_digit()).unwrap();
-        let code = &text[start..start + 6];
+        let code = applicant::login_code(&self.server, mobile).await;
         let signed_in = client
-            .send(login(format!(
+            .send(login_request(format!(
                 "project={PROJECT}&mobile={mobile}&code={code}&intent=login"
             )))
             .await;
@@ -111,42 +91,13 @@ impl Rig {
     }
 
     async fn user(&self, mobile: &str) -> UserId {
-        UserId(
-            sqlx::query_scalar("SELECT id FROM users WHERE mobile = ?")
-                .bind(mobile)
-                .fetch_one(&self.server.pool)
-                .await
-                .unwrap(),
-        )
+        applicant::user(&self.server, mobile).await
     }
 
     /// Submits an application for `mobile` with the org certificate and one org-personal
     /// certificate per holder name; returns its number.
     async fn submit(&self, mobile: &str, holders: &[&str]) -> String {
-        let user = self.user(mobile).await;
-        let state = &self.server.state;
-        let project = state.catalog.project(PROJECT).unwrap();
-        let draft = draft(holders);
-        let application =
-            application::validate(&draft, project, time::macros::date!(2025 - 03 - 01))
-                .expect("the test draft is valid");
-        let quote = quote::quote(project, &application.selection).unwrap();
-        state
-            .applications
-            .save_draft(user, PROJECT, &draft, Step::Review)
-            .await
-            .unwrap();
-        state
-            .applications
-            .submit(
-                user,
-                PROJECT,
-                &application,
-                &quote,
-                state.catalog.version(PROJECT).unwrap(),
-            )
-            .await
-            .unwrap()
+        applicant::submit(&self.server, mobile, holders).await
     }
 
     /// What the session behind `client`'s cookie holds under `key`.
@@ -164,45 +115,6 @@ impl Rig {
             .expect("the session exists");
         record.data.get(key).cloned()
     }
-}
-
-/// Synthetic data only: ID numbers with computed check digits, a made-up account.
-fn draft(holders: &[&str]) -> Draft {
-    const ORG: &str = "山西某某科技有限公司";
-    let id = |body: &str| format!("{body}{}", id_number::calc_check_digit(body).unwrap());
-    let org = "MA0K3L7P";
-    let code = format!("91140105{org}{}", org_code::calc_check_digit(org).unwrap());
-    let mut d = Draft::default();
-    d.certs.org_years = Some(1);
-    d.certs.holders = holders
-        .iter()
-        .enumerate()
-        .map(|(i, name)| HolderDraft {
-            name: (*name).into(),
-            id_number: id(&format!("1401051985010112{i}")),
-            years: 1,
-        })
-        .collect();
-    d.org.name = ORG.into();
-    d.org.cert_type = application::USCC.into();
-    d.org.credit_code = format!("{code}{}", credit_code::calc_check_digit(&code).unwrap());
-    d.org.province = "140000".into();
-    d.org.city = "140100".into();
-    d.org.address = "太原市小店区长风街1号".into();
-    d.legal_rep.name = "张三".into();
-    d.legal_rep.id_number = id("14010519800101123");
-    d.legal_rep.mobile = "13812345678".into();
-    d.agent.same_as_legal_rep = true;
-    d.agent.email = "li@example.com".into();
-    d.agent.position = "财务经理".into();
-    d.bank.account_name = ORG.into();
-    d.bank.bank_name = "中国工商银行太原迎泽支行".into();
-    d.bank.account_number = "0502123409100012345".into();
-    d.shipping.province = "140000".into();
-    d.shipping.city = "140100".into();
-    d.shipping.district = "140105".into();
-    d.shipping.address = "太原市小店区长风街1号".into();
-    d
 }
 
 // --- a browser, as far as the server can tell ---

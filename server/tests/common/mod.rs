@@ -2,6 +2,8 @@
 //! catalog and agreement texts, and a clock the test moves.
 #![allow(dead_code)] // each test file uses a different part
 
+pub mod applicant;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
