@@ -8,4 +8,6 @@ cargo leptos build --release --split
 # The PDF generator is a wasm module of its own, fetched only on the print step. After the
 # app build, which empties target/site.
 scripts/build-documents.sh
+# The phone page's module (/m/...), kept apart from the desktop application.
+scripts/build-phone.sh
 exec target/release/server

@@ -42,6 +42,13 @@ if [ -f target/site/print/documents_bg.wasm ]; then
   row target/site/print/documents.js
 fi
 
+if [ -f target/site/phone/phone_bg.wasm ]; then
+  echo
+  echo "Phone page module (scripts/build-phone.sh), all that /m/... loads besides the CSS:"
+  row target/site/phone/phone_bg.wasm
+  row target/site/phone/phone.js
+fi
+
 stripped=$(mktemp)
 trap 'rm -f "$stripped"' EXIT
 strip -o "$stripped" "$server"

@@ -14,6 +14,7 @@ cargo fmt --all --check
 step "lint (server side, then the browser build)"
 cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy -p app --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
+cargo clippy -p phone --lib --target wasm32-unknown-unknown -- -D warnings
 
 step "unit, property and integration tests"
 cargo test --workspace
@@ -22,6 +23,7 @@ step "release build"
 cargo leptos build --release --split
 # After the app build, which empties target/site.
 scripts/build-documents.sh
+scripts/build-phone.sh
 
 step "end-to-end in Chromium"
 npx playwright test -c end2end/playwright.config.ts

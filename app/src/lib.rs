@@ -75,6 +75,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/p/:project/apply/:step") view={leptos_router::Lazy::<pages::apply::ApplyRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/p/:project/submitted/:number") view=pages::submitted::SubmittedRoute ssr=SsrMode::Async />
                     <Route path=path!("/p/:project/applications/:number/materials") view={leptos_router::Lazy::<pages::materials::MaterialsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/p/:project/applications/:number/identity") view={leptos_router::Lazy::<pages::identity::IdentityRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/verify/:number") view=pages::verify::VerifyRoute ssr=SsrMode::Async />
                     <Route path=path!("/dev/outbox") view=pages::dev_outbox::DevOutbox ssr=SsrMode::Async />
                 </Routes>

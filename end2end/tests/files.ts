@@ -77,5 +77,21 @@ export function pdfQrCode(pdf: Buffer): string {
   const dir = mkdtempSync(join(tmpdir(), 'cp-pdf-'));
   writeFileSync(join(dir, 'doc.pdf'), pdf);
   execFileSync('pdftoppm', ['-r', '150', '-png', '-singlefile', '-f', '1', join(dir, 'doc.pdf'), join(dir, 'page')]);
-  return execFileSync('zbarimg', ['--raw', '-q', join(dir, 'page.png')], { encoding: 'utf8' }).trim();
+  return readQrCode(readFileSync(join(dir, 'page.png')));
+}
+
+/** What the QR code in a PNG image (a screenshot) says, read by zbarimg. */
+export function readQrCode(png: Buffer): string {
+  const dir = mkdtempSync(join(tmpdir(), 'cp-qr-'));
+  writeFileSync(join(dir, 'image.png'), png);
+  return execFileSync('zbarimg', ['--raw', '-q', join(dir, 'image.png')], { encoding: 'utf8' }).trim();
+}
+
+/** `jpeg` with a comment segment saying `text`, right after the start marker. */
+export function withJpegComment(jpeg: Buffer, text: string): Buffer {
+  const body = Buffer.from(text, 'utf8');
+  const segment = Buffer.alloc(4);
+  segment.writeUInt16BE(0xfffe, 0);
+  segment.writeUInt16BE(body.length + 2, 2);
+  return Buffer.concat([jpeg.subarray(0, 2), segment, body, jpeg.subarray(2)]);
 }

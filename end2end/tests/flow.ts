@@ -27,7 +27,7 @@ export async function readCode(page: Page, mobile: string): Promise<string> {
 export async function hydrated(page: Page) {
   await expect(page.locator('body[data-hydrated="true"]')).toBeAttached({ timeout: 20_000 });
   // The form and the materials page are lazy chunks that hydrate after the rest.
-  for (const root of ['.app-apply', '.app-materials-page']) {
+  for (const root of ['.app-apply', '.app-materials-page', '.app-identity-page']) {
     if ((await page.locator(root).count()) > 0) {
       await expect(page.locator(`${root}[data-hydrated="true"]`)).toBeAttached({ timeout: 20_000 });
     }

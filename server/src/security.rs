@@ -37,6 +37,25 @@ pub fn with_security_headers(mut router: Router) -> Router {
     router
 }
 
+/// How a client wants an answer: the pages' scripts ask for JSON; a plain form (no
+/// `application/json` in `Accept`) gets a redirect and a message instead.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Style {
+    Json,
+    Form,
+}
+
+impl Style {
+    pub(crate) fn of(headers: &HeaderMap) -> Self {
+        let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
+        if accept.is_some_and(|a| a.contains("application/json")) {
+            Style::Json
+        } else {
+            Style::Form
+        }
+    }
+}
+
 /// Whether a state-changing request comes from another site. The upload and handoff routes
 /// carry no CSRF token and the session cookie is SameSite=Lax (sent on top-level cross-site
 /// form posts), so the browser's `Sec-Fetch-Site` and `Origin` decide; a request with neither

@@ -1,8 +1,9 @@
-//! Browser-only helpers behind the materials page: uploads with progress, shrinking photos
-//! before upload, and the PDF generator loaded on demand. Only the lazily loaded page calls
-//! them, so they ship in its wasm chunk.
+//! Browser-only helpers behind the materials and identity pages: uploads with progress,
+//! shrinking photos before upload, the PDF generator loaded on demand, and following the
+//! phone's progress. Only the lazily loaded pages call them, so they ship in their chunks.
 
 pub mod pdf;
+pub mod progress;
 pub mod shrink;
 pub mod upload;
 

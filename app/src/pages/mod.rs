@@ -5,6 +5,7 @@ pub mod consent;
 pub mod dev_outbox;
 pub mod guide;
 pub mod home;
+pub mod identity;
 pub mod login;
 pub mod materials;
 pub mod not_found;

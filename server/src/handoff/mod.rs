@@ -10,6 +10,7 @@
 //! [`IdentityVerifier`]: app::services::handoff::IdentityVerifier
 
 pub mod local_verifier;
+mod page;
 pub mod photo;
 mod routes;
 pub mod store;

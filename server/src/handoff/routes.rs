@@ -125,6 +125,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use tower_sessions::Session;
 
+use crate::security::Style;
+
 /// The session key of the signed-in user (see `app::api::session`).
 const USER_KEY: &str = "user_id";
 
@@ -168,6 +170,8 @@ pub fn router(state: AppState, cookies: CookiePolicy) -> Router {
         .route(&format!("{DESKTOP}/status"), get(status))
         .route(&format!("{DESKTOP}/events"), get(events))
         .route("/m/{token}/state", get(phone_state))
+        .route("/m", get(super::page::code_page))
+        .route("/m/{token}", get(super::page::token_page))
         .merge(changing)
         .layer(Extension(cookies))
         .with_state(state)
@@ -350,7 +354,7 @@ struct SidePath {
 }
 
 /// The device cookie's value, if the request carries one.
-fn device_cookie(headers: &HeaderMap) -> Option<String> {
+pub(super) fn device_cookie(headers: &HeaderMap) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -676,24 +680,6 @@ struct Refusal {
     stage: Option<app::domain::handoff::Stage>,
     #[serde(skip_serializing_if = "Option::is_none")]
     failure: Option<app::services::handoff::FailureView>,
-}
-
-/// How the client wants the answer: the pages' fetch asks for JSON; a plain form does not.
-#[derive(Clone, Copy)]
-enum Style {
-    Json,
-    Form,
-}
-
-impl Style {
-    fn of(headers: &HeaderMap) -> Self {
-        let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
-        if accept.is_some_and(|a| a.contains("application/json")) {
-            Style::Json
-        } else {
-            Style::Form
-        }
-    }
 }
 
 fn json_or_refuse<T: Serialize>(outcome: Result<T, Failure>) -> Response {

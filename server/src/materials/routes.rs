@@ -23,6 +23,7 @@ use serde_json::json;
 use tower_sessions::Session;
 
 use super::inspect::inspect;
+use crate::security::Style;
 
 /// The session key of the signed-in user (see `app::api::session`).
 const USER_KEY: &str = "user_id";
@@ -302,24 +303,6 @@ impl Failure {
             Failure::Malformed => "上传没有完成，请重新选择文件上传".into(),
             Failure::Rejected(rejection) => rejection.message(),
             Failure::Internal(_) => "系统繁忙，请稍后重试".into(),
-        }
-    }
-}
-
-/// How the client wants the answer: the page's XHR asks for JSON; a plain form post does not.
-#[derive(Clone, Copy)]
-enum Style {
-    Json,
-    Form,
-}
-
-impl Style {
-    fn of(headers: &HeaderMap) -> Self {
-        let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
-        if accept.is_some_and(|a| a.contains("application/json")) {
-            Style::Json
-        } else {
-            Style::Form
         }
     }
 }

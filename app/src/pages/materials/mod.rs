@@ -82,6 +82,7 @@ fn MaterialsView(page: MaterialsPage) -> impl IntoView {
     let done = Memo::new(move |_| signals.iter().filter(|s| s.with(Option::is_some)).count());
     let hydrated = crate::components::form::use_hydrated();
     let flash = page.flash.clone();
+    let identity = crate::pages::identity::page_path(&page.project_id, &page.number);
 
     view! {
         <div class="app-width app-page app-materials-page" data-hydrated=move || hydrated.get().then_some("true")>
@@ -124,6 +125,7 @@ fn MaterialsView(page: MaterialsPage) -> impl IntoView {
                 } else {
                     view! { <p>"全部资料上传后，请经办人用手机完成身份核验并缴费。资料会随时保存，可以分几次上传。"</p> }.into_any()
                 }}
+                <a class="app-button" href=identity>"下一步：手机身份认证"</a>
             </section>
         </div>
     }

@@ -1,0 +1,175 @@
+//! 在线认证 on the desktop: the page's first state and the two actions (a new QR code, the
+//! link by SMS). Progress afterwards comes from the handoff's event stream and status routes
+//! (`server/src/handoff/routes.rs`), read with gloo-net.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::services::handoff::{CreatedHandoff, HandoffStatus, SmsSent};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdentityPage {
+    pub project_id: String,
+    pub project_name: String,
+    pub number: String,
+    pub status: HandoffStatus,
+    /// A fresh link, unless a phone is already at work, the check is done, or it failed
+    /// (then the page explains first and offers to start again).
+    pub link: Option<HandoffLink>,
+}
+
+/// A link for the phone and its QR code.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HandoffLink {
+    pub created: CreatedHandoff,
+    /// `created.url` as a QR code: an `<svg>` element, dark modules on white.
+    pub qr_svg: String,
+}
+
+#[server]
+pub async fn load_identity_page(
+    project: String,
+    number: String,
+) -> Result<Option<IdentityPage>, ServerFnError> {
+    use super::session::{self, internal};
+    use crate::domain::handoff::Stage;
+
+    let (user, project) = super::apply::ssr::open(&project).await?;
+    let state = session::state();
+    let owned = state
+        .applications
+        .submitted(user, &number)
+        .await
+        .map_err(internal)?
+        .is_some_and(|s| s.project_id == project.id);
+    if !owned {
+        return Ok(None);
+    }
+    let status = state
+        .handoff
+        .status(user, &number)
+        .await
+        .map_err(internal)?;
+    let busy = status
+        .stage
+        .is_some_and(|s| s.is_claimed() || s == Stage::Failed || s == Stage::Completed);
+    let link = if busy {
+        None
+    } else {
+        ssr::link(user, &number, false).await?.ok()
+    };
+    // The new link changed the session: show its state, not the one before.
+    let status = if link.is_some() {
+        state
+            .handoff
+            .status(user, &number)
+            .await
+            .map_err(internal)?
+    } else {
+        status
+    };
+    Ok(Some(IdentityPage {
+        project_id: project.id.clone(),
+        project_name: project.name.clone(),
+        number,
+        status,
+        link,
+    }))
+}
+
+/// A new QR code, retiring the one before. `restart` also ends a session a phone has begun
+/// (the user starts over). A refusal comes back as the sentence to show.
+#[server]
+pub async fn new_handoff_link(
+    project: String,
+    number: String,
+    restart: bool,
+) -> Result<Result<HandoffLink, String>, ServerFnError> {
+    let user = ssr::owner(&project, &number).await?;
+    ssr::link(user, &number, restart).await
+}
+
+#[server]
+pub async fn send_handoff_sms(
+    project: String,
+    number: String,
+) -> Result<Result<SmsSent, String>, ServerFnError> {
+    use crate::services::handoff::HandoffError;
+
+    let user = ssr::owner(&project, &number).await?;
+    match super::session::state()
+        .handoff
+        .send_sms(user, &number)
+        .await
+    {
+        Ok(sent) => Ok(Ok(sent)),
+        Err(HandoffError::Internal(cause)) => Err(super::session::internal(cause)),
+        Err(refused) => Ok(Err(refused.to_string())),
+    }
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use leptos::prelude::ServerFnError;
+    use qrcode::render::svg;
+    use qrcode::{EcLevel, QrCode};
+
+    use super::HandoffLink;
+    use crate::api::session::{self, internal};
+    use crate::services::handoff::HandoffError;
+    use crate::services::login::UserId;
+
+    /// The signed-in owner of application `number` in `project`.
+    pub async fn owner(project: &str, number: &str) -> Result<UserId, ServerFnError> {
+        let (user, project) = crate::api::apply::ssr::open(project).await?;
+        session::state()
+            .applications
+            .submitted(user, number)
+            .await
+            .map_err(internal)?
+            .filter(|s| s.project_id == project.id)
+            .map(|_| user)
+            .ok_or_else(|| ServerFnError::new("找不到这份申请"))
+    }
+
+    pub async fn link(
+        user: UserId,
+        number: &str,
+        restart: bool,
+    ) -> Result<Result<HandoffLink, String>, ServerFnError> {
+        match session::state().handoff.create(user, number, restart).await {
+            Ok(created) => {
+                let qr_svg = qr_svg(&created.url).map_err(internal)?;
+                Ok(Ok(HandoffLink { created, qr_svg }))
+            }
+            Err(HandoffError::Internal(cause)) => Err(internal(cause)),
+            Err(refused) => Ok(Err(refused.to_string())),
+        }
+    }
+
+    /// Medium error correction: a phone reads it off a glossy monitor at an angle. Sized by
+    /// CSS; the quiet zone is part of the image.
+    fn qr_svg(url: &str) -> Result<String, qrcode::types::QrError> {
+        let code = QrCode::with_error_correction_level(url.as_bytes(), EcLevel::M)?;
+        let document = code
+            .render::<svg::Color>()
+            .min_dimensions(232, 232)
+            .quiet_zone(true)
+            .dark_color(svg::Color("#000000"))
+            .light_color(svg::Color("#ffffff"))
+            .build();
+        // Inline in HTML: the XML prolog has no place there.
+        let start = document.find("<svg").unwrap_or(0);
+        Ok(document[start..].to_owned())
+    }
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn the_qr_code_is_one_svg_element_without_a_prolog() {
+            let svg = super::qr_svg("http://127.0.0.1:3100/m/AAAAAAAAAAAAAAAAAAAAAA").unwrap();
+            assert!(svg.starts_with("<svg"), "{svg}");
+            assert!(svg.contains("#000000"));
+        }
+    }
+}

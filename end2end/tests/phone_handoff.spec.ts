@@ -1,0 +1,154 @@
+import { expect, test, type Page } from '@playwright/test';
+import { canvasImage, readQrCode, withJpegComment } from './files';
+import { org, snap, startApplication, submitApplication } from './flow';
+import { fakeCamera, phoneBrowser, phoneContext } from './camera';
+import { collectErrors } from './helpers';
+
+// Two browsers talk to one server: the desktop (this project's) and a phone with a fake
+// camera. Once per run is enough, so only the desktop project runs these.
+test.beforeEach(({}, testInfo) => {
+  test.skip(testInfo.project.name !== 'desktop', 'runs in the desktop project');
+});
+test.setTimeout(120_000);
+
+/** Submits an application and opens its 在线认证 step; returns the link in the QR code. */
+async function desktopQr(page: Page): Promise<string> {
+  await startApplication(page);
+  const number = await submitApplication(page);
+  await page.goto(`/p/soetp/applications/${number}/identity`);
+  await expect(page.locator('.app-identity-page[data-hydrated="true"]')).toBeAttached({ timeout: 20_000 });
+  return scanQr(page);
+}
+
+/** Reads the QR code on the desktop from a screenshot, as a phone camera would. */
+async function scanQr(page: Page): Promise<string> {
+  const qr = page.getByTestId('handoff-qr');
+  await expect(qr.locator('svg')).toBeVisible();
+  const url = readQrCode(await qr.screenshot());
+  expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/m\/[A-Za-z0-9_-]{22}$/);
+  return url;
+}
+
+/** On the phone's ID screen: opens the camera and takes the picture. */
+async function photographSide(phone: Page, side: string) {
+  await expect(phone.getByRole('heading', { name: `拍摄身份证${side}` })).toBeVisible();
+  await expect(phone.locator('#phone[data-ready="true"]')).toBeAttached();
+  await phone.getByRole('button', { name: '打开相机拍摄' }).click();
+  await expect(phone.locator('#phone-video')).toBeVisible();
+  await phone.getByRole('button', { name: '拍照', exact: true }).click();
+}
+
+test('the agent finishes on the phone and the desktop moves on by itself', async ({ page, baseURL }, testInfo) => {
+  const errors = collectErrors(page);
+  const url = await desktopQr(page);
+  await expect(page.getByTestId('short-code')).toHaveText(/^\d{3} \d{3}$/);
+  await expect(page.getByText(/二维码 \d+:\d\d 后自动更新/)).toBeVisible();
+  await snap(page, testInfo, 'identity-qr');
+
+  const browser = await phoneBrowser(fakeCamera(true));
+  try {
+    const context = await phoneContext(browser, baseURL!);
+    const phone = await context.newPage();
+    const phoneErrors = collectErrors(phone);
+    const loaded: string[] = [];
+    phone.on('request', (r) => loaded.push(new URL(r.url()).pathname));
+    await phone.goto(url);
+    await expect(phone.getByRole('heading', { name: '手机身份认证' })).toBeVisible();
+    await expect(phone.getByText(`请由经办人（${org.agent[0]}**）本人操作`)).toBeVisible();
+    await snap(phone, testInfo, 'phone-claim');
+    // Opening the link claimed nothing: the desktop still waits for a scan.
+    await expect(page.getByTestId('handoff-state')).toHaveText('等待手机扫码');
+    await phone.getByRole('button', { name: '开始认证' }).click();
+    await expect(page.getByTestId('handoff-state')).toHaveText(/手机已连接/);
+
+    await photographSide(phone, '人像面');
+    await snap(phone, testInfo, 'phone-id-front');
+    await photographSide(phone, '国徽面');
+    await expect(page.locator('.app-handoff__steps')).toContainText('身份证人像面已识别');
+
+    await expect(phone.getByRole('heading', { name: '活体检测' })).toBeVisible();
+    await expect(phone.locator('#phone[data-ready="true"]')).toBeAttached();
+    await phone.getByRole('button', { name: '开始检测' }).click();
+    await expect(phone.locator('#phone-prompt')).toHaveText(/^请(眨眼|张嘴|向左转头|向右转头|点头)$/);
+    await snap(phone, testInfo, 'phone-liveness');
+    await expect(phone.getByRole('heading', { name: '认证完成' })).toBeVisible({ timeout: 20_000 });
+    await snap(phone, testInfo, 'phone-done');
+
+    // The desktop advanced without a reload.
+    await expect(page.getByTestId('identity-done')).toBeVisible();
+    await expect(page.getByRole('heading', { name: '身份认证已完成' })).toBeFocused();
+    const steps = page.locator('.app-handoff__steps');
+    for (const line of ['手机已连接', '身份证人像面已识别', '身份证国徽面已识别', '活体检测通过', '人脸比对通过']) {
+      await expect(steps).toContainText(line);
+    }
+    await snap(page, testInfo, 'identity-done');
+
+    // Light: the phone fetched its own module, not the desktop application or the PDF code.
+    expect(loaded.some((p) => p.startsWith('/phone/'))).toBe(true);
+    expect(loaded.filter((p) => p.startsWith('/pkg/') && !p.endsWith('.css'))).toEqual([]);
+    expect(loaded.filter((p) => p.startsWith('/print/'))).toEqual([]);
+    expect(phoneErrors).toEqual([]);
+  } finally {
+    await browser.close();
+  }
+  expect(errors).toEqual([]);
+});
+
+test('a second phone, a name that disagrees, a replaced code and a still picture each say what to do', async ({ page, baseURL }, testInfo) => {
+  const url = await desktopQr(page);
+
+  // Phone A, without JavaScript: claims the link and sends a card naming someone else.
+  const still = await phoneBrowser(fakeCamera(false));
+  try {
+    const a = await (await phoneContext(still, baseURL!, false)).newPage();
+    await a.goto(url);
+    await a.getByRole('button', { name: '开始认证' }).click();
+    await expect(a.getByRole('heading', { name: '拍摄身份证人像面' })).toBeVisible();
+    const card = withJpegComment(
+      await canvasImage(page, { width: 856, height: 540, type: 'image/jpeg' }),
+      'cert-portal-ocr:name=李四',
+    );
+    await a.locator('#phone-file').setInputFiles({ name: 'card.jpg', mimeType: 'image/jpeg', buffer: card });
+    await a.getByRole('button', { name: '上传照片' }).click();
+    const mismatch = a.locator('#phone-mismatch');
+    await expect(mismatch).toContainText(`姓名不一致：申请表为“${org.agent}”，身份证为“李四”`);
+    await expect(mismatch).toContainText('还可重拍 3 次');
+    await snap(a, testInfo, 'phone-mismatch');
+    await expect(page.locator('.app-handoff__steps')).toContainText('身份证人像面与申请表信息不一致');
+    await expect(page.getByRole('alert').filter({ hasText: '姓名不一致' })).toBeVisible();
+
+    // Phone B opens the same link: it belongs to phone A now.
+    const b = await (await phoneContext(still, baseURL!)).newPage();
+    await b.goto(url);
+    await expect(b.getByRole('heading', { name: '请在原来的手机上继续' })).toBeVisible();
+    await expect(b.getByRole('button', { name: '开始认证' })).toHaveCount(0);
+
+    // The desktop starts over with another phone: phone A's link stops working.
+    await page.getByRole('button', { name: '换一部手机，重新扫码' }).click();
+    const fresh = await scanQr(page);
+    expect(fresh).not.toBe(url);
+    await a.reload();
+    await expect(a.getByRole('heading', { name: '请回到电脑重新扫码' })).toBeVisible();
+
+    // Phone C types the short code instead of scanning, and shows the camera a still picture.
+    const code = (await page.getByTestId('short-code').innerText()).replace(/\s/g, '');
+    const c = await (await phoneContext(still, baseURL!)).newPage();
+    await c.goto('/m');
+    await c.getByLabel('认证码').fill('000000');
+    await c.getByRole('button', { name: '继续' }).click();
+    await expect(c.locator('#code-error')).toContainText('认证码不正确');
+    await c.getByLabel('认证码').fill(code);
+    await c.getByRole('button', { name: '继续' }).click();
+    await c.getByRole('button', { name: '开始认证' }).click();
+    await photographSide(c, '人像面');
+    await photographSide(c, '国徽面');
+    await expect(c.locator('#phone[data-ready="true"]')).toBeAttached();
+    await c.getByRole('button', { name: '开始检测' }).click();
+    const failure = c.locator('#phone-last-failure');
+    await expect(failure).toContainText('还可以再试 2 次', { timeout: 20_000 });
+    await snap(c, testInfo, 'phone-still-image');
+    await expect(page.locator('.app-handoff__steps')).toContainText('活体检测未通过');
+  } finally {
+    await still.close();
+  }
+});
