@@ -8,12 +8,15 @@ const H = 480;
 /**
  * A Y4M video for Chromium's fake camera (`--use-file-for-fake-video-capture`): an ID card
  * (light, with lines of "print") filling the phone page's guide on a darker table, so the
- * page's quality checks pass. With `moving`, a dark square slides across it (the local
- * liveness check wants frames that differ); without, every frame is the same still picture.
+ * page's quality checks pass. `moving`: a dark square slides across it (the local liveness
+ * check wants frames that differ); `still`: every frame is the same picture; `dark`: the
+ * same card in a dim room, which the page's exposure check refuses.
  */
-export function fakeCamera(moving: boolean): string {
+export function fakeCamera(scene: 'moving' | 'still' | 'dark'): string {
   const dir = join(__dirname, '..', 'output');
-  const path = join(dir, moving ? 'camera-moving.y4m' : 'camera-still.y4m');
+  const path = join(dir, `camera-${scene}.y4m`);
+  const moving = scene === 'moving';
+  const dim = scene === 'dark' ? 0.15 : 1;
   if (existsSync(path)) return path;
   mkdirSync(dir, { recursive: true });
   const frames = moving ? 30 : 1;
@@ -26,12 +29,12 @@ export function fakeCamera(moving: boolean): string {
   const x0 = Math.round((W - cardW) / 2);
   const y0 = Math.round((H - cardH) / 2);
   for (let f = 0; f < frames; f++) {
-    const luma = Buffer.alloc(W * H, 80);
+    const luma = Buffer.alloc(W * H, Math.round(80 * dim));
     for (let y = y0; y < y0 + cardH; y++) {
       for (let x = x0; x < x0 + cardW; x++) {
         const print = (y - y0) % 18 < 3 && (x - x0) % 50 < 38 && x - x0 > 20 && x - x0 < cardW - 150;
         const portrait = x - x0 > cardW - 130 && x - x0 < cardW - 20 && y - y0 > 40 && y - y0 < 190;
-        luma[y * W + x] = print ? 50 : portrait ? 120 : 225;
+        luma[y * W + x] = Math.round((print ? 50 : portrait ? 120 : 225) * dim);
       }
     }
     if (moving) {
@@ -49,8 +52,11 @@ export const wechatIphone =
   'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) ' +
   'Mobile/15E148 MicroMessenger/8.0.50(0x1800323b) NetType/WIFI Language/zh_CN';
 
-/** A Chromium whose camera shows `video` and whose permission prompts say yes. */
-export async function phoneBrowser(video: string): Promise<Browser> {
+/**
+ * A Chromium whose camera shows `video`. Its permission prompts say yes unless `deny`; then
+ * they are left to Playwright, which refuses what a context was not granted.
+ */
+export async function phoneBrowser(video: string, deny = false): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: [
@@ -62,7 +68,7 @@ export async function phoneBrowser(video: string): Promise<Browser> {
       '--disable-sync',
       '--no-first-run',
       '--use-fake-device-for-media-stream',
-      '--use-fake-ui-for-media-stream',
+      ...(deny ? [] : ['--use-fake-ui-for-media-stream']),
       `--use-file-for-fake-video-capture=${video}`,
     ],
   });
@@ -76,7 +82,8 @@ export async function phoneContext(
 ): Promise<BrowserContext> {
   return browser.newContext({
     baseURL,
-    viewport: { width: 390, height: 844 },
+    // The narrowest phones in use: the page must read well at 360 px.
+    viewport: { width: 360, height: 780 },
     deviceScaleFactor: 2,
     isMobile: true,
     hasTouch: true,

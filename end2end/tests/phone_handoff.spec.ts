@@ -2,7 +2,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { canvasImage, readQrCode, withJpegComment } from './files';
 import { org, snap, startApplication, submitApplication } from './flow';
 import { fakeCamera, phoneBrowser, phoneContext } from './camera';
-import { collectErrors } from './helpers';
+import { checkAccessibility, collectErrors } from './helpers';
 
 // Two browsers talk to one server: the desktop (this project's) and a phone with a fake
 // camera. Once per run is enough, so only the desktop project runs these.
@@ -29,12 +29,13 @@ async function scanQr(page: Page): Promise<string> {
   return url;
 }
 
-/** On the phone's ID screen: opens the camera and takes the picture. */
-async function photographSide(phone: Page, side: string) {
+/** On the phone's ID screen: opens the camera (then `before`, e.g. a screenshot) and shoots. */
+async function photographSide(phone: Page, side: string, before?: () => Promise<void>) {
   await expect(phone.getByRole('heading', { name: `拍摄身份证${side}` })).toBeVisible();
   await expect(phone.locator('#phone[data-ready="true"]')).toBeAttached();
   await phone.getByRole('button', { name: '打开相机拍摄' }).click();
   await expect(phone.locator('#phone-video')).toBeVisible();
+  await before?.();
   await phone.getByRole('button', { name: '拍照', exact: true }).click();
 }
 
@@ -44,8 +45,12 @@ test('the agent finishes on the phone and the desktop moves on by itself', async
   await expect(page.getByTestId('short-code')).toHaveText(/^\d{3} \d{3}$/);
   await expect(page.getByText(/二维码 \d+:\d\d 后自动更新/)).toBeVisible();
   await snap(page, testInfo, 'identity-qr');
+  await checkAccessibility(page);
+  // The same link by text message, to the agent's number from the form.
+  await page.getByRole('button', { name: '发送短信链接到经办人手机' }).click();
+  await expect(page.getByRole('status').filter({ hasText: '短信已发送到 139****4321' })).toBeVisible();
 
-  const browser = await phoneBrowser(fakeCamera(true));
+  const browser = await phoneBrowser(fakeCamera('moving'));
   try {
     const context = await phoneContext(browser, baseURL!);
     const phone = await context.newPage();
@@ -56,13 +61,13 @@ test('the agent finishes on the phone and the desktop moves on by itself', async
     await expect(phone.getByRole('heading', { name: '手机身份认证' })).toBeVisible();
     await expect(phone.getByText(`请由经办人（${org.agent[0]}**）本人操作`)).toBeVisible();
     await snap(phone, testInfo, 'phone-claim');
+    await checkAccessibility(phone);
     // Opening the link claimed nothing: the desktop still waits for a scan.
     await expect(page.getByTestId('handoff-state')).toHaveText('等待手机扫码');
     await phone.getByRole('button', { name: '开始认证' }).click();
     await expect(page.getByTestId('handoff-state')).toHaveText(/手机已连接/);
 
-    await photographSide(phone, '人像面');
-    await snap(phone, testInfo, 'phone-id-front');
+    await photographSide(phone, '人像面', () => snap(phone, testInfo, 'phone-id-camera'));
     await photographSide(phone, '国徽面');
     await expect(page.locator('.app-handoff__steps')).toContainText('身份证人像面已识别');
 
@@ -98,7 +103,7 @@ test('a second phone, a name that disagrees, a replaced code and a still picture
   const url = await desktopQr(page);
 
   // Phone A, without JavaScript: claims the link and sends a card naming someone else.
-  const still = await phoneBrowser(fakeCamera(false));
+  const still = await phoneBrowser(fakeCamera('still'));
   try {
     const a = await (await phoneContext(still, baseURL!, false)).newPage();
     await a.goto(url);
@@ -150,5 +155,49 @@ test('a second phone, a name that disagrees, a replaced code and a still picture
     await expect(page.locator('.app-handoff__steps')).toContainText('活体检测未通过');
   } finally {
     await still.close();
+  }
+});
+
+test('the phone refuses a dark photo with the reason, then lets review decide; a refused camera gets directions', async ({ page, baseURL }) => {
+  const url = await desktopQr(page);
+
+  const dark = await phoneBrowser(fakeCamera('dark'));
+  try {
+    const phone = await (await phoneContext(dark, baseURL!)).newPage();
+    await phone.goto(url);
+    await phone.getByRole('button', { name: '开始认证' }).click();
+    await photographSide(phone, '人像面');
+    const status = phone.locator('#phone-status');
+    await expect(status).toContainText('照片太暗');
+    await expect(status).toContainText('还可重拍 2 次');
+    const shoot = phone.getByRole('button', { name: '拍照', exact: true });
+    await shoot.click();
+    await expect(status).toContainText('还可重拍 1 次');
+    await shoot.click();
+    await expect(status).toContainText('再拍一次后将直接上传');
+    // The fourth photo goes to the server as it is.
+    await shoot.click();
+    await expect(phone.getByRole('heading', { name: '拍摄身份证国徽面' })).toBeVisible();
+  } finally {
+    await dark.close();
+  }
+
+  // A new link on the desktop, opened in WeChat where the camera permission was refused.
+  await page.getByRole('button', { name: '换一部手机，重新扫码' }).click();
+  const fresh = await scanQr(page);
+  const denied = await phoneBrowser(fakeCamera('still'), true);
+  try {
+    const phone = await (await phoneContext(denied, baseURL!)).newPage();
+    await phone.goto(fresh);
+    await phone.getByRole('button', { name: '开始认证' }).click();
+    await expect(phone.locator('#phone[data-ready="true"]')).toBeAttached();
+    await phone.getByRole('button', { name: '打开相机拍摄' }).click();
+    const help = phone.locator('#phone-help');
+    await expect(help).toContainText('摄像头权限被拒绝了');
+    await expect(help).toContainText('“设置” → 找到“微信” → 打开“相机”');
+    // The system camera through the file field is still there.
+    await expect(phone.getByText('用手机相机拍照或从相册选择')).toBeVisible();
+  } finally {
+    await denied.close();
   }
 });

@@ -2,6 +2,7 @@
 //! shrinking photos before upload, the PDF generator loaded on demand, and following the
 //! phone's progress. Only the lazily loaded pages call them, so they ship in their chunks.
 
+pub mod camera;
 pub mod pdf;
 pub mod progress;
 pub mod shrink;

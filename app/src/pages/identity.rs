@@ -126,6 +126,12 @@ fn IdentityView(page: IdentityPage) -> impl IntoView {
             }
         }
     });
+    // Earlier notices (an SMS sent, a refresh refused) no longer apply once the check is done.
+    Effect::new(move |_| {
+        if view_now.get() == View::Done {
+            notice.set(None);
+        }
+    });
     let sms = Action::new({
         let (project, number) = (project.clone(), number.clone());
         move |_: &()| send_handoff_sms(project.clone(), number.clone())
@@ -212,7 +218,7 @@ fn IdentityView(page: IdentityPage) -> impl IntoView {
             }}
             <Progress status />
             <noscript>
-                <p><a class="app-link" href=here.clone()>"刷新进度"</a></p>
+                <p><a href=here.clone()>"刷新进度"</a></p>
             </noscript>
         </div>
     }
@@ -225,6 +231,13 @@ fn ScanView(
     sms: Action<(), Result<Result<crate::services::handoff::SmsSent, String>, ServerFnError>>,
     refresh: Action<bool, Result<Result<HandoffLink, String>, ServerFnError>>,
 ) -> impl IntoView {
+    // Whether this computer has a camera: unknown until the browser says (and without
+    // JavaScript), when the option is offered anyway.
+    let camera = RwSignal::new(None::<bool>);
+    #[cfg(feature = "hydrate")]
+    leptos::task::spawn_local(async move {
+        camera.set(crate::browser::camera::has_camera().await);
+    });
     view! {
         <p class="app-lead">
             "请经办人用手机扫描二维码（微信“扫一扫”或手机相机均可），按提示拍摄身份证人像面、国徽面并完成活体检测。手机完成后，本页会自动进入下一步。"
@@ -232,6 +245,10 @@ fn ScanView(
         {move || link.get().map(|l| {
             let code = format!("{} {}", &l.created.short_code[..3], &l.created.short_code[3..]);
             let path = l.created.path.clone();
+            // The code page's address as the phone must type it: this site's, without a scheme.
+            let code_page = l.created.url.strip_suffix(path.as_str()).map(|origin| {
+                format!("{}/m", origin.split_once("://").map_or(origin, |(_, host)| host))
+            }).unwrap_or_else(|| "/m".to_owned());
             view! {
                 <div class="app-handoff">
                     <figure class="app-handoff__qr">
@@ -246,18 +263,20 @@ fn ScanView(
                     </figure>
                     <div class="app-handoff__other">
                         <h2 class="app-heading-s">"扫不了二维码？"</h2>
-                        <p>"在手机浏览器打开本站的 /m 页面，输入认证码："</p>
+                        <p>"用手机浏览器打开 " <strong class="app-handoff__address">{code_page}</strong> "，输入认证码："</p>
                         <p class="app-handoff__short" data-testid="short-code">{code}</p>
                         <button type="button" class="app-button app-button--secondary"
                             disabled=move || sms.pending().get()
                             on:click=move |_| { sms.dispatch(()); }>
                             "发送短信链接到经办人手机"
                         </button>
-                        <h2 class="app-heading-s">"电脑有摄像头？"</h2>
-                        <p>
-                            <a class="app-link" href=path target="_blank" rel="noopener">"在这台电脑上完成认证"</a>
-                            "（在新窗口打开，本页继续显示进度）"
-                        </p>
+                        <div hidden=move || camera.get() == Some(false)>
+                            <h2 class="app-heading-s">"电脑有摄像头？"</h2>
+                            <p>
+                                <a href=path target="_blank" rel="noopener">"在这台电脑上完成认证"</a>
+                                "（在新窗口打开，本页继续显示进度）"
+                            </p>
+                        </div>
                         <button type="button" class="app-button app-button--link"
                             on:click=move |_| { refresh.dispatch(false); }>
                             "换一个二维码"

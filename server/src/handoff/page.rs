@@ -422,7 +422,7 @@ fn message_view(title: &str, text: &str, offer_code: bool) -> AnyView {
             <h1 class="phone-title">{title}</h1>
             <p class="phone-lead">{text}</p>
             {offer_code.then(|| view! {
-                <p><a class="app-link" href="/m">"输入电脑上显示的认证码"</a></p>
+                <p><a href="/m">"输入电脑上显示的认证码"</a></p>
             })}
         </div>
     }
