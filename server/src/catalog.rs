@@ -39,6 +39,15 @@ pub fn load_dir(dir: &Path) -> anyhow::Result<Vec<LoadedProject>> {
         project
             .validate()
             .with_context(|| format!("inconsistent catalog file {}", path.display()))?;
+        // Guessed figures may go live (the catalog says so itself), but never unnoticed.
+        for (key, reason) in &project.unconfirmed {
+            tracing::warn!(
+                project = %project.id,
+                key = %key,
+                reason = %reason,
+                "catalog value awaits the operator's confirmation"
+            );
+        }
         anyhow::ensure!(
             loaded.iter().all(|p| p.project.id != project.id),
             "project id {} is defined twice (second time in {})",
@@ -78,4 +87,31 @@ pub fn into_catalog(loaded: Vec<LoadedProject>) -> Catalog {
             .map(|l| (l.project, l.content_hash))
             .collect(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_repository_catalog_loads_every_project() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../catalog");
+        let loaded = load_dir(&dir).unwrap();
+        let ids: Vec<_> = loaded.iter().map(|l| l.project.id.as_str()).collect();
+        assert_eq!(ids, ["ccgp-liaoning", "ccgp-neimenggu", "hnsggzy", "soetp"]);
+        assert!(loaded.iter().all(|l| l.content_hash.len() == 64));
+    }
+
+    #[test]
+    fn a_bad_unconfirmed_key_stops_start_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../catalog/soetp.toml"),
+        )
+        .unwrap()
+        .replace("\"embed.origins\" =", "\"embed.origin\" =");
+        std::fs::write(dir.path().join("soetp.toml"), source).unwrap();
+        let err = load_dir(dir.path()).err().unwrap();
+        assert!(format!("{err:#}").contains("embed.origin"), "{err:#}");
+    }
 }

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::catalog::Project;
+use crate::domain::catalog::{ProductKind, Project};
 
 /// A line in the project chooser.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -11,6 +11,8 @@ pub struct ProjectSummary {
     pub id: String,
     pub name: String,
     pub ca_name: String,
+    /// The kinds of certificate on offer, in catalog order.
+    pub products: Vec<ProductKind>,
 }
 
 #[server]
@@ -23,6 +25,7 @@ pub async fn list_projects() -> Result<Vec<ProjectSummary>, ServerFnError> {
             id: p.id.clone(),
             name: p.name.clone(),
             ca_name: p.ca.short_name.clone(),
+            products: p.products.iter().map(|product| product.kind).collect(),
         })
         .collect())
 }

@@ -7,7 +7,7 @@
 use leptos::prelude::*;
 
 use crate::components::quote_table::QuoteTable;
-use crate::domain::catalog::{Product, ProductKind, Project};
+use crate::domain::catalog::{Product, ProductKind, Project, ShippingOption};
 use crate::domain::quote::{CertChoice, Quote, QuoteError, Selection, quote};
 
 /// One org-personal certificate row; `key` keeps a row's identity when others are removed.
@@ -32,7 +32,9 @@ pub fn FeeCalculator(project: Project) -> impl IntoView {
     let personal_rows = RwSignal::new(Vec::<PersonalRow>::new());
     let next_key = StoredValue::new(0u32);
 
-    let shipping = project.shipping.first().map(|option| option.id.clone());
+    // Delivery can change the total (a prepaid fee): starts at the first option, as new drafts do.
+    let shipping = RwSignal::new(project.shipping.first().map(|option| option.id.clone()));
+    let shipping_options = project.shipping.clone();
     let project = StoredValue::new(project);
     let result = Memo::new(move |_| {
         let mut certs = Vec::new();
@@ -56,7 +58,7 @@ pub fn FeeCalculator(project: Project) -> impl IntoView {
         }
         let selection = Selection {
             certs,
-            shipping: shipping.clone(),
+            shipping: shipping.get(),
         };
         project.with_value(|p| quote(p, &selection))
     });
@@ -114,7 +116,42 @@ pub fn FeeCalculator(project: Project) -> impl IntoView {
                 }
             })}
 
+            // One option needs no choice; several (prepaid zones, collect) are picked here.
+            {(shipping_options.len() > 1).then(|| view! {
+                <ShippingSelect options=shipping_options shipping />
+            })}
+
             <QuoteView result />
+        </div>
+    }
+}
+
+#[component]
+fn ShippingSelect(
+    options: Vec<ShippingOption>,
+    shipping: RwSignal<Option<String>>,
+) -> impl IntoView {
+    view! {
+        <div class="app-calc__group">
+            <label class="app-calc__label" for="calc-shipping">"邮寄方式"</label>
+            <select
+                class="app-select app-calc__select"
+                id="calc-shipping"
+                prop:value=move || shipping.get().unwrap_or_default()
+                on:change=move |ev| shipping.set(Some(event_target_value(&ev)))
+            >
+                {options.into_iter().map(|option| {
+                    let id = option.id.clone();
+                    view! {
+                        <option
+                            value=option.id
+                            selected=move || shipping.with(|s| s.as_deref() == Some(id.as_str()))
+                        >
+                            {option.label}
+                        </option>
+                    }
+                }).collect_view()}
+            </select>
         </div>
     }
 }
@@ -214,7 +251,7 @@ fn YearsSelect(
                     }
                 }
             >
-                {(product.years.min..=product.years.max).map(|y| view! {
+                {product.terms().into_iter().map(|y| view! {
                     <option value=y.to_string() selected=move || value.get() == y>{format!("{y} 年")}</option>
                 }).collect_view()}
             </select>

@@ -13,6 +13,8 @@
 //!   ([`effective_agent`]); errors in them show at the legal representative's fields only.
 //! * 领取方式 left empty means the project's only option when it has exactly one; with several
 //!   the applicant must choose. [`selection`] (for the live fee total) keeps it empty.
+//! * An option limited to some provinces (a prepaid zone: the fee depends on the destination)
+//!   must cover the shipping province; the message names the option that does.
 //! * A city with no counties below it (东莞市, 中山市, 儋州市, and a municipality's district)
 //!   takes no 区县.
 //! * 发票抬头 and 纳税人识别号 left empty mean the organisation name and credit code
@@ -324,6 +326,7 @@ fn choose(
     match quote::quote(project, &certs) {
         Ok(_)
         | Err(QuoteError::YearsOutOfRange { .. })
+        | Err(QuoteError::TermNotOffered { .. })
         | Err(QuoteError::ShippingRequired)
         | Err(QuoteError::UnknownShipping(_)) => {}
         Err(e @ QuoteError::NotOffered(ProductKind::Org)) => {
@@ -370,7 +373,7 @@ fn choose(
     })
 }
 
-/// A term outside the product's range, with the fee calculator's message.
+/// A term the product does not offer, with the fee calculator's message.
 fn check_years(
     errors: &mut FieldErrors,
     project: &Project,
@@ -379,13 +382,9 @@ fn check_years(
     at: &str,
 ) {
     if let Some(product) = project.product(kind)
-        && !product.years.contains(years)
+        && product.service_fee(years).is_none()
     {
-        let (min, max) = (product.years.min, product.years.max);
-        errors.push(
-            at,
-            QuoteError::YearsOutOfRange { kind, min, max }.to_string(),
-        );
+        errors.push(at, quote::term_error(product).to_string());
     }
 }
 
@@ -485,7 +484,12 @@ fn details(
             )
             .map(Some)
     };
-    let shipping_option = shipping_option(errors, project, &draft.shipping.option);
+    let shipping_option = shipping_option(
+        errors,
+        project,
+        &draft.shipping.option,
+        ship_province.as_ref(),
+    );
 
     let invoice = invoice(errors, draft);
 
@@ -644,11 +648,12 @@ fn place((code, name): (&str, &str)) -> Place {
 }
 
 /// The delivery option's id: the only one when left empty, `None` when there is nothing to
-/// deliver with.
+/// deliver with. An option for some provinces only (a prepaid zone) must serve the address.
 fn shipping_option(
     errors: &mut FieldErrors,
     project: &Project,
     chosen: &str,
+    province: Option<&Place>,
 ) -> Option<Option<String>> {
     let chosen = clean_text(chosen);
     let found = if chosen.is_empty() {
@@ -662,9 +667,30 @@ fn shipping_option(
             .shipping_option(&chosen)
             .ok_or(QuoteError::UnknownShipping(chosen))
     };
-    errors
-        .check(field::SHIP_OPTION, found)
-        .map(|option| Some(option.id.clone()))
+    let option = errors.check(field::SHIP_OPTION, found)?;
+    if let Some(province) = province
+        && !option.serves(&province.code)
+    {
+        // The zone that covers the province rather than an option that goes everywhere.
+        let instead = project
+            .shipping
+            .iter()
+            .filter(|o| o.serves(&province.code))
+            .min_by_key(|o| o.provinces.is_empty());
+        let instead = match instead {
+            Some(other) => format!("请改选“{}”", other.label),
+            None => "请选择其他邮寄方式".to_owned(),
+        };
+        errors.push(
+            field::SHIP_OPTION,
+            format!(
+                "“{}”不寄往收件地址所在的{}，{instead}",
+                option.label, province.name
+            ),
+        );
+        return None;
+    }
+    Some(Some(option.id.clone()))
 }
 
 /// The invoice with defaults applied; a default is checked at its own field, so only typed
@@ -1208,6 +1234,7 @@ mod tests {
             charge: ShippingCharge::Prepaid {
                 fee: Fen::from_yuan(15),
             },
+            provinces: vec![],
         });
         let mut d = valid_draft();
         assert_only(
@@ -1224,6 +1251,26 @@ mod tests {
             validate(&d, &project, TODAY).unwrap().selection.shipping,
             None
         );
+    }
+
+    #[test]
+    fn a_prepaid_zone_must_cover_the_shipping_province() {
+        // ccgp-liaoning: one prepaid option per zone; the test address is in 山西 (far zone).
+        let project = crate::domain::catalog::repo_project("ccgp-liaoning");
+        let mut d = valid_draft();
+        d.certs.holders.clear();
+        d.shipping.option = "prepaid_near".into();
+        assert_only(
+            validate_details(&d, &project, TODAY),
+            field::SHIP_OPTION,
+            "“快递寄付 12 元（广东省内）”不寄往收件地址所在的山西省，\
+             请改选“快递寄付 21 元（其他省、自治区、直辖市，含辽宁）”",
+        );
+        d.shipping.option = "prepaid_far".into();
+        let app = validate(&d, &project, TODAY).unwrap();
+        assert_eq!(app.selection.shipping.as_deref(), Some("prepaid_far"));
+        d.shipping.option = "collect".into();
+        assert!(validate(&d, &project, TODAY).is_ok());
     }
 
     #[test]

@@ -13,7 +13,8 @@
 //! * a natural-person certificate is a private individual's application and is never mixed
 //!   with org or org-personal certificates; one per application, since it is issued to the
 //!   applicant;
-//! * each term within the product's range, each product offered by the project;
+//! * each term the product offers (its range, or its price table's rows), each product
+//!   offered by the project;
 //! * a delivery option must be named unless there is nothing to choose: the project has none,
 //!   or exactly one that adds nothing to the order (free or paid on delivery).
 //!
@@ -35,7 +36,9 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::catalog::{PriceRule, ProductKind, Project, ShippingCharge, ShippingOption};
+use super::catalog::{
+    PriceRule, Product, ProductKind, Project, ShippingCharge, ShippingOption, YearRange,
+};
 use super::money::Fen;
 
 /// Certificates in one application. Generous next to the handful of staff an organisation
@@ -88,6 +91,9 @@ pub enum QuoteError {
     NotOffered(ProductKind),
     #[error("{}的办理年限应为{min}至{max}年", .kind.label())]
     YearsOutOfRange { kind: ProductKind, min: u8, max: u8 },
+    /// For a price table with gaps, where "1 to 4 years" would be wrong.
+    #[error("{}的办理年限可选{}年", .kind.label(), terms_text(.terms))]
+    TermNotOffered { kind: ProductKind, terms: Vec<u8> },
     #[error("请选择证书领取方式")]
     ShippingRequired,
     #[error("所选的证书领取方式不存在，请重新选择")]
@@ -127,11 +133,7 @@ pub fn quote(project: &Project, selection: &Selection) -> Result<Quote, QuoteErr
             .ok_or(QuoteError::NotOffered(cert.kind))?;
         let service_fee = product
             .service_fee(cert.years)
-            .ok_or(QuoteError::YearsOutOfRange {
-                kind: cert.kind,
-                min: product.years.min,
-                max: product.years.max,
-            })?;
+            .ok_or_else(|| term_error(product))?;
         let name = if count(cert.kind) > 1 {
             let n = numbered.entry(cert.kind).or_default();
             *n += 1;
@@ -184,6 +186,33 @@ pub fn quote(project: &Project, selection: &Selection) -> Result<Quote, QuoteErr
     Ok(Quote { lines, total })
 }
 
+/// Why a term was refused, naming the terms on offer.
+pub fn term_error(product: &Product) -> QuoteError {
+    let terms = product.terms();
+    let YearRange { min, max } = product.years;
+    if terms.iter().copied().eq(min..=max) {
+        QuoteError::YearsOutOfRange {
+            kind: product.kind,
+            min,
+            max,
+        }
+    } else {
+        QuoteError::TermNotOffered {
+            kind: product.kind,
+            terms,
+        }
+    }
+}
+
+/// `1、2、4`.
+fn terms_text(terms: &[u8]) -> String {
+    terms
+        .iter()
+        .map(u8::to_string)
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
 /// The delivery option that applies, `None` only when the project delivers nothing.
 fn shipping<'a>(
     project: &'a Project,
@@ -203,7 +232,7 @@ fn shipping<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::catalog::{NamedFee, YearPrice};
+    use crate::domain::catalog::{NamedFee, YearPrice, repo_project};
     use proptest::prelude::*;
 
     const SOETP: &str = include_str!("../../../catalog/soetp.toml");
@@ -242,6 +271,127 @@ mod tests {
         assert_eq!(total(&[cert(Org, 5)]), "2,000.00");
         assert_eq!(total(&[cert(OrgPersonal, 5)]), "1,200.00");
         assert_eq!(total(&[cert(OrgPersonal, 2)]), "540.00");
+    }
+
+    fn repo_quote(
+        id: &str,
+        certs: &[CertChoice],
+        shipping: Option<&str>,
+    ) -> Result<Quote, QuoteError> {
+        let selection = Selection {
+            certs: certs.to_vec(),
+            shipping: shipping.map(str::to_owned),
+        };
+        quote(&repo_project(id), &selection)
+    }
+
+    #[test]
+    fn hunan_bundles_certificate_medium_and_seal() {
+        let q = repo_quote("hnsggzy", &[cert(Org, 1)], None).unwrap();
+        let lines: Vec<_> = q
+            .lines
+            .iter()
+            .map(|l| (l.label.as_str(), l.amount.yuan_text()))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                ("机构证书 · 证书服务费", "200.00".to_owned()),
+                ("机构证书 · 介质费", "100.00".to_owned()),
+                ("机构证书 · 电子签章", "50.00".to_owned()),
+            ]
+        );
+        assert_eq!(q.total.yuan_text(), "350.00");
+        // The one delivery option is paid on delivery: nothing to choose, nothing billed.
+        assert_eq!(
+            repo_quote("hnsggzy", &[cert(Org, 1)], Some("post"))
+                .unwrap()
+                .total,
+            q.total
+        );
+        assert_eq!(
+            repo_quote("hnsggzy", &[cert(NaturalPerson, 1)], None)
+                .unwrap()
+                .total
+                .yuan_text(),
+            "250.00"
+        );
+        assert_eq!(
+            repo_quote("hnsggzy", &[cert(OrgPersonal, 1)], None),
+            Err(QuoteError::NotOffered(OrgPersonal))
+        );
+    }
+
+    #[test]
+    fn liaoning_adds_the_prepaid_zone_fee() {
+        let org = [cert(Org, 1)];
+        let q = repo_quote("ccgp-liaoning", &org, Some("prepaid_far")).unwrap();
+        assert_eq!(q.total.yuan_text(), "261.00");
+        let last = q.lines.last().unwrap();
+        assert_eq!(
+            last.label,
+            "快递寄付 21 元（其他省、自治区、直辖市，含辽宁） · 运费"
+        );
+        assert_eq!(last.amount, Fen::from_yuan(21));
+        for (zone, total) in [
+            ("prepaid_near", "252.00"),
+            ("prepaid_mid", "253.00"),
+            ("collect", "240.00"),
+        ] {
+            let q = repo_quote("ccgp-liaoning", &org, Some(zone)).unwrap();
+            assert_eq!(q.total.yuan_text(), total, "{zone}");
+        }
+        // Several options, one of them with a fee: the applicant must pick.
+        assert_eq!(
+            repo_quote("ccgp-liaoning", &org, None),
+            Err(QuoteError::ShippingRequired)
+        );
+        assert_eq!(
+            repo_quote(
+                "ccgp-liaoning",
+                &[cert(NaturalPerson, 1)],
+                Some("prepaid_far")
+            )
+            .unwrap()
+            .total
+            .yuan_text(),
+            "221.00"
+        );
+    }
+
+    #[test]
+    fn inner_mongolia_prices_by_the_tier_table() {
+        let q = repo_quote("ccgp-neimenggu", &[cert(Org, 4)], None).unwrap();
+        // The tier price covers the medium and the seal; delivery is paid on receipt.
+        assert_eq!(
+            q.lines,
+            [QuoteLine {
+                label: "机构证书 · 证书服务费".into(),
+                detail: "4 年期".into(),
+                amount: Fen::from_yuan(850),
+            }]
+        );
+        assert_eq!(q.total.yuan_text(), "850.00");
+        let total = |certs: &[CertChoice]| {
+            repo_quote("ccgp-neimenggu", certs, None)
+                .unwrap()
+                .total
+                .yuan_text()
+        };
+        assert_eq!(total(&[cert(Org, 1)]), "250.00");
+        assert_eq!(total(&[cert(Org, 2), cert(OrgPersonal, 4)]), "1,300.00");
+
+        for years in [3, 5, 0] {
+            let err = repo_quote("ccgp-neimenggu", &[cert(Org, years)], None).unwrap_err();
+            assert_eq!(
+                err,
+                QuoteError::TermNotOffered {
+                    kind: Org,
+                    terms: vec![1, 2, 4]
+                }
+            );
+            assert_eq!(err.to_string(), "机构证书的办理年限可选1、2、4年");
+        }
     }
 
     #[test]

@@ -6,7 +6,8 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::project_guide;
 use crate::components::fee_calculator::FeeCalculator;
-use crate::domain::catalog::{PriceRule, Product, ProductKind, Project};
+use crate::domain::catalog::{PriceRule, Product, ProductKind, Project, ShippingCharge};
+use crate::domain::money::Fen;
 use crate::pages::not_found::NotFound;
 
 #[component]
@@ -182,15 +183,22 @@ fn FeeTable(project: Project) -> impl IntoView {
                             <tr>
                                 <td>"证书新办"</td>
                                 <td>{format!("{}介质费", p.name)}</td>
-                                <td>{format!("{} 元/个", p.medium_fee.yuan_text())}</td>
+                                <td>{fee_text(p.medium_fee)}</td>
                             </tr>
                             {p.extras.iter().map(|e| view! {
                                 <tr>
                                     <td>"证书新办"</td>
-                                    <td>{e.name.clone()}</td>
+                                    <td>{format!("{}{}", p.name, e.name)}</td>
                                     <td>{format!("{} 元/个", e.amount.yuan_text())}</td>
                                 </tr>
                             }).collect_view()}
+                        }).collect_view()}
+                        {project.shipping.iter().map(|option| view! {
+                            <tr>
+                                <td>"证书邮寄"</td>
+                                <td>{option.label.clone()}</td>
+                                <td>{shipping_text(&option.charge)}</td>
+                            </tr>
                         }).collect_view()}
                         {project.service_fees.into_iter().map(|f| view! {
                             <tr>
@@ -220,6 +228,23 @@ fn price_text(product: &Product) -> String {
             .map(|row| format!("{} 年 {} 元", row.years, row.price.yuan_text()))
             .collect::<Vec<_>>()
             .join("；"),
+    }
+}
+
+/// A per-certificate fee; zero when the price already covers it (a bundled medium).
+fn fee_text(fee: Fen) -> String {
+    if fee == Fen::ZERO {
+        "不另收费".to_owned()
+    } else {
+        format!("{} 元/个", fee.yuan_text())
+    }
+}
+
+fn shipping_text(charge: &ShippingCharge) -> String {
+    match charge {
+        ShippingCharge::Free => "免费，由受理机构承担".to_owned(),
+        ShippingCharge::Prepaid { fee } => format!("{} 元/单，随订单支付", fee.yuan_text()),
+        ShippingCharge::Collect => "到付，收件时交给快递员，不计入订单".to_owned(),
     }
 }
 

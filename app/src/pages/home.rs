@@ -20,13 +20,19 @@ pub fn Home() -> impl IntoView {
                     match projects.await {
                         Ok(list) => view! {
                             <ul class="app-project-list">
-                                {list.into_iter().map(|p| view! {
-                                    <li class="app-project-list__item">
-                                        <a class="app-project-list__link" href=format!("/p/{}", p.id)>
-                                            {p.name}
-                                        </a>
-                                        <span class="app-project-list__ca">"受理机构：" {p.ca_name}</span>
-                                    </li>
+                                {list.into_iter().map(|p| {
+                                    let offer: Vec<&str> = p.products.iter().map(|k| k.label()).collect();
+                                    view! {
+                                        <li class="app-project-list__item">
+                                            <a class="app-project-list__link" href=format!("/p/{}", p.id)>
+                                                {p.name}
+                                            </a>
+                                            <span class="app-project-list__ca">"受理机构：" {p.ca_name}</span>
+                                            <span class="app-project-list__offer">
+                                                "可办理：" {offer.join(" · ")}
+                                            </span>
+                                        </li>
+                                    }
                                 }).collect_view()}
                             </ul>
                         }.into_any(),

@@ -24,12 +24,9 @@ pub fn ChooseStep() -> impl IntoView {
         }
     });
 
-    let (org_years_range, holder_years_range) = form.project.with_value(|p| {
-        let range = |kind| {
-            p.product(kind)
-                .map(|product| product.years.min..=product.years.max)
-        };
-        (range(ProductKind::Org), range(ProductKind::OrgPersonal))
+    let (org_terms, holder_terms) = form.project.with_value(|p| {
+        let terms = |kind| p.product(kind).map(|product| product.terms());
+        (terms(ProductKind::Org), terms(ProductKind::OrgPersonal))
     });
     // A memo, so typing in a row does not re-render the rows (and drop the focus).
     let holder_count = Memo::new(move |_| form.draft.with(|d| d.certs.holders.len()));
@@ -47,9 +44,9 @@ pub fn ChooseStep() -> impl IntoView {
             <input type="hidden" name="project" value=form.project_id() />
             <div class="app-form__main">
                 <ErrorMessage id=field::CERTS message=form.error(field::CERTS) />
-                {org_years_range.map(|range| view! { <OrgCert range /> })}
-                {holder_years_range.map(|range| {
-                    let range = StoredValue::new(range);
+                {org_terms.map(|terms| view! { <OrgCert terms /> })}
+                {holder_terms.map(|terms| {
+                    let terms = StoredValue::new(terms);
                     view! {
                         <fieldset class="app-fieldset" id="holders">
                             <legend class="app-fieldset__legend">"机构个人证书"</legend>
@@ -58,7 +55,7 @@ pub fn ChooseStep() -> impl IntoView {
                             </p>
                             <ol class="app-holders">
                                 {move || (0..holder_count.get()).map(|row| view! {
-                                    <HolderRow row range=range.get_value() />
+                                    <HolderRow row terms=terms.get_value() />
                                 }).collect_view()}
                             </ol>
                             <button
@@ -97,11 +94,11 @@ pub fn ChooseStep() -> impl IntoView {
 }
 
 #[component]
-fn OrgCert(range: std::ops::RangeInclusive<u8>) -> impl IntoView {
+fn OrgCert(terms: Vec<u8>) -> impl IntoView {
     let form = expect_context::<Form>();
     let enabled = move || form.draft.with(|d| d.certs.org_years.is_some());
     let years = move || form.draft.with(|d| d.certs.org_years.unwrap_or(1));
-    let first_year = *range.start();
+    let first_year = terms.first().copied().unwrap_or(1);
     view! {
         <fieldset class="app-fieldset">
             <legend class="app-fieldset__legend">"机构证书"</legend>
@@ -135,7 +132,7 @@ fn OrgCert(range: std::ops::RangeInclusive<u8>) -> impl IntoView {
                         }
                     }
                 >
-                    {range.map(|y| view! {
+                    {terms.into_iter().map(|y| view! {
                         <option value=y.to_string() selected=move || years() == y>{format!("{y} 年")}</option>
                     }).collect_view()}
                 </select>
@@ -145,7 +142,7 @@ fn OrgCert(range: std::ops::RangeInclusive<u8>) -> impl IntoView {
 }
 
 #[component]
-fn HolderRow(row: usize, range: std::ops::RangeInclusive<u8>) -> impl IntoView {
+fn HolderRow(row: usize, terms: Vec<u8>) -> impl IntoView {
     let form = expect_context::<Form>();
     let holder = move || {
         form.draft
@@ -207,7 +204,7 @@ fn HolderRow(row: usize, range: std::ops::RangeInclusive<u8>) -> impl IntoView {
                             }
                         }
                     >
-                        {range.map(|y| view! {
+                        {terms.into_iter().map(|y| view! {
                             <option value=y.to_string() selected=move || holder().years == y>{format!("{y} 年")}</option>
                         }).collect_view()}
                     </select>
