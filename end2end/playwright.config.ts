@@ -6,6 +6,10 @@ import { join } from 'node:path';
 // A port of its own so a running dev server on 3000 does not get in the way.
 const port = process.env.E2E_PORT ?? '3100';
 const baseURL = `http://127.0.0.1:${port}`;
+// The server's data folder, fresh per run. Set once in the main process; the test workers
+// inherit it, so a test can reach the database (see handoff_expiry in phone_handoff.spec.ts).
+process.env.E2E_DATA_DIR ??= mkdtempSync(join(tmpdir(), 'cert-portal-e2e-'));
+const dataDir = process.env.E2E_DATA_DIR;
 
 // Debian's Chromium: Playwright never downloads a browser here.
 const chromium = {
@@ -58,7 +62,7 @@ export default defineConfig({
       BIND_ADDR: `127.0.0.1:${port}`,
       // The QR codes on printed documents point here.
       PUBLIC_URL: baseURL,
-      DATA_DIR: mkdtempSync(join(tmpdir(), 'cert-portal-e2e-')),
+      DATA_DIR: dataDir,
       RUST_LOG: 'warn',
       // Automated tests read codes from /dev/outbox and cannot read a captcha image.
       CAPTCHA: 'off',

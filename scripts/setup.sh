@@ -55,6 +55,8 @@ fi
 
 if [ "${1:-}" = "--test" ]; then
   # Playwright drives Debian's Chromium; it never downloads a browser of its own.
-  # poppler-utils, qpdf and zbar-tools check the generated PDFs (text, structure, QR code).
-  apt_install chromium brotli fonts-noto-cjk poppler-utils qpdf zbar-tools
+  # poppler-utils, qpdf and zbar-tools check the generated PDFs (text, structure, QR code);
+  # zbar-tools also reads the handoff QR code off a screenshot. sqlite3 lets a test move a
+  # handoff link's deadline into the past (time passing, without waiting ten minutes).
+  apt_install chromium brotli fonts-noto-cjk poppler-utils qpdf zbar-tools sqlite3
 fi

@@ -1,4 +1,7 @@
 import { expect, test, type Page } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
 import { canvasImage, readQrCode, withJpegComment } from './files';
 import { org, snap, startApplication, submitApplication } from './flow';
 import { fakeCamera, phoneBrowser, phoneContext } from './camera';
@@ -100,6 +103,10 @@ test('the agent finishes on the phone and the desktop moves on by itself', async
 });
 
 test('a second phone, a name that disagrees, a replaced code and a still picture each say what to do', async ({ page, baseURL }, testInfo) => {
+  // This desktop has no EventSource: it must follow the phone by polling.
+  await page.addInitScript(() => {
+    delete (window as { EventSource?: unknown }).EventSource;
+  });
   const url = await desktopQr(page);
 
   // Phone A, without JavaScript: claims the link and sends a card naming someone else.
@@ -201,3 +208,32 @@ test('the phone refuses a dark photo with the reason, then lets review decide; a
     await denied.close();
   }
 });
+
+test('an expired link tells the phone to rescan, and the desktop draws a new one by itself', async ({ page, baseURL }) => {
+  const url = await desktopQr(page);
+  // Ten minutes pass without a scan: the link's claim deadline moves into the past.
+  const token = url.split('/m/')[1];
+  execFileSync('sqlite3', [
+    join(process.env.E2E_DATA_DIR!, 'portal.db'),
+    `UPDATE handoffs SET claim_deadline = unixepoch() - 1
+       WHERE id = (SELECT handoff_id FROM handoff_tokens WHERE token_hash = X'${tokenHash(token)}')`,
+  ]);
+  const browser = await phoneBrowser(fakeCamera('still'));
+  try {
+    const phone = await (await phoneContext(browser, baseURL!)).newPage();
+    await phone.goto(url);
+    await expect(phone.getByRole('heading', { name: '请回到电脑重新扫码' })).toBeVisible();
+    await expect(phone.getByRole('button', { name: '开始认证' })).toHaveCount(0);
+    await expect(phone.getByRole('link', { name: '输入电脑上显示的认证码' })).toBeVisible();
+  } finally {
+    await browser.close();
+  }
+  // The desktop learns of the expiry and replaces the code without a reload.
+  await expect(async () => expect(await scanQr(page)).not.toBe(url)).toPass({ timeout: 15_000 });
+  await expect(page.getByTestId('handoff-state')).toHaveText('等待手机扫码');
+});
+
+/** How the server stores a link: SHA-256 of the token's 16 bytes (server/src/handoff/token.rs). */
+function tokenHash(token: string): string {
+  return createHash('sha256').update(Buffer.from(token, 'base64url')).digest('hex');
+}
