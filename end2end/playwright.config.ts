@@ -1,5 +1,5 @@
 import { defineConfig, devices } from '@playwright/test';
-import { mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -10,6 +10,21 @@ const baseURL = `http://127.0.0.1:${port}`;
 // inherit it, so a test can reach the database (see handoff_expiry in phone_handoff.spec.ts).
 process.env.E2E_DATA_DIR ??= mkdtempSync(join(tmpdir(), 'cert-portal-e2e-'));
 const dataDir = process.env.E2E_DATA_DIR;
+// A trading-platform portal for the embedding tests (embed.spec.ts serves it): a different
+// site from the app's (localhost, not 127.0.0.1), listed in a copy of the catalog as soetp's
+// portal (embed.spec.ts also serves an unlisted one on the next port, which must be refused).
+const portalOrigin = `http://localhost:${Number(port) + 1}`;
+process.env.E2E_CATALOG_DIR ??= (() => {
+  const source = join(__dirname, '..', 'catalog');
+  const dir = mkdtempSync(join(tmpdir(), 'cert-portal-catalog-'));
+  for (const file of readdirSync(source).filter((f) => f.endsWith('.toml'))) {
+    copyFileSync(join(source, file), join(dir, file));
+  }
+  const soetp = join(dir, 'soetp.toml');
+  const text = readFileSync(soetp, 'utf8').replace(/^origins = \[/m, `origins = ["${portalOrigin}", `);
+  writeFileSync(soetp, text);
+  return dir;
+})();
 
 // Debian's Chromium: Playwright never downloads a browser here.
 const chromium = {
@@ -63,6 +78,7 @@ export default defineConfig({
       // The QR codes on printed documents point here.
       PUBLIC_URL: baseURL,
       DATA_DIR: dataDir,
+      CATALOG_DIR: process.env.E2E_CATALOG_DIR,
       RUST_LOG: 'warn',
       // Automated tests read codes from /dev/outbox and cannot read a captcha image.
       CAPTCHA: 'off',

@@ -11,6 +11,7 @@ pub mod browser;
 pub mod components;
 pub mod domain;
 pub mod pages;
+pub mod paths;
 pub mod services;
 #[cfg(feature = "ssr")]
 pub mod state;
@@ -64,7 +65,7 @@ pub fn App() -> impl IntoView {
         } />
         <Router>
             <components::layout::SiteHeader />
-            <main id="main" class="app-main">
+            <components::layout::SiteMain>
                 <Routes fallback=pages::not_found::NotFound>
                     <Route path=path!("/") view=pages::home::Home />
                     // Async: an unknown project must answer 404, decided before headers go out.
@@ -76,10 +77,19 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/p/:project/submitted/:number") view=pages::submitted::SubmittedRoute ssr=SsrMode::Async />
                     <Route path=path!("/p/:project/applications/:number/materials") view={leptos_router::Lazy::<pages::materials::MaterialsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/p/:project/applications/:number/identity") view={leptos_router::Lazy::<pages::identity::IdentityRoute>::new()} ssr=SsrMode::Async />
+                    // The same flow inside a trading platform's iframe (see `paths`).
+                    <Route path=path!("/embed/:project") view=pages::guide::Guide ssr=SsrMode::Async />
+                    <Route path=path!("/embed/:project/login") view=pages::login::LoginRoute ssr=SsrMode::Async />
+                    <Route path=path!("/embed/:project/consent") view=pages::consent::ConsentRoute ssr=SsrMode::Async />
+                    <Route path=path!("/embed/:project/apply/:step") view={leptos_router::Lazy::<pages::apply::ApplyRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/embed/:project/submitted/:number") view=pages::submitted::SubmittedRoute ssr=SsrMode::Async />
+                    <Route path=path!("/embed/:project/applications/:number/materials") view={leptos_router::Lazy::<pages::materials::MaterialsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/embed/:project/applications/:number/identity") view={leptos_router::Lazy::<pages::identity::IdentityRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/verify/:number") view=pages::verify::VerifyRoute ssr=SsrMode::Async />
                     <Route path=path!("/dev/outbox") view=pages::dev_outbox::DevOutbox ssr=SsrMode::Async />
                 </Routes>
-            </main>
+            </components::layout::SiteMain>
+            <components::embed::EmbedBridge />
             <components::layout::SiteFooter />
         </Router>
     }

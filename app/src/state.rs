@@ -64,6 +64,20 @@ impl Catalog {
     }
 }
 
+/// Who may frame the page being rendered: for `/embed/<project>/…` that project's listed
+/// portal origins, for everything else nobody.
+#[cfg(feature = "ssr")]
+fn frame_ancestors() -> String {
+    let path = use_context::<http::request::Parts>().map(|parts| parts.uri.path().to_owned());
+    let origins = path
+        .as_deref()
+        .and_then(crate::paths::embedded_project)
+        .zip(use_context::<AppState>())
+        .and_then(|(id, state)| state.catalog.project(id).map(|p| p.embed.origins.join(" ")))
+        .filter(|origins| !origins.is_empty());
+    origins.unwrap_or_else(|| "'none'".to_owned())
+}
+
 /// Sets the page's Content-Security-Policy with this response's script nonce.
 ///
 /// Leptos marks its inline hydration and streaming scripts with the nonce, so inline scripts
@@ -79,7 +93,8 @@ pub fn set_page_security_headers() {
     let policy = format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
          style-src 'self'; img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; \
-         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors {}",
+        frame_ancestors()
     );
     if let Ok(value) = HeaderValue::from_str(&policy) {
         response.insert_header(CONTENT_SECURITY_POLICY, value);

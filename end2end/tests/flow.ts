@@ -1,4 +1,12 @@
-import { expect, type Page, type TestInfo } from '@playwright/test';
+import { expect, type Frame, type Page, type TestInfo } from '@playwright/test';
+
+/** A whole page, or the embedded flow's iframe on a portal's page. */
+export type Surface = Page | Frame;
+
+/** Waits until `target` shows a URL matching `pattern` (works for pages and frames). */
+async function at(target: Surface, pattern: RegExp) {
+  await expect.poll(() => target.url()).toMatch(pattern);
+}
 import { join } from 'node:path';
 
 /** A mobile number no other test uses, so rate limits and drafts never collide. */
@@ -7,8 +15,9 @@ export function freshMobile(): string {
 }
 
 /** Reads the newest login code texted to `mobile` from the local provider's outbox. */
-export async function readCode(page: Page, mobile: string): Promise<string> {
-  const outbox = await page.context().newPage();
+export async function readCode(target: Surface, mobile: string): Promise<string> {
+  const context = 'context' in target ? target.context() : target.page().context();
+  const outbox = await context.newPage();
   try {
     let code = '';
     await expect(async () => {
@@ -24,7 +33,7 @@ export async function readCode(page: Page, mobile: string): Promise<string> {
 }
 
 /** Resolves once the wasm has taken over the page, including the form's lazily loaded code. */
-export async function hydrated(page: Page) {
+export async function hydrated(page: Surface) {
   await expect(page.locator('body[data-hydrated="true"]')).toBeAttached({ timeout: 20_000 });
   // The form and the materials page are lazy chunks that hydrate after the rest.
   for (const root of ['.app-apply', '.app-materials-page', '.app-identity-page']) {
@@ -37,19 +46,24 @@ export async function hydrated(page: Page) {
 /** Logs in with a new number and accepts the agreements: ends on the first form step. */
 export async function startApplication(page: Page, mobile = freshMobile()) {
   await page.goto('/p/soetp/login');
+  await logIn(page, mobile);
+  return mobile;
+}
+
+/** On the login page (site or embedded): logs in with `mobile`, accepts the agreements. */
+export async function logIn(page: Surface, mobile: string) {
   await page.getByLabel('手机号码').fill(mobile);
   await page.getByRole('button', { name: '获取短信验证码' }).click();
   await expect(page.getByText(/验证码已发送/)).toBeVisible();
   await page.getByLabel('短信验证码').fill(await readCode(page, mobile));
   await page.getByRole('button', { name: '登录' }).click();
-  await expect(page).toHaveURL(/\/p\/soetp\/consent$/);
+  await at(page, /\/(p|embed)\/soetp\/consent$/);
   for (const name of ['电子认证服务协议', '个人信息授权书', '敏感个人信息处理单独同意书']) {
     await page.getByLabel(`我已阅读并同意《${name}》`).check();
   }
   await page.getByRole('button', { name: '同意并继续' }).click();
-  await expect(page).toHaveURL(/\/p\/soetp\/apply\/choose$/);
+  await at(page, /\/(p|embed)\/soetp\/apply\/choose$/);
   await hydrated(page);
-  return mobile;
 }
 
 /** Synthetic identifiers with correct check characters (never real people or companies). */
@@ -81,13 +95,13 @@ export const org = {
  * From the first form step to a submitted application: the org certificate and one
  * org-personal certificate (holder name outside GB2312). Returns the application number.
  */
-export async function submitApplication(page: Page): Promise<string> {
+export async function submitApplication(page: Surface): Promise<string> {
   await page.getByRole('button', { name: '添加机构个人证书' }).click();
   await page.locator('#holders-0-name').fill(org.holder);
   await page.locator('#holders-0-id-number').fill(valid.holderIds[0]);
   await expect(page.getByTestId('quote-total')).toHaveText('800.00 元');
   await page.getByRole('button', { name: '下一步：填写申请信息' }).click();
-  await expect(page).toHaveURL(/\/apply\/details$/);
+  await at(page, /\/apply\/details$/);
   await hydrated(page);
   await page.getByLabel('机构名称').fill(org.name);
   await page.getByLabel('机构证件号码').fill(valid.creditCode);
@@ -110,8 +124,8 @@ export async function submitApplication(page: Page): Promise<string> {
   await page.locator('#ship-district').selectOption({ label: '小店区' });
   await page.getByLabel('收件地址').fill('示例路1号示例大厦5层');
   await page.getByRole('button', { name: '下一步：核对信息' }).click();
-  await expect(page).toHaveURL(/\/apply\/review$/);
+  await at(page, /\/apply\/review$/);
   await page.getByRole('button', { name: '提交申请' }).click();
-  await expect(page).toHaveURL(/\/p\/soetp\/submitted\/[A-Z0-9-]+$/);
+  await at(page, /\/(p|embed)\/soetp\/submitted\/[A-Z0-9-]+$/);
   return page.getByTestId('application-number').innerText();
 }

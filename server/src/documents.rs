@@ -23,8 +23,7 @@ use tower_sessions::Session;
 
 use crate::crypto::{self, Keys};
 
-/// The session key of the signed-in user (see `app::api::session`).
-const USER_KEY: &str = "user_id";
+use app::api::session::USER_KEY;
 
 /// A document prints a few hundred distinct characters; more is not a real request.
 const MAX_SUBSET_CHARS: usize = 4000;

@@ -13,10 +13,12 @@ pub mod crypto;
 pub mod db;
 pub mod documents;
 pub mod handoff;
+mod handover;
 mod health;
 pub mod login;
 pub mod materials;
 mod security;
+pub mod sessions;
 pub mod sms;
 
 use std::sync::Arc;
@@ -30,8 +32,7 @@ use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use sqlx::SqlitePool;
 use tower_http::{compression::CompressionLayer, trace::TraceLayer};
-use tower_sessions::cookie::SameSite;
-use tower_sessions::{ExpiredDeletion, Expiry, SessionManagerLayer};
+use tower_sessions::ExpiredDeletion;
 use tower_sessions_sqlx_store::SqliteStore;
 
 use crate::applications::SqlApplicationStore;
@@ -45,10 +46,8 @@ use crate::handoff::store::{HandoffSettings, SqlHandoffService};
 use crate::login::{LoginSettings, SqlLoginService};
 use crate::materials::storage::ObjectStorage;
 use crate::materials::store::SqlMaterialStore;
+pub use crate::sessions::{EMBED_SESSION_COOKIE, SESSION_COOKIE, session_layer};
 use crate::sms::SmsProvider;
-
-/// The session cookie's name.
-pub const SESSION_COOKIE: &str = "cp_session";
 
 /// How often expired sessions, captchas and codes are deleted.
 const MAINTENANCE_PERIOD: Duration = Duration::from_secs(60);
@@ -165,21 +164,6 @@ pub async fn build_with_clock(
     })
 }
 
-/// Server-side sessions in the database: cookie `cp_session`, HttpOnly, SameSite=Lax, Secure
-/// when `PUBLIC_URL` is https, ending after `SESSION_IDLE_MINUTES` without a request.
-pub fn session_layer(config: &Config, store: SqliteStore) -> SessionManagerLayer<SqliteStore> {
-    SessionManagerLayer::new(store)
-        .with_name(SESSION_COOKIE)
-        .with_http_only(true)
-        .with_same_site(SameSite::Lax)
-        .with_secure(config.is_https())
-        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(i64::from(
-            config.session_idle_minutes,
-        ))))
-        // Every request counts as activity, so the idle timer restarts with each one.
-        .with_always_save(true)
-}
-
 /// Deletes what has expired, every [`MAINTENANCE_PERIOD`]; any instance may do it. This
 /// includes the handoff's ID photos and liveness frames, `IDENTITY_RETENTION_DAYS` after their
 /// session ended.
@@ -214,6 +198,7 @@ pub fn router(
     let materials = materials::router(state.clone());
     let handoff = handoff::router(state.clone(), cookies);
     let documents = documents::router(state.clone(), documents);
+    let handover = handover::router(state.clone());
     let context = move || provide_context(state.clone());
     let app = Router::new()
         .leptos_routes_with_context(&leptos_options, routes, context.clone(), {
@@ -227,6 +212,7 @@ pub fn router(
         .route("/healthz", get(health::healthz).with_state(pool))
         .merge(materials)
         .merge(handoff)
+        .merge(handover)
         .merge(documents);
     security::with_security_headers(app)
         .layer(CompressionLayer::new())

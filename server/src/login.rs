@@ -60,6 +60,9 @@ pub struct SqlLoginService {
     settings: LoginSettings,
 }
 
+/// How long a 在新窗口中继续 ticket works: the window opens at once.
+const HANDOVER_TTL_SECS: i64 = 120;
+
 /// A storage failure: logged here (the error carries no personal data), shown generically.
 fn internal(error: impl Display) -> LoginError {
     tracing::error!(%error, "login storage failed");
@@ -123,9 +126,14 @@ impl SqlLoginService {
         }
     }
 
-    /// Deletes captchas past their expiry and codes too old to count towards any limit.
+    /// Deletes captchas past their expiry, codes too old to count towards any limit, and
+    /// window handover tickets past theirs.
     pub async fn purge_expired(&self) -> Result<(), sqlx::Error> {
         let now = self.clock.now().unix_timestamp();
+        sqlx::query("DELETE FROM session_handovers WHERE expires_at <= ?")
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
         sqlx::query("DELETE FROM captchas WHERE expires_at <= ?")
             .bind(now)
             .execute(&self.pool)
@@ -247,6 +255,42 @@ impl SqlLoginService {
 impl LoginService for SqlLoginService {
     fn captcha_required(&self) -> bool {
         self.settings.captcha
+    }
+
+    async fn issue_handover(&self, user: UserId, path: &str) -> Result<String, LoginError> {
+        let ticket = crate::handoff::token::new_secret();
+        let hash = crate::handoff::token::hash(&ticket).ok_or(LoginError::Internal)?;
+        sqlx::query(
+            "INSERT INTO session_handovers (token_hash, user_id, path, expires_at)
+             VALUES (?, ?, ?, ?)",
+        )
+        .bind(hash.as_slice())
+        .bind(user.0)
+        .bind(path)
+        .bind(self.clock.now().unix_timestamp() + HANDOVER_TTL_SECS)
+        .execute(&self.pool)
+        .await
+        .map_err(internal)?;
+        Ok(ticket)
+    }
+
+    async fn redeem_handover(&self, ticket: &str) -> Result<Option<(UserId, String)>, LoginError> {
+        let Some(hash) = crate::handoff::token::hash(ticket) else {
+            return Ok(None);
+        };
+        let now = self.clock.now().unix_timestamp();
+        // One statement: two windows racing with the same ticket cannot both get it.
+        let used: Option<(i64, String)> = sqlx::query_as(
+            "UPDATE session_handovers SET used_at = ?1
+             WHERE token_hash = ?2 AND used_at IS NULL AND expires_at > ?1
+             RETURNING user_id, path",
+        )
+        .bind(now)
+        .bind(hash.as_slice())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(internal)?;
+        Ok(used.map(|(user, path)| (UserId(user), path)))
     }
 
     async fn new_captcha(&self) -> Result<CaptchaImage, LoginError> {

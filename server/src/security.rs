@@ -5,18 +5,19 @@
 //! everything else (JSON, files, errors), applied only where none was set.
 
 use axum::Router;
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Uri, header};
+use axum::extract::Request;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 const DEFAULT_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
 
-const HEADERS: [(HeaderName, &str); 6] = [
+const HEADERS: [(HeaderName, &str); 5] = [
     (header::CONTENT_SECURITY_POLICY, DEFAULT_CSP),
     (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
     // Handoff links will carry one-time tokens in the path: never leak URLs to other sites.
     (header::REFERRER_POLICY, "same-origin"),
-    // For browsers that predate CSP frame-ancestors (old corporate PCs).
-    (header::X_FRAME_OPTIONS, "DENY"),
     (
         HeaderName::from_static("permissions-policy"),
         "camera=(self), microphone=(), geolocation=(), payment=()",
@@ -35,6 +36,41 @@ pub fn with_security_headers(mut router: Router) -> Router {
         ));
     }
     router
+        .layer(middleware::from_fn(deny_framing))
+        .layer(middleware::from_fn(refuse_cross_site))
+}
+
+/// `X-Frame-Options: DENY` for browsers that predate CSP `frame-ancestors` (old corporate
+/// PCs), on everything but the embedded flow, whose pages list their portals in the CSP
+/// (`app::state::set_page_security_headers`); the header cannot name an origin.
+async fn deny_framing(request: Request, next: Next) -> Response {
+    let embedded = app::paths::Mount::of_path(request.uri().path()) == app::paths::Mount::Embed;
+    let mut response = next.run(request).await;
+    if !embedded {
+        response
+            .headers_mut()
+            .insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    }
+    response
+}
+
+/// Refuses state-changing requests from other sites everywhere. Server functions carry no
+/// CSRF token, and the embedded flow's session cookie is SameSite=None, so it would ride along
+/// on a forged cross-site post; the browser's `Sec-Fetch-Site`/`Origin` say where it came from.
+async fn refuse_cross_site(request: Request, next: Next) -> Response {
+    let safe = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    if !safe && is_cross_site(request.headers(), request.uri()) {
+        tracing::warn!(path = request.uri().path(), "cross-site request refused");
+        let body = serde_json::json!({
+            "error": "请求不是从本站页面发出的，已拒绝。请回到本站页面重新操作",
+            "code": "cross_site",
+        });
+        return (StatusCode::FORBIDDEN, axum::Json(body)).into_response();
+    }
+    next.run(request).await
 }
 
 /// How a client wants an answer: the pages' scripts ask for JSON; a plain form (no

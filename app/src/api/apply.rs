@@ -50,12 +50,18 @@ pub async fn load_apply_page(
 ) -> Result<ApplyPage, ServerFnError> {
     let (user, project) = ssr::open(&project).await?;
     let Some(step) = Step::from_slug(&step) else {
-        leptos_axum::redirect(&format!("/p/{}/apply/choose", project.id));
+        leptos_axum::redirect(&format!(
+            "{}/apply/choose",
+            crate::paths::request_mount().project(&project.id)
+        ));
         return Err(ServerFnError::new("未知的步骤"));
     };
     let saved = ssr::load(user, &project.id).await?;
     if let Some(number) = saved.as_ref().and_then(|s| s.submitted_as.clone()) {
-        leptos_axum::redirect(&format!("/p/{}/submitted/{number}", project.id));
+        leptos_axum::redirect(&format!(
+            "{}/submitted/{number}",
+            crate::paths::request_mount().project(&project.id)
+        ));
     }
     let draft = saved
         .as_ref()
@@ -180,7 +186,10 @@ pub async fn submit_application(project: String) -> Result<StepOutcome, ServerFn
     let state = super::session::state();
     let saved = ssr::load(user, &project.id).await?;
     if let Some(number) = saved.as_ref().and_then(|s| s.submitted_as.clone()) {
-        leptos_axum::redirect(&format!("/p/{}/submitted/{number}", project.id));
+        leptos_axum::redirect(&format!(
+            "{}/submitted/{number}",
+            crate::paths::request_mount().project(&project.id)
+        ));
         return Ok(StepOutcome::default());
     }
     let draft = saved
@@ -191,8 +200,8 @@ pub async fn submit_application(project: String) -> Result<StepOutcome, ServerFn
         Err(errors) => {
             let step = ssr::first_step_with_errors(&draft, &project);
             leptos_axum::redirect(&format!(
-                "/p/{}/apply/{}?check=true",
-                project.id,
+                "{}/apply/{}?check=true",
+                crate::paths::request_mount().project(&project.id),
                 step.slug()
             ));
             return Ok(StepOutcome {
@@ -214,7 +223,10 @@ pub async fn submit_application(project: String) -> Result<StepOutcome, ServerFn
         .submit(user, &project.id, &application, &quote, &version)
         .await
         .map_err(internal)?;
-    leptos_axum::redirect(&format!("/p/{}/submitted/{number}", project.id));
+    leptos_axum::redirect(&format!(
+        "{}/submitted/{number}",
+        crate::paths::request_mount().project(&project.id)
+    ));
     Ok(StepOutcome::default())
 }
 
@@ -280,7 +292,10 @@ pub(crate) mod ssr {
         };
         let user = session::require_user(&project.id).await?;
         if !crate::api::consent::ssr::has_accepted_all(user).await? {
-            leptos_axum::redirect(&format!("/p/{}/consent", project.id));
+            leptos_axum::redirect(&format!(
+                "{}/consent",
+                crate::paths::request_mount().project(&project.id)
+            ));
             return Err(ServerFnError::new("请先阅读并同意协议"));
         }
         Ok((user, project))
@@ -328,7 +343,10 @@ pub(crate) mod ssr {
             Ok(saved_at) => Ok(clock_label(&saved_at)),
             // A late autosave or a second tab after the submit: show the application instead.
             Err(StoreError::Submitted(number)) => {
-                leptos_axum::redirect(&format!("/p/{project}/submitted/{number}"));
+                leptos_axum::redirect(&format!(
+                    "{}/submitted/{number}",
+                    crate::paths::request_mount().project(project)
+                ));
                 Err(ServerFnError::new("申请已提交"))
             }
             Err(e) => Err(internal(e)),
@@ -363,7 +381,11 @@ pub(crate) mod ssr {
         intent: &str,
         anchor: Option<String>,
     ) -> Result<StepOutcome, ServerFnError> {
-        let here = format!("/p/{}/apply/{}", project.id, step.slug());
+        let here = format!(
+            "{}/apply/{}",
+            crate::paths::request_mount().project(&project.id),
+            step.slug()
+        );
         let (next_step, target) = match intent {
             "next" => {
                 let errors = errors_before(step, &draft, project, today());
@@ -378,7 +400,14 @@ pub(crate) mod ssr {
                     .into_iter()
                     .find(|s| *s > step)
                     .unwrap_or(Step::Review);
-                (next, format!("/p/{}/apply/{}", project.id, next.slug()))
+                (
+                    next,
+                    format!(
+                        "{}/apply/{}",
+                        crate::paths::request_mount().project(&project.id),
+                        next.slug()
+                    ),
+                )
             }
             "back" => {
                 let previous = Step::ALL
@@ -388,7 +417,11 @@ pub(crate) mod ssr {
                     .unwrap_or(Step::Choose);
                 (
                     previous,
-                    format!("/p/{}/apply/{}", project.id, previous.slug()),
+                    format!(
+                        "{}/apply/{}",
+                        crate::paths::request_mount().project(&project.id),
+                        previous.slug()
+                    ),
                 )
             }
             _ => (step, anchor.map_or(here.clone(), |a| format!("{here}#{a}"))),

@@ -105,7 +105,10 @@ pub async fn login(
 #[server]
 pub async fn logout(project: String) -> Result<(), ServerFnError> {
     super::session::sign_out().await?;
-    leptos_axum::redirect(&format!("/p/{project}/login"));
+    leptos_axum::redirect(&format!(
+        "{}/login",
+        crate::paths::request_mount().project(&project)
+    ));
     Ok(())
 }
 
@@ -231,7 +234,10 @@ pub(crate) mod ssr {
     pub async fn next_page(user: UserId, project: &str) -> Result<String, ServerFnError> {
         let state = state();
         if !crate::api::consent::ssr::has_accepted_all(user).await? {
-            return Ok(format!("/p/{project}/consent"));
+            return Ok(format!(
+                "{}/consent",
+                crate::paths::request_mount().project(project)
+            ));
         }
         let step = state
             .applications
@@ -240,6 +246,10 @@ pub(crate) mod ssr {
             .map_err(internal)?
             .map(|saved| saved.step)
             .unwrap_or_default();
-        Ok(format!("/p/{project}/apply/{}", step.slug()))
+        Ok(format!(
+            "{}/apply/{}",
+            crate::paths::request_mount().project(project),
+            step.slug()
+        ))
     }
 }

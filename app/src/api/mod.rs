@@ -6,6 +6,7 @@ pub mod auth;
 pub mod catalog;
 pub mod consent;
 pub mod documents;
+pub mod embed;
 pub mod identity;
 pub mod materials;
 pub mod outbox;

@@ -12,7 +12,8 @@ use tower_sessions::Session;
 use crate::services::login::UserId;
 use crate::state::AppState;
 
-const USER_KEY: &str = "user_id";
+/// The session key of the signed-in user; the server's own routes read it too.
+pub const USER_KEY: &str = "user_id";
 
 pub fn state() -> AppState {
     expect_context::<AppState>()
@@ -38,7 +39,10 @@ pub async fn require_user(project: &str) -> Result<UserId, ServerFnError> {
     match current_user().await? {
         Some(user) => Ok(user),
         None => {
-            leptos_axum::redirect(&format!("/p/{project}/login"));
+            leptos_axum::redirect(&format!(
+                "{}/login",
+                crate::paths::request_mount().project(project)
+            ));
             Err(ServerFnError::new("请先登录"))
         }
     }

@@ -1,29 +1,45 @@
-//! The site's header and footer, around every page.
+//! The site's header and footer, around every page but the embedded flow's: inside a
+//! trading platform's iframe the portal's own frame is the page's frame.
 
 use leptos::prelude::*;
 
+use crate::paths::{Mount, use_mount};
+
 #[component]
 pub fn SiteHeader() -> impl IntoView {
-    view! {
-        <a class="app-skip-link" href="#main">"跳到主要内容"</a>
-        <header class="app-header">
-            <div class="app-width app-header__inner">
-                <a class="app-header__brand" href="/">
-                    <span class="app-header__mark" aria-hidden="true">"CA"</span>
-                    <span>"数字证书网上办理"</span>
-                </a>
-            </div>
-        </header>
-    }
+    (use_mount() == Mount::Site).then(|| {
+        view! {
+            <a class="app-skip-link" href="#main">"跳到主要内容"</a>
+            <header class="app-header">
+                <div class="app-width app-header__inner">
+                    <a class="app-header__brand" href="/">
+                        <span class="app-header__mark" aria-hidden="true">"CA"</span>
+                        <span>"数字证书网上办理"</span>
+                    </a>
+                </div>
+            </header>
+        }
+    })
+}
+
+/// The page's main area. Embedded, it is only as tall as its content, so the portal can size
+/// the frame to it.
+#[component]
+pub fn SiteMain(children: Children) -> impl IntoView {
+    let class = match use_mount() {
+        Mount::Site => "app-main",
+        Mount::Embed => "app-main app-main--embed",
+    };
+    view! { <main id="main" class=class>{children()}</main> }
 }
 
 #[component]
 pub fn SiteFooter() -> impl IntoView {
-    view! {
+    (use_mount() == Mount::Site).then(|| view! {
         <footer class="app-footer">
             <div class="app-width">
                 <p>"本站为电子认证服务机构受理数字证书申请的网上办事大厅。证书用于在公共资源交易、政府采购等平台进行电子签名与身份认证。"</p>
             </div>
         </footer>
-    }
+    })
 }

@@ -1,5 +1,6 @@
 //! Reusable view pieces.
 
+pub mod embed;
 pub mod fee_calculator;
 pub mod form;
 pub mod layout;

@@ -9,6 +9,7 @@ use crate::components::fee_calculator::FeeCalculator;
 use crate::domain::catalog::{PriceRule, Product, ProductKind, Project, ShippingCharge};
 use crate::domain::money::Fen;
 use crate::pages::not_found::NotFound;
+use crate::paths::use_mount;
 
 #[component]
 pub fn Guide() -> impl IntoView {
@@ -43,7 +44,7 @@ fn GuideContent(project: Project) -> impl IntoView {
             <h1 class="app-heading-xl">"数字证书办事指南"</h1>
             <p class="app-lead">{project.summary.clone()}</p>
             <p>
-                <a class="app-button app-button--start" href=format!("/p/{}/login", project.id)>
+                <a class="app-button app-button--start" href=format!("{}/login", use_mount().project(&project.id))>
                     "开始在线办理"
                 </a>
             </p>

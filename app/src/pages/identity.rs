@@ -15,6 +15,7 @@ use crate::api::identity::{
 };
 use crate::domain::handoff::Stage;
 use crate::pages::not_found::NotFound;
+use crate::paths::{Mount, use_mount};
 use crate::services::handoff::HandoffStatus;
 
 /// A new QR code is fetched this many seconds before the old one expires, so the one on
@@ -65,8 +66,8 @@ impl LazyRoute for IdentityRoute {
     }
 }
 
-pub fn page_path(project: &str, number: &str) -> String {
-    format!("/p/{project}/applications/{number}/identity")
+pub fn page_path(mount: Mount, project: &str, number: &str) -> String {
+    format!("{}/applications/{number}/identity", mount.project(project))
 }
 
 /// What the page shows, from the latest status.
@@ -104,7 +105,7 @@ fn IdentityView(page: IdentityPage) -> impl IntoView {
     let notice = RwSignal::new(None::<(bool, String)>);
     let view_now = Memo::new(move |_| status.with(view_of));
     let hydrated = crate::components::form::use_hydrated();
-    let here = page_path(&project, &number);
+    let here = page_path(use_mount(), &project, &number);
 
     let refresh = Action::new({
         let (project, number) = (project.clone(), number.clone());

@@ -83,4 +83,13 @@ pub trait LoginService: Send + Sync {
         code: &str,
         ip: IpAddr,
     ) -> Result<UserId, LoginError>;
+
+    /// 在新窗口中继续: a one-time ticket, valid for two minutes, that signs `user` in at the
+    /// site `path` in a new top-level window. An embedded flow's session cookie is
+    /// partitioned under the portal, so the new window could not see it otherwise.
+    async fn issue_handover(&self, user: UserId, path: &str) -> Result<String, LoginError>;
+
+    /// The user and path a ticket was issued for, using it up; `None` for a ticket that is
+    /// unknown, used or expired.
+    async fn redeem_handover(&self, ticket: &str) -> Result<Option<(UserId, String)>, LoginError>;
 }

@@ -127,8 +127,7 @@ use tower_sessions::Session;
 
 use crate::security::Style;
 
-/// The session key of the signed-in user (see `app::api::session`).
-const USER_KEY: &str = "user_id";
+use app::api::session::USER_KEY;
 
 const DESKTOP: &str = "/p/{project}/applications/{number}/handoff";
 

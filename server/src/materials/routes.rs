@@ -25,8 +25,7 @@ use tower_sessions::Session;
 use super::inspect::inspect;
 use crate::security::Style;
 
-/// The session key of the signed-in user (see `app::api::session`).
-const USER_KEY: &str = "user_id";
+use app::api::session::USER_KEY;
 
 /// A 2 MB file plus the multipart framing around it. Larger bodies are cut off while the
 /// file is read, and answered with the same message as a file just over 2 MB.

@@ -51,7 +51,7 @@ pub fn IdleWarning(
     #[cfg(not(feature = "hydrate"))]
     let _ = autosave;
     let limit = idle_minutes * 60;
-    let login = format!("/p/{project}/login");
+    let login = format!("{}/login", crate::paths::use_mount().project(&project));
     view! {
         <div class="app-idle-watch" data-armed=move || armed.get().then_some("true")>
         {move || {

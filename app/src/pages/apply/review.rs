@@ -187,6 +187,7 @@ pub fn ReviewStep(quote: Result<Quote, String>) -> impl IntoView {
     let form = expect_context::<Form>();
     let submit = ServerAction::<SubmitApplication>::new();
     let project_id = form.project_id();
+    let mount = crate::paths::use_mount();
     let draft = form.draft.get_untracked();
     let shipping_label = form.project.with_value(|p| {
         p.shipping_option(&draft.shipping.option)
@@ -206,7 +207,7 @@ pub fn ReviewStep(quote: Result<Quote, String>) -> impl IntoView {
                 <h2 class="app-heading-m">{title}</h2>
                 <dl class="app-summary-list">
                     {rows.into_iter().map(|r| {
-                        let href = format!("/p/{}/apply/{}#{}", project_id, r.step.slug(), r.field);
+                        let href = format!("{}/apply/{}#{}", mount.project(&project_id), r.step.slug(), r.field);
                         view! {
                             <div class="app-summary-list__row">
                                 <dt class="app-summary-list__key">{r.label}</dt>
@@ -232,7 +233,7 @@ pub fn ReviewStep(quote: Result<Quote, String>) -> impl IntoView {
                 <button type="submit" class="app-button" disabled=move || submit.pending().get()>
                     {move || if submit.pending().get() { "正在提交…" } else { "提交申请" }}
                 </button>
-                <a class="app-button app-button--secondary" href=format!("/p/{}/apply/details", form.project_id())>"返回修改"</a>
+                <a class="app-button app-button--secondary" href=format!("{}/apply/details", mount.project(&form.project_id()))>"返回修改"</a>
             </div>
         </ActionForm>
     }

@@ -14,6 +14,7 @@ use leptos_router::{LazyRoute, lazy_route};
 
 use crate::api::materials::{MaterialsPage, load_materials_page};
 use crate::pages::not_found::NotFound;
+use crate::paths::{Mount, use_mount};
 
 /// Split into its own wasm chunk like the form: upload and print code loads only here.
 #[derive(Clone)]
@@ -61,14 +62,15 @@ impl LazyRoute for MaterialsRoute {
     }
 }
 
-/// The site path of the application's materials page.
-pub fn page_path(project: &str, number: &str) -> String {
-    format!("/p/{project}/applications/{number}/materials")
+/// The path of the application's materials page. On the site it is also where the upload
+/// routes live (`…/materials/<slot>`), whichever mount the page is shown in.
+pub fn page_path(mount: Mount, project: &str, number: &str) -> String {
+    format!("{}/applications/{number}/materials", mount.project(project))
 }
 
 #[component]
 fn MaterialsView(page: MaterialsPage) -> impl IntoView {
-    let base = page_path(&page.project_id, &page.number);
+    let base = page_path(Mount::Site, &page.project_id, &page.number);
     let uploaded: Vec<_> = page
         .slots
         .iter()
@@ -82,7 +84,7 @@ fn MaterialsView(page: MaterialsPage) -> impl IntoView {
     let done = Memo::new(move |_| signals.iter().filter(|s| s.with(Option::is_some)).count());
     let hydrated = crate::components::form::use_hydrated();
     let flash = page.flash.clone();
-    let identity = crate::pages::identity::page_path(&page.project_id, &page.number);
+    let identity = crate::pages::identity::page_path(use_mount(), &page.project_id, &page.number);
 
     view! {
         <div class="app-width app-page app-materials-page" data-hydrated=move || hydrated.get().then_some("true")>
