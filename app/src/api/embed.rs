@@ -39,6 +39,7 @@ pub async fn start_handover(path: String) -> Result<Option<String>, ServerFnErro
 pub fn site_path(embed_path: &str) -> Option<String> {
     let rest = embed_path.strip_prefix("/embed/")?;
     let safe = !rest.is_empty()
+        && !rest.starts_with('/')
         && rest
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_' | '.'))
