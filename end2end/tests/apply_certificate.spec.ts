@@ -3,6 +3,9 @@ import { checkAccessibility } from './helpers';
 import { hydrated, snap, startApplication, valid } from './flow';
 
 test('a new applicant completes the form, reloads midway, and submits exactly once', async ({ page }, testInfo) => {
+  // The whole flow with three reloads and axe on four pages: over the default 30 s when the
+  // phone-handoff tests' extra browsers share the two cores.
+  test.setTimeout(60_000);
   await startApplication(page);
   await checkAccessibility(page);
 
