@@ -32,15 +32,14 @@ pub const CAPTCHA_LENGTH: u32 = 5;
 /// Captcha characters: those of the crate's font that are hard to mistake for one another
 /// (no 0/O, 1/I/L, 5/S, 2/Z, 8/B, 9/Q), upper case; answers are compared without case.
 const CAPTCHA_CHARS: &str = "234679ACDEFGHJKMNPRTUVWXY";
-/// The sender name carried by every message, as SMS vendors require (签名).
-pub const SMS_SIGNATURE: &str = "【数字证书网上办理】";
 /// Rows kept after sending, for the daily and hourly counts; older ones are purged.
 const CODE_RETENTION_SECS: i64 = 2 * 24 * 60 * 60;
 
-/// The text of a login-code message.
-pub fn login_code_text(code: &str) -> String {
+/// The text of a login-code message, opening with the project's `signature` (签名), as SMS
+/// vendors require.
+pub fn login_code_text(signature: &str, code: &str) -> String {
     format!(
-        "{SMS_SIGNATURE}您的登录验证码是{code}，5分钟内有效。工作人员不会向您索要验证码，请勿告诉他人。"
+        "{signature}您的登录验证码是{code}，5分钟内有效。工作人员不会向您索要验证码，请勿告诉他人。"
     )
 }
 
@@ -314,6 +313,7 @@ impl LoginService for SqlLoginService {
         captcha_id: &str,
         captcha_answer: &str,
         ip: IpAddr,
+        signature: &str,
     ) -> Result<CodeSent, LoginError> {
         let now = self.clock.now().unix_timestamp();
         if self.settings.captcha {
@@ -325,7 +325,11 @@ impl LoginService for SqlLoginService {
 
         if let Err(error) = self
             .sms
-            .send(mobile, SmsKind::LoginCode, &login_code_text(&code))
+            .send(
+                mobile,
+                SmsKind::LoginCode,
+                &login_code_text(signature, &code),
+            )
             .await
         {
             tracing::error!(%error, to = %mobile.masked(), "login code not sent");
@@ -461,8 +465,8 @@ mod tests {
 
     #[test]
     fn the_message_carries_the_signature_and_the_code() {
-        let text = login_code_text("123456");
-        assert!(text.starts_with(SMS_SIGNATURE));
+        let text = login_code_text("【深圳CA】", "123456");
+        assert!(text.starts_with("【深圳CA】"));
         assert!(text.contains("123456"));
     }
 }

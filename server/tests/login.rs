@@ -13,6 +13,9 @@ use server::clock::ManualClock;
 use server::config::SecretKey;
 use server::crypto::Keys;
 use server::login::{LoginSettings, SqlLoginService};
+
+/// The signature every test message opens with.
+const SIGNATURE: &str = "【深圳CA】";
 use server::sms::SmsProvider;
 use sqlx::SqlitePool;
 use time::Duration;
@@ -73,7 +76,7 @@ impl Rig {
     async fn send(&self, to: &Mobile, from: &str) -> Result<String, LoginError> {
         let captcha = self.login.store_captcha("K7M3P").await.unwrap();
         self.login
-            .send_code(to, &captcha, "k7m3p", ip(from))
+            .send_code(to, &captcha, "k7m3p", ip(from), SIGNATURE)
             .await?;
         Ok(self.last_code_to(to).await)
     }
@@ -129,12 +132,16 @@ async fn a_wrong_captcha_answer_is_refused_and_uses_the_captcha_up() {
     let id = rig.login.store_captcha("K7M3P").await.unwrap();
     let to = mobile(1);
     assert_eq!(
-        rig.login.send_code(&to, &id, "K7M3X", ip(HOME)).await,
+        rig.login
+            .send_code(&to, &id, "K7M3X", ip(HOME), SIGNATURE)
+            .await,
         Err(LoginError::CaptchaWrong)
     );
     // One try per captcha: the right answer now comes too late.
     assert_eq!(
-        rig.login.send_code(&to, &id, "K7M3P", ip(HOME)).await,
+        rig.login
+            .send_code(&to, &id, "K7M3P", ip(HOME), SIGNATURE)
+            .await,
         Err(LoginError::CaptchaExpired)
     );
     assert_eq!(rig.count("SELECT COUNT(*) FROM sms_codes").await, 0);
@@ -146,19 +153,21 @@ async fn a_missing_or_unknown_captcha_is_refused() {
     let rig = rig(SETTINGS).await;
     let id = rig.login.store_captcha("K7M3P").await.unwrap();
     assert_eq!(
-        rig.login.send_code(&mobile(1), &id, "  ", ip(HOME)).await,
+        rig.login
+            .send_code(&mobile(1), &id, "  ", ip(HOME), SIGNATURE)
+            .await,
         Err(LoginError::CaptchaMissing)
     );
     assert_eq!(
         rig.login
-            .send_code(&mobile(1), "no-such-id", "K7M3P", ip(HOME))
+            .send_code(&mobile(1), "no-such-id", "K7M3P", ip(HOME), SIGNATURE)
             .await,
         Err(LoginError::CaptchaExpired)
     );
     // The blank answer did not use the captcha up.
     assert!(
         rig.login
-            .send_code(&mobile(1), &id, "K7M3P", ip(HOME))
+            .send_code(&mobile(1), &id, "K7M3P", ip(HOME), SIGNATURE)
             .await
             .is_ok()
     );
@@ -172,14 +181,14 @@ async fn a_captcha_expires_after_five_minutes() {
     rig.clock.advance(Duration::minutes(5));
     assert_eq!(
         rig.login
-            .send_code(&mobile(1), &late, "K7M3P", ip(HOME))
+            .send_code(&mobile(1), &late, "K7M3P", ip(HOME), SIGNATURE)
             .await,
         Err(LoginError::CaptchaExpired)
     );
     rig.clock.advance(Duration::seconds(-1));
     assert!(
         rig.login
-            .send_code(&mobile(2), &in_time, "K7M3P", ip(HOME))
+            .send_code(&mobile(2), &in_time, "K7M3P", ip(HOME), SIGNATURE)
             .await
             .is_ok()
     );
@@ -191,7 +200,7 @@ async fn a_captcha_answer_is_compared_without_case_and_works_once() {
     let id = rig.login.store_captcha("K7M3P").await.unwrap();
     assert_eq!(
         rig.login
-            .send_code(&mobile(1), &id, " k7m3p ", ip(HOME))
+            .send_code(&mobile(1), &id, " k7m3p ", ip(HOME), SIGNATURE)
             .await,
         Ok(CodeSent {
             resend_after_secs: 60,
@@ -200,7 +209,7 @@ async fn a_captcha_answer_is_compared_without_case_and_works_once() {
     );
     assert_eq!(
         rig.login
-            .send_code(&mobile(2), &id, "K7M3P", ip(HOME))
+            .send_code(&mobile(2), &id, "K7M3P", ip(HOME), SIGNATURE)
             .await,
         Err(LoginError::CaptchaExpired)
     );
@@ -216,7 +225,7 @@ async fn with_captcha_off_a_code_is_sent_without_one() {
     assert!(!off.login.captcha_required());
     assert!(
         off.login
-            .send_code(&mobile(1), "", "", ip(HOME))
+            .send_code(&mobile(1), "", "", ip(HOME), SIGNATURE)
             .await
             .is_ok()
     );
@@ -237,7 +246,7 @@ async fn a_code_logs_in_and_creates_the_account_once() {
     assert_eq!(messages.len(), 1);
     assert_eq!(messages[0].to, "13812340001");
     assert_eq!(messages[0].kind, SmsKind::LoginCode);
-    assert!(messages[0].text.starts_with("【数字证书网上办理】"));
+    assert!(messages[0].text.starts_with(SIGNATURE));
     assert!(messages[0].text.contains("5分钟"));
     assert_eq!(messages[0].sent_at, "2025-03-01T02:00:00.000Z");
 
@@ -474,7 +483,7 @@ async fn a_code_that_could_not_be_sent_neither_works_nor_counts() {
     let captcha = rig.login.store_captcha("K7M3P").await.unwrap();
     assert_eq!(
         rig.login
-            .send_code(&mobile(1), &captcha, "K7M3P", ip(HOME))
+            .send_code(&mobile(1), &captcha, "K7M3P", ip(HOME), SIGNATURE)
             .await,
         Err(LoginError::SmsFailed)
     );
@@ -531,8 +540,8 @@ async fn concurrent_sends_to_one_number_make_one_code() {
     .await;
     let to = mobile(1);
     let (a, b) = tokio::join!(
-        rig.login.send_code(&to, "", "", ip(HOME)),
-        rig.login.send_code(&to, "", "", ip(HOME))
+        rig.login.send_code(&to, "", "", ip(HOME), SIGNATURE),
+        rig.login.send_code(&to, "", "", ip(HOME), SIGNATURE)
     );
     assert!(a.is_ok() != b.is_ok(), "{a:?} {b:?}");
     assert_eq!(rig.count("SELECT COUNT(*) FROM sms_codes").await, 1);

@@ -85,7 +85,7 @@ pub async fn login(
 ) -> Result<LoginOutcome, ServerFnError> {
     use super::session;
     let outcome = if intent == "send" {
-        ssr::send(&mobile, &captcha_id, &captcha_answer).await?
+        ssr::send(&project, &mobile, &captcha_id, &captcha_answer).await?
     } else {
         match ssr::verify(&mobile, &code).await? {
             Ok(user) => {
@@ -143,7 +143,17 @@ pub(crate) mod ssr {
         }
     }
 
+    /// The project's SMS signature (the catalog's `sms_signature`); the site's own name for a
+    /// project that does not exist, whose login page refuses anyway.
+    fn signature(project: &str) -> String {
+        state().catalog.project(project).map_or_else(
+            || "【数字证书网上办理】".to_owned(),
+            |p| p.sms_signature.clone(),
+        )
+    }
+
     pub async fn send(
+        project: &str,
         mobile: &str,
         captcha_id: &str,
         captcha_answer: &str,
@@ -161,7 +171,7 @@ pub(crate) mod ssr {
         let ip = session::client_ip().await?;
         let result = state
             .login
-            .send_code(&mobile, captcha_id, captcha_answer, ip)
+            .send_code(&mobile, captcha_id, captcha_answer, ip, &signature(project))
             .await;
         // A captcha is good for one try, right or wrong.
         let captcha = if state.login.captcha_required() {

@@ -73,6 +73,7 @@ pub trait LoginService: Send + Sync {
         captcha_id: &str,
         captcha_answer: &str,
         ip: IpAddr,
+        signature: &str,
     ) -> Result<CodeSent, LoginError>;
 
     /// Checks the latest code for `mobile` (5 minutes, single use, locked after 5 wrong tries)
