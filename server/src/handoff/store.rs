@@ -810,7 +810,7 @@ impl HandoffService for SqlHandoffService {
             .map_err(internal)?
             .ok_or(HandoffError::NotFound)?;
         let application_id = self.owned_application(user, number).await?;
-        let person = &submitted.application.agent.person;
+        let (_, person) = submitted.application.identity_subject();
         let subject = StoredSubject {
             name: person.name.as_str().to_owned(),
             id_number: person.id_number.as_str().to_owned(),
