@@ -43,6 +43,9 @@ pub async fn load_document_source(
     else {
         return Ok(None);
     };
+    if !crate::domain::materials::documents(&submitted.application).contains(&kind) {
+        return Ok(None);
+    }
     let data = ssr::document_data(
         &project,
         &submitted.number,
