@@ -166,7 +166,7 @@ pub struct PhoneState {
     pub next: Next,
     /// One sentence for the current screen.
     pub message: String,
-    /// 经办人 (who must do this).
+    /// 经办人 or 申请人: who must do this.
     pub role: String,
     /// The person's name masked (`张*`); absent when another device holds the link.
     pub person: Option<String>,
