@@ -34,20 +34,23 @@ export async function hydrated(page: Page) {
   }
 }
 
-/** Logs in with a new number and accepts the agreements: ends on the first form step. */
-export async function startApplication(page: Page, mobile = freshMobile()) {
-  await page.goto('/p/soetp/login');
+/**
+ * Logs in with a new number on `project` (soetp unless named) and accepts the agreements:
+ * ends on the first form step.
+ */
+export async function startApplication(page: Page, mobile = freshMobile(), project = 'soetp') {
+  await page.goto(`/p/${project}/login`);
   await page.getByLabel('手机号码').fill(mobile);
   await page.getByRole('button', { name: '获取短信验证码' }).click();
   await expect(page.getByText(/验证码已发送/)).toBeVisible();
   await page.getByLabel('短信验证码').fill(await readCode(page, mobile));
   await page.getByRole('button', { name: '登录' }).click();
-  await expect(page).toHaveURL(/\/p\/soetp\/consent$/);
+  await expect(page).toHaveURL(new RegExp(`/p/${project}/consent$`));
   for (const name of ['电子认证服务协议', '个人信息授权书', '敏感个人信息处理单独同意书']) {
     await page.getByLabel(`我已阅读并同意《${name}》`).check();
   }
   await page.getByRole('button', { name: '同意并继续' }).click();
-  await expect(page).toHaveURL(/\/p\/soetp\/apply\/choose$/);
+  await expect(page).toHaveURL(new RegExp(`/p/${project}/apply/choose$`));
   await hydrated(page);
   return mobile;
 }
