@@ -121,7 +121,7 @@ fn ApplicantKind(terms: Vec<u8>, natural: Memo<bool>) -> impl IntoView {
             false,
             "applicant-kind-org",
             "单位申请",
-            "机构证书（及机构个人证书），由单位的经办人办理。",
+            "以单位名义办理的机构证书等，由单位的经办人办理。",
         ),
         (
             true,
@@ -162,9 +162,10 @@ fn ApplicantKind(terms: Vec<u8>, natural: Memo<bool>) -> impl IntoView {
 #[component]
 fn NaturalPersonCert(terms: Vec<u8>) -> impl IntoView {
     let form = expect_context::<Form>();
+    let first_year = terms.first().copied().unwrap_or(1);
     let years = move || {
         form.draft
-            .with(|d| d.certs.natural_person_years.unwrap_or(1))
+            .with(|d| d.certs.natural_person_years.unwrap_or(first_year))
     };
     let error = form.error(field::NATURAL_PERSON_YEARS);
     let hint_id = format!("{}-hint", field::NATURAL_PERSON_YEARS);

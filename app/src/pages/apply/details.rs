@@ -62,103 +62,103 @@ fn OrgSections() -> impl IntoView {
     let form = expect_context::<Form>();
     let same_as_legal = Memo::new(move |_| form.draft.with(|d| d.agent.same_as_legal_rep));
     view! {
-            <fieldset class="app-fieldset" id="org">
-                <legend class="app-fieldset__legend">"单位信息"</legend>
-                <DraftField id=field::ORG_NAME name="details[org][name]" label="机构名称"
-                    hint="与营业执照上的名称完全一致"
-                    get=|d| d.org.name.clone() set=|d, v| d.org.name = v
-                    autocomplete="organization" maxlength=100 width="app-input--w30" />
-                <div class="app-form-group">
-                    <label class="app-label" for=field::ORG_CERT_TYPE>"机构证件类型"</label>
-                    <select class="app-select" id=field::ORG_CERT_TYPE name="details[org][cert_type]">
-                        <option value="uscc" selected>"统一社会信用代码证"</option>
-                    </select>
-                </div>
-                <DraftField id=field::ORG_CREDIT_CODE name="details[org][credit_code]" label="机构证件号码"
-                    hint="18位统一社会信用代码，见营业执照"
-                    get=|d| d.org.credit_code.clone() set=|d, v| d.org.credit_code = v
-                    maxlength=24 width="app-input--w20" />
-                <RegionPicker
-                    legend="省市"
-                    ids=[field::ORG_PROVINCE, field::ORG_CITY, ""]
-                    names=["details[org][province]", "details[org][city]", ""]
-                    get=|d| [d.org.province.clone(), d.org.city.clone(), String::new()]
-                    set=|d, level, v| match level {
-                        0 => { d.org.province = v; d.org.city.clear(); }
-                        _ => d.org.city = v,
-                    }
-                />
-                <DraftField id=field::ORG_ADDRESS name="details[org][address]" label="单位地址"
-                    get=|d| d.org.address.clone() set=|d, v| d.org.address = v
-                    autocomplete="street-address" maxlength=120 width="app-input--w30" />
-            </fieldset>
+        <fieldset class="app-fieldset" id="org">
+            <legend class="app-fieldset__legend">"单位信息"</legend>
+            <DraftField id=field::ORG_NAME name="details[org][name]" label="机构名称"
+                hint="与营业执照上的名称完全一致"
+                get=|d| d.org.name.clone() set=|d, v| d.org.name = v
+                autocomplete="organization" maxlength=100 width="app-input--w30" />
+            <div class="app-form-group">
+                <label class="app-label" for=field::ORG_CERT_TYPE>"机构证件类型"</label>
+                <select class="app-select" id=field::ORG_CERT_TYPE name="details[org][cert_type]">
+                    <option value="uscc" selected>"统一社会信用代码证"</option>
+                </select>
+            </div>
+            <DraftField id=field::ORG_CREDIT_CODE name="details[org][credit_code]" label="机构证件号码"
+                hint="18位统一社会信用代码，见营业执照"
+                get=|d| d.org.credit_code.clone() set=|d, v| d.org.credit_code = v
+                maxlength=24 width="app-input--w20" />
+            <RegionPicker
+                legend="省市"
+                ids=[field::ORG_PROVINCE, field::ORG_CITY, ""]
+                names=["details[org][province]", "details[org][city]", ""]
+                get=|d| [d.org.province.clone(), d.org.city.clone(), String::new()]
+                set=|d, level, v| match level {
+                    0 => { d.org.province = v; d.org.city.clear(); }
+                    _ => d.org.city = v,
+                }
+            />
+            <DraftField id=field::ORG_ADDRESS name="details[org][address]" label="单位地址"
+                get=|d| d.org.address.clone() set=|d, v| d.org.address = v
+                autocomplete="street-address" maxlength=120 width="app-input--w30" />
+        </fieldset>
 
-            <fieldset class="app-fieldset" id="legal">
-                <legend class="app-fieldset__legend">"法人信息"</legend>
-                <DraftField id=field::LEGAL_NAME name="details[legal_rep][name]" label="法人姓名"
-                    get=|d| d.legal_rep.name.clone() set=|d, v| d.legal_rep.name = v
+        <fieldset class="app-fieldset" id="legal">
+            <legend class="app-fieldset__legend">"法人信息"</legend>
+            <DraftField id=field::LEGAL_NAME name="details[legal_rep][name]" label="法人姓名"
+                get=|d| d.legal_rep.name.clone() set=|d, v| d.legal_rep.name = v
+                maxlength=50 width="app-input--w10" />
+            <DraftField id=field::LEGAL_ID_NUMBER name="details[legal_rep][id_number]" label="身份证号码"
+                get=|d| d.legal_rep.id_number.clone() set=|d, v| d.legal_rep.id_number = v
+                maxlength=24 width="app-input--w20" />
+            <DraftField id=field::LEGAL_MOBILE name="details[legal_rep][mobile]" label="移动电话"
+                get=|d| d.legal_rep.mobile.clone() set=|d, v| d.legal_rep.mobile = v
+                kind=InputKind::Tel maxlength=20 width="app-input--w12" />
+        </fieldset>
+
+        <fieldset class="app-fieldset" id="agent">
+            <legend class="app-fieldset__legend">"经办人信息"</legend>
+            <div class="app-checkbox">
+                <input class="app-checkbox__input" type="checkbox" id=field::AGENT_SAME_AS_LEGAL
+                    name="details[agent][same_as_legal_rep]" value="true"
+                    checked=move || same_as_legal.get()
+                    prop:checked=move || same_as_legal.get()
+                    aria-describedby=format!("{}-hint", field::AGENT_SAME_AS_LEGAL)
+                    on:change=move |ev| {
+                        let on = event_target_checked(&ev);
+                        form.edit(|d| d.agent.same_as_legal_rep = on);
+                    } />
+                <label class="app-checkbox__label" for=field::AGENT_SAME_AS_LEGAL>"经办人即法定代表人"</label>
+            </div>
+            <p class="app-hint" id=format!("{}-hint", field::AGENT_SAME_AS_LEGAL)>
+                "勾选后，经办人的姓名、身份证号码和手机号码使用上面的法人信息。"
+            </p>
+            <div class="app-conditional" class:app-hidden=move || same_as_legal.get()>
+                <DraftField id=field::AGENT_NAME name="details[agent][name]" label="单位经办人姓名"
+                    get=|d| d.agent.name.clone() set=|d, v| d.agent.name = v
                     maxlength=50 width="app-input--w10" />
-                <DraftField id=field::LEGAL_ID_NUMBER name="details[legal_rep][id_number]" label="身份证号码"
-                    get=|d| d.legal_rep.id_number.clone() set=|d, v| d.legal_rep.id_number = v
+                <DraftField id=field::AGENT_ID_NUMBER name="details[agent][id_number]" label="身份证号码"
+                    get=|d| d.agent.id_number.clone() set=|d, v| d.agent.id_number = v
                     maxlength=24 width="app-input--w20" />
-                <DraftField id=field::LEGAL_MOBILE name="details[legal_rep][mobile]" label="移动电话"
-                    get=|d| d.legal_rep.mobile.clone() set=|d, v| d.legal_rep.mobile = v
+                <DraftField id=field::AGENT_MOBILE name="details[agent][mobile]" label="移动电话"
+                    hint="请填写以经办人本人身份证实名登记的手机号码"
+                    get=|d| d.agent.mobile.clone() set=|d, v| d.agent.mobile = v
                     kind=InputKind::Tel maxlength=20 width="app-input--w12" />
-            </fieldset>
+            </div>
+            <DraftField id=field::AGENT_EMAIL name="details[agent][email]" label="常用联系邮箱"
+                hint="用于接收电子发票"
+                get=|d| d.agent.email.clone() set=|d, v| d.agent.email = v
+                kind=InputKind::Email autocomplete="email" maxlength=254 width="app-input--w20" />
+            <DraftField id=field::AGENT_POSITION name="details[agent][position]" label="职务"
+                get=|d| d.agent.position.clone() set=|d, v| d.agent.position = v
+                autocomplete="organization-title" maxlength=20 width="app-input--w10" />
+        </fieldset>
 
-            <fieldset class="app-fieldset" id="agent">
-                <legend class="app-fieldset__legend">"经办人信息"</legend>
-                <div class="app-checkbox">
-                    <input class="app-checkbox__input" type="checkbox" id=field::AGENT_SAME_AS_LEGAL
-                        name="details[agent][same_as_legal_rep]" value="true"
-                        checked=move || same_as_legal.get()
-                        prop:checked=move || same_as_legal.get()
-                        aria-describedby=format!("{}-hint", field::AGENT_SAME_AS_LEGAL)
-                        on:change=move |ev| {
-                            let on = event_target_checked(&ev);
-                            form.edit(|d| d.agent.same_as_legal_rep = on);
-                        } />
-                    <label class="app-checkbox__label" for=field::AGENT_SAME_AS_LEGAL>"经办人即法定代表人"</label>
-                </div>
-                <p class="app-hint" id=format!("{}-hint", field::AGENT_SAME_AS_LEGAL)>
-                    "勾选后，经办人的姓名、身份证号码和手机号码使用上面的法人信息。"
-                </p>
-                <div class="app-conditional" class:app-hidden=move || same_as_legal.get()>
-                    <DraftField id=field::AGENT_NAME name="details[agent][name]" label="单位经办人姓名"
-                        get=|d| d.agent.name.clone() set=|d, v| d.agent.name = v
-                        maxlength=50 width="app-input--w10" />
-                    <DraftField id=field::AGENT_ID_NUMBER name="details[agent][id_number]" label="身份证号码"
-                        get=|d| d.agent.id_number.clone() set=|d, v| d.agent.id_number = v
-                        maxlength=24 width="app-input--w20" />
-                    <DraftField id=field::AGENT_MOBILE name="details[agent][mobile]" label="移动电话"
-                        hint="请填写以经办人本人身份证实名登记的手机号码"
-                        get=|d| d.agent.mobile.clone() set=|d, v| d.agent.mobile = v
-                        kind=InputKind::Tel maxlength=20 width="app-input--w12" />
-                </div>
-                <DraftField id=field::AGENT_EMAIL name="details[agent][email]" label="常用联系邮箱"
-                    hint="用于接收电子发票"
-                    get=|d| d.agent.email.clone() set=|d, v| d.agent.email = v
-                    kind=InputKind::Email autocomplete="email" maxlength=254 width="app-input--w20" />
-                <DraftField id=field::AGENT_POSITION name="details[agent][position]" label="职务"
-                    get=|d| d.agent.position.clone() set=|d, v| d.agent.position = v
-                    autocomplete="organization-title" maxlength=20 width="app-input--w10" />
-            </fieldset>
-
-            <fieldset class="app-fieldset" id="bank">
-                <legend class="app-fieldset__legend">"金融认证信息"</legend>
-                <p class="app-hint">
-                    "在线支付后，我们会向单位基本存款账户（基本户）转账0.01元，附言中含6位验证码，用于确认申请单位；证书PIN码也将随转账附言发送，请向单位财务人员获取。"
-                </p>
-                <DraftField id=field::BANK_ACCOUNT_NAME name="details[bank][account_name]" label="基本户名称"
-                    hint="须与机构名称一致"
-                    get=|d| d.bank.account_name.clone() set=|d, v| d.bank.account_name = v
-                    maxlength=100 width="app-input--w30" />
-                <BankField id=field::BANK_NAME name="details[bank][bank_name]" label="基本户开户行"
-                    get=|d| d.bank.bank_name.clone() set=|d, v| d.bank.bank_name = v />
-                <DraftField id=field::BANK_ACCOUNT_NUMBER name="details[bank][account_number]" label="基本户账号"
-                    get=|d| d.bank.account_number.clone() set=|d, v| d.bank.account_number = v
-                    kind=InputKind::Numeric maxlength=40 width="app-input--w20" />
-            </fieldset>
+        <fieldset class="app-fieldset" id="bank">
+            <legend class="app-fieldset__legend">"金融认证信息"</legend>
+            <p class="app-hint">
+                "在线支付后，我们会向单位基本存款账户（基本户）转账0.01元，附言中含6位验证码，用于确认申请单位；证书PIN码也将随转账附言发送，请向单位财务人员获取。"
+            </p>
+            <DraftField id=field::BANK_ACCOUNT_NAME name="details[bank][account_name]" label="基本户名称"
+                hint="须与机构名称一致"
+                get=|d| d.bank.account_name.clone() set=|d, v| d.bank.account_name = v
+                maxlength=100 width="app-input--w30" />
+            <BankField id=field::BANK_NAME name="details[bank][bank_name]" label="基本户开户行"
+                get=|d| d.bank.bank_name.clone() set=|d, v| d.bank.bank_name = v />
+            <DraftField id=field::BANK_ACCOUNT_NUMBER name="details[bank][account_number]" label="基本户账号"
+                get=|d| d.bank.account_number.clone() set=|d, v| d.bank.account_number = v
+                kind=InputKind::Numeric maxlength=40 width="app-input--w20" />
+        </fieldset>
     }
 }
 
@@ -235,45 +235,45 @@ fn ShippingSection(variant: Variant) -> impl IntoView {
         ),
     };
     view! {
-            <fieldset class="app-fieldset" id="shipping">
-                <legend class="app-fieldset__legend">{legend}</legend>
-                <p class="app-hint">{hint}</p>
-                <RegionPicker
-                    legend="省/市/区"
-                    ids=[field::SHIP_PROVINCE, field::SHIP_CITY, field::SHIP_DISTRICT]
-                    names=["details[shipping][province]", "details[shipping][city]", "details[shipping][district]"]
-                    get=|d| [d.shipping.province.clone(), d.shipping.city.clone(), d.shipping.district.clone()]
-                    set=|d, level, v| match level {
-                        0 => { d.shipping.province = v; d.shipping.city.clear(); d.shipping.district.clear(); }
-                        1 => { d.shipping.city = v; d.shipping.district.clear(); }
-                        _ => d.shipping.district = v,
+        <fieldset class="app-fieldset" id="shipping">
+            <legend class="app-fieldset__legend">{legend}</legend>
+            <p class="app-hint">{hint}</p>
+            <RegionPicker
+                legend="省/市/区"
+                ids=[field::SHIP_PROVINCE, field::SHIP_CITY, field::SHIP_DISTRICT]
+                names=["details[shipping][province]", "details[shipping][city]", "details[shipping][district]"]
+                get=|d| [d.shipping.province.clone(), d.shipping.city.clone(), d.shipping.district.clone()]
+                set=|d, level, v| match level {
+                    0 => { d.shipping.province = v; d.shipping.city.clear(); d.shipping.district.clear(); }
+                    1 => { d.shipping.city = v; d.shipping.district.clear(); }
+                    _ => d.shipping.district = v,
+                }
+            />
+            <DraftField id=field::SHIP_ADDRESS name="details[shipping][address]" label="收件地址"
+                hint="街道、门牌号、楼层和房间号"
+                get=|d| d.shipping.address.clone() set=|d, v| d.shipping.address = v
+                autocomplete="street-address" maxlength=120 width="app-input--w30" />
+            <DraftField id=field::SHIP_POSTAL_CODE name="details[shipping][postal_code]" label="邮政编码（选填）"
+                get=|d| d.shipping.postal_code.clone() set=|d, v| d.shipping.postal_code = v
+                kind=InputKind::Numeric autocomplete="postal-code" maxlength=6 width="app-input--w6" />
+            <fieldset class="app-fieldset app-fieldset--inner" id=field::SHIP_OPTION>
+                <legend class="app-label">"邮寄方式"</legend>
+                <ErrorMessage id=field::SHIP_OPTION message=form.error(field::SHIP_OPTION) />
+                {shipping_options.into_iter().enumerate().map(|(i, option)| {
+                    let id = format!("{}-{i}", field::SHIP_OPTION);
+                    let value = option.id.clone();
+                    let checked = { let value = value.clone(); move || form.draft.with(|d| d.shipping.option == value) };
+                    view! {
+                        <div class="app-radio">
+                            <input class="app-radio__input" type="radio" id=id.clone() name="details[shipping][option]"
+                                value=value.clone() checked=checked.clone() prop:checked=checked
+                                on:change=move |_| { let v = value.clone(); form.edit(|d| d.shipping.option = v); } />
+                            <label class="app-radio__label" for=id>{option.label}</label>
+                        </div>
                     }
-                />
-                <DraftField id=field::SHIP_ADDRESS name="details[shipping][address]" label="收件地址"
-                    hint="街道、门牌号、楼层和房间号"
-                    get=|d| d.shipping.address.clone() set=|d, v| d.shipping.address = v
-                    autocomplete="street-address" maxlength=120 width="app-input--w30" />
-                <DraftField id=field::SHIP_POSTAL_CODE name="details[shipping][postal_code]" label="邮政编码（选填）"
-                    get=|d| d.shipping.postal_code.clone() set=|d, v| d.shipping.postal_code = v
-                    kind=InputKind::Numeric autocomplete="postal-code" maxlength=6 width="app-input--w6" />
-                <fieldset class="app-fieldset app-fieldset--inner" id=field::SHIP_OPTION>
-                    <legend class="app-label">"邮寄方式"</legend>
-                    <ErrorMessage id=field::SHIP_OPTION message=form.error(field::SHIP_OPTION) />
-                    {shipping_options.into_iter().enumerate().map(|(i, option)| {
-                        let id = format!("{}-{i}", field::SHIP_OPTION);
-                        let value = option.id.clone();
-                        let checked = { let value = value.clone(); move || form.draft.with(|d| d.shipping.option == value) };
-                        view! {
-                            <div class="app-radio">
-                                <input class="app-radio__input" type="radio" id=id.clone() name="details[shipping][option]"
-                                    value=value.clone() checked=checked.clone() prop:checked=checked
-                                    on:change=move |_| { let v = value.clone(); form.edit(|d| d.shipping.option = v); } />
-                                <label class="app-radio__label" for=id>{option.label}</label>
-                            </div>
-                        }
-                    }).collect_view()}
-                </fieldset>
+                }).collect_view()}
             </fieldset>
+        </fieldset>
     }
 }
 
@@ -295,34 +295,34 @@ fn InvoiceSection(variant: Variant) -> impl IntoView {
         ),
     };
     view! {
-            <fieldset class="app-fieldset" id="invoice">
-                <legend class="app-fieldset__legend">"发票信息"</legend>
-                <fieldset class="app-fieldset app-fieldset--inner">
-                    <legend class="app-label">"是否开票"</legend>
-                    {[(true, "电子发票", "invoice-wanted-yes"), (false, "不开票", "invoice-wanted-no")].into_iter().map(|(wanted, label, id)| {
-                        let checked = move || invoice_wanted.get() == wanted;
-                        view! {
-                            <div class="app-radio">
-                                <input class="app-radio__input" type="radio" id=id name="details[invoice][wanted]"
-                                    value=wanted.to_string() checked=checked prop:checked=checked
-                                    on:change=move |_| form.edit(|d| d.invoice.wanted = wanted) />
-                                <label class="app-radio__label" for=id>{label}</label>
-                            </div>
-                        }
-                    }).collect_view()}
-                    <p class="app-hint">{sent_to}</p>
-                </fieldset>
-                <div class="app-conditional" class:app-hidden=move || !invoice_wanted.get()>
-                    <DraftField id=field::INVOICE_TITLE name="details[invoice][title]" label="发票抬头"
-                        hint=title_hint
-                        get=|d| d.invoice.title.clone() set=|d, v| d.invoice.title = v
-                        maxlength=100 width="app-input--w30" />
-                    <DraftField id=field::INVOICE_TAXPAYER_ID name="details[invoice][taxpayer_id]" label="纳税人识别号"
-                        hint=taxpayer_hint
-                        get=|d| d.invoice.taxpayer_id.clone() set=|d, v| d.invoice.taxpayer_id = v
-                        maxlength=24 width="app-input--w20" />
-                </div>
+        <fieldset class="app-fieldset" id="invoice">
+            <legend class="app-fieldset__legend">"发票信息"</legend>
+            <fieldset class="app-fieldset app-fieldset--inner">
+                <legend class="app-label">"是否开票"</legend>
+                {[(true, "电子发票", "invoice-wanted-yes"), (false, "不开票", "invoice-wanted-no")].into_iter().map(|(wanted, label, id)| {
+                    let checked = move || invoice_wanted.get() == wanted;
+                    view! {
+                        <div class="app-radio">
+                            <input class="app-radio__input" type="radio" id=id name="details[invoice][wanted]"
+                                value=wanted.to_string() checked=checked prop:checked=checked
+                                on:change=move |_| form.edit(|d| d.invoice.wanted = wanted) />
+                            <label class="app-radio__label" for=id>{label}</label>
+                        </div>
+                    }
+                }).collect_view()}
+                <p class="app-hint">{sent_to}</p>
             </fieldset>
+            <div class="app-conditional" class:app-hidden=move || !invoice_wanted.get()>
+                <DraftField id=field::INVOICE_TITLE name="details[invoice][title]" label="发票抬头"
+                    hint=title_hint
+                    get=|d| d.invoice.title.clone() set=|d, v| d.invoice.title = v
+                    maxlength=100 width="app-input--w30" />
+                <DraftField id=field::INVOICE_TAXPAYER_ID name="details[invoice][taxpayer_id]" label="纳税人识别号"
+                    hint=taxpayer_hint
+                    get=|d| d.invoice.taxpayer_id.clone() set=|d, v| d.invoice.taxpayer_id = v
+                    maxlength=24 width="app-input--w20" />
+            </div>
+        </fieldset>
     }
 }
 
