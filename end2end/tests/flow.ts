@@ -43,26 +43,29 @@ export async function hydrated(page: Surface) {
   }
 }
 
-/** Logs in with a new number and accepts the agreements: ends on the first form step. */
-export async function startApplication(page: Page, mobile = freshMobile()) {
-  await page.goto('/p/soetp/login');
-  await logIn(page, mobile);
+/**
+ * Logs in with a new number on `project` (soetp unless named) and accepts the agreements:
+ * ends on the first form step.
+ */
+export async function startApplication(page: Page, mobile = freshMobile(), project = 'soetp') {
+  await page.goto(`/p/${project}/login`);
+  await logIn(page, mobile, project);
   return mobile;
 }
 
 /** On the login page (site or embedded): logs in with `mobile`, accepts the agreements. */
-export async function logIn(page: Surface, mobile: string) {
+export async function logIn(page: Surface, mobile: string, project = 'soetp') {
   await page.getByLabel('手机号码').fill(mobile);
   await page.getByRole('button', { name: '获取短信验证码' }).click();
   await expect(page.getByText(/验证码已发送/)).toBeVisible();
   await page.getByLabel('短信验证码').fill(await readCode(page, mobile));
   await page.getByRole('button', { name: '登录' }).click();
-  await at(page, /\/(p|embed)\/soetp\/consent$/);
+  await at(page, new RegExp(`/(p|embed)/${project}/consent$`));
   for (const name of ['电子认证服务协议', '个人信息授权书', '敏感个人信息处理单独同意书']) {
     await page.getByLabel(`我已阅读并同意《${name}》`).check();
   }
   await page.getByRole('button', { name: '同意并继续' }).click();
-  await at(page, /\/(p|embed)\/soetp\/apply\/choose$/);
+  await at(page, new RegExp(`/(p|embed)/${project}/apply/choose$`));
   await hydrated(page);
 }
 

@@ -196,6 +196,10 @@ async fn pdf(
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };
+    // A document the application does not print (a natural person's authorization letter).
+    if !app::domain::materials::documents(&submitted.application).contains(&kind) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
     let Some(project) = state.catalog.project(&submitted.project_id).cloned() else {
         return StatusCode::NOT_FOUND.into_response();
     };

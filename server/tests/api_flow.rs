@@ -16,8 +16,11 @@ use app::api::apply::{
 };
 use app::api::auth::{Login, LoginOutcome};
 use app::api::consent::AcceptAgreements;
+use app::api::materials::{LoadMaterialsPage, MaterialsPage};
+use app::domain::application::Variant;
 use app::domain::catalog::ProductKind;
 use app::domain::draft::{Draft, Step, field};
+use app::domain::handoff::Role;
 use app::domain::money::Fen;
 use app::domain::quote::{CertChoice, Quote, Selection};
 use app::services::login::UserId;
@@ -101,16 +104,23 @@ impl Reply {
     }
 }
 
-/// One browser: its session cookie, kept between requests as a browser keeps it.
+/// One browser on one project's pages: its session cookie, kept between requests as a
+/// browser keeps it.
 struct Client<'a> {
     server: &'a server::Server,
+    project: &'static str,
     cookie: Mutex<Option<String>>,
 }
 
 impl<'a> Client<'a> {
     fn new(server: &'a server::Server) -> Self {
+        Self::on(server, PROJECT)
+    }
+
+    fn on(server: &'a server::Server, project: &'static str) -> Self {
         Self {
             server,
+            project,
             cookie: Mutex::new(None),
         }
     }
@@ -162,7 +172,7 @@ impl<'a> Client<'a> {
 
     /// Autosave: the whole draft as JSON.
     async fn save_draft(&self, step: Step, draft: &Draft) -> Reply {
-        let body = serde_json::json!({ "project": PROJECT, "step": step, "draft": draft });
+        let body = serde_json::json!({ "project": self.project, "step": step, "draft": draft });
         self.send(
             Request::post(<SaveDraft as ServerFn>::PATH)
                 .header(header::CONTENT_TYPE, "application/json")
@@ -173,13 +183,21 @@ impl<'a> Client<'a> {
     }
 
     async fn load_page(&self, step: &str) -> Reply {
-        self.call::<LoadApplyPage>(&[("project", PROJECT), ("step", step), ("check", "false")])
-            .await
+        self.call::<LoadApplyPage>(&[
+            ("project", self.project),
+            ("step", step),
+            ("check", "false"),
+        ])
+        .await
     }
 
     async fn submit(&self) -> Reply {
-        self.call::<SubmitApplication>(&[("project", PROJECT)])
+        self.call::<SubmitApplication>(&[("project", self.project)])
             .await
+    }
+
+    async fn get(&self, uri: &str) -> Reply {
+        self.send(Request::get(uri), String::new()).await
     }
 }
 
@@ -277,10 +295,11 @@ impl Rig {
 
     /// Texts a code to `mobile` and signs in with it; returns the login reply.
     async fn log_in(&self, client: &Client<'_>, browser: Browser, mobile: &str) -> Reply {
+        let project = client.project;
         let sent = client
             .post::<Login>(
                 browser,
-                &[("project", PROJECT), ("mobile", mobile), ("intent", "send")],
+                &[("project", project), ("mobile", mobile), ("intent", "send")],
             )
             .await;
         if let Browser::WithJs = browser {
@@ -292,7 +311,7 @@ impl Rig {
             .post::<Login>(
                 browser,
                 &[
-                    ("project", PROJECT),
+                    ("project", project),
                     ("mobile", mobile),
                     ("code", &code),
                     ("intent", "login"),
@@ -303,10 +322,18 @@ impl Rig {
 
     /// A browser with JavaScript, signed in as `mobile` with all agreements accepted.
     async fn applicant(&self, mobile: &str) -> Client<'_> {
-        let client = Client::new(&self.server);
+        self.applicant_on(PROJECT, mobile).await
+    }
+
+    /// [`Rig::applicant`] on `project`'s pages.
+    async fn applicant_on(&self, project: &'static str, mobile: &str) -> Client<'_> {
+        let client = Client::on(&self.server, project);
         let login = self.log_in(&client, Browser::WithJs, mobile).await;
-        assert_eq!(login.js_redirect(), Some("/p/soetp/consent"));
-        let accepted = client.call::<AcceptAgreements>(&ALL_AGREEMENTS).await;
+        let consent = format!("/p/{project}/consent");
+        assert_eq!(login.js_redirect(), Some(consent.as_str()));
+        let mut agreements = ALL_AGREEMENTS;
+        agreements[0].1 = project;
+        let accepted = client.call::<AcceptAgreements>(&agreements).await;
         assert_eq!(accepted.json::<Vec<String>>(), Vec::<String>::new());
         client
     }
@@ -902,4 +929,201 @@ async fn an_autosave_racing_the_submit_does_not_reopen_the_application() {
         assert_eq!(again.js_redirect(), Some(submitted.as_str()));
         assert_eq!(rig.count("SELECT COUNT(*) FROM applications").await, 1);
     }
+}
+
+// --- a natural person ---
+
+/// Offers the natural-person certificate (soetp does not).
+const PERSON_PROJECT: &str = "hnsggzy";
+const PERSON: &str = "刘洋";
+const PERSON_ID: &str = "430102198808081232";
+/// [`PERSON_ID`] with a wrong check digit.
+const BAD_PERSON_ID: &str = "430102198808081230";
+const PERSON_ACCOUNT: &str = "6217002870012345678";
+
+/// The 选择证书 form choosing the natural-person certificate. The organisation's controls
+/// are still on the page (hidden) and post their values too.
+fn person_choose_form(intent: &'static str) -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("project", PERSON_PROJECT),
+        ("natural_person", "true"),
+        ("natural_person_years", "1"),
+        ("org_enabled", "true"),
+        ("org_years", "1"),
+        ("intent", intent),
+    ]
+}
+
+/// The natural person's 填写申请信息 form, valid, with `changes` replacing fields of the same
+/// name (or added when the form has no such field).
+fn person_details_form<'a>(
+    intent: &'a str,
+    changes: &[(&'a str, &'a str)],
+) -> Vec<(&'a str, &'a str)> {
+    let mut fields = vec![
+        ("project", PERSON_PROJECT),
+        ("details[applicant][name]", PERSON),
+        ("details[applicant][id_number]", PERSON_ID),
+        ("details[applicant][mobile]", "13712345678"),
+        ("details[applicant][email]", "liu@example.com"),
+        ("details[applicant][province]", "430000"),
+        ("details[applicant][city]", "430100"),
+        ("details[applicant][address]", "芙蓉区五一大道1号"),
+        ("details[applicant_bank][account_name]", PERSON),
+        (
+            "details[applicant_bank][bank_name]",
+            "中国建设银行长沙芙蓉支行",
+        ),
+        ("details[applicant_bank][account_number]", PERSON_ACCOUNT),
+        ("details[shipping][province]", "430000"),
+        ("details[shipping][city]", "430100"),
+        ("details[shipping][district]", "430102"),
+        ("details[shipping][address]", "芙蓉区五一大道1号"),
+        ("details[shipping][postal_code]", ""),
+        ("details[shipping][option]", "post"),
+        ("details[invoice][wanted]", "true"),
+        ("details[invoice][title]", ""),
+        ("details[invoice][taxpayer_id]", ""),
+        ("intent", intent),
+    ];
+    for (name, value) in changes {
+        match fields.iter_mut().find(|(n, _)| n == name) {
+            Some(slot) => slot.1 = value,
+            None => fields.push((name, value)),
+        }
+    }
+    fields
+}
+
+#[tokio::test]
+async fn a_natural_person_applies_with_their_own_form_variant() {
+    let rig = start().await;
+    let client = rig.applicant_on(PERSON_PROJECT, MOBILE).await;
+
+    // Without JavaScript, 更新 shows the certificates of the chosen 申请对象.
+    let refreshed = client
+        .post::<SubmitChoose>(Browser::WithoutJs, &person_choose_form("refresh"))
+        .await;
+    assert_eq!(
+        refreshed.status,
+        StatusCode::FOUND,
+        "{}",
+        refreshed.describe()
+    );
+    assert_eq!(refreshed.location(), Some("/p/hnsggzy/apply/choose"));
+    let page: ApplyPage = client.load_page("choose").await.json();
+    assert_eq!(page.draft.certs.natural_person_years, Some(1));
+    // hnsggzy: 100 a year, 100 for the medium, 50 for the seal.
+    assert_eq!(page.quote.unwrap().total, Fen(25_000));
+
+    let choose = client
+        .call::<SubmitChoose>(&person_choose_form("next"))
+        .await;
+    assert_eq!(choose.js_redirect(), Some("/p/hnsggzy/apply/details"));
+    let page: ApplyPage = client.load_page("details").await.json();
+    assert_eq!(
+        page.draft.certs.org_years,
+        Some(1),
+        "kept for a switch back"
+    );
+
+    // Bad data straight to the server: each field refused with its own message, and only the
+    // person's sections are checked. An organisation field slipped into the post is ignored.
+    let fields = person_details_form(
+        "next",
+        &[
+            ("details[applicant][id_number]", BAD_PERSON_ID),
+            ("details[applicant][mobile]", "1234"),
+            ("details[applicant_bank][account_name]", "长沙某某有限公司"),
+            ("details[applicant_bank][bank_name]", ""),
+            ("details[org][name]", "不该保存的公司"),
+        ],
+    );
+    let reply = client.call::<SubmitDetails>(&fields).await;
+    assert_eq!(reply.js_redirect(), None, "no move to the review step");
+    let outcome: StepOutcome = reply.json();
+    let bad: Vec<(&str, &str)> = outcome
+        .errors
+        .iter()
+        .map(|e| (e.field.as_str(), e.message.as_str()))
+        .collect();
+    assert_eq!(
+        bad,
+        [
+            (
+                field::APPLICANT_ID_NUMBER,
+                "身份证号码校验位不正确，请核对后重新输入"
+            ),
+            (field::APPLICANT_MOBILE, "请输入11位手机号码"),
+            (
+                field::APPLICANT_BANK_ACCOUNT_NAME,
+                "户名须与申请人姓名一致，请填写申请人本人的账户"
+            ),
+            (field::APPLICANT_BANK_NAME, "请填写开户银行"),
+        ]
+    );
+    let page: ApplyPage = client.load_page("details").await.json();
+    assert_eq!(
+        page.draft.applicant.id_number, BAD_PERSON_ID,
+        "kept as typed"
+    );
+    assert_eq!(page.draft.org.name, "");
+    let submit = client.submit().await;
+    assert_eq!(
+        submit.js_redirect(),
+        Some("/p/hnsggzy/apply/details?check=true")
+    );
+    assert_eq!(rig.count("SELECT COUNT(*) FROM applications").await, 0);
+
+    // Corrected, it moves on and submits.
+    let fixed = client
+        .call::<SubmitDetails>(&person_details_form("next", &[]))
+        .await;
+    assert_eq!(fixed.js_redirect(), Some("/p/hnsggzy/apply/review"));
+    let review: ApplyPage = client.load_page("review").await.json();
+    assert!(review.errors.is_empty(), "{:?}", review.errors);
+    let submit = client.submit().await;
+    assert_eq!(
+        submit.js_redirect(),
+        Some("/p/hnsggzy/submitted/SQ202503010001")
+    );
+    let user = rig.user(MOBILE).await;
+    let stored = rig
+        .server
+        .state
+        .applications
+        .submitted(user, "SQ202503010001")
+        .await
+        .unwrap()
+        .expect("stored")
+        .application;
+    assert_eq!(stored.variant(), Variant::NaturalPerson);
+    assert_eq!(stored.identity_subject().1.id_number.as_str(), PERSON_ID);
+    assert_eq!(stored.invoice.unwrap().title.as_str(), PERSON);
+
+    // Its materials: the form and the seal sheet to sign; no authorization letter, and the
+    // ID card shown on the phone by the applicant.
+    let materials = client
+        .call::<LoadMaterialsPage>(&[("project", PERSON_PROJECT), ("number", "SQ202503010001")])
+        .await
+        .json::<Option<MaterialsPage>>()
+        .expect("the owner's application");
+    let documents: Vec<&str> = materials
+        .documents
+        .iter()
+        .map(|d| d.slug.as_str())
+        .collect();
+    assert_eq!(documents, ["application-form", "seal-sheet"]);
+    let slots: Vec<&str> = materials.slots.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(slots, ["application_form", "seal_form"]);
+    assert_eq!(materials.identity_role, Role::Applicant);
+    let pdf = |slug: &str| format!("/p/hnsggzy/applications/SQ202503010001/documents/{slug}.pdf");
+    assert_eq!(
+        client.get(&pdf("application-form")).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        client.get(&pdf("authorization-letter")).await.status,
+        StatusCode::NOT_FOUND
+    );
 }

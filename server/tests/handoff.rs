@@ -1062,6 +1062,74 @@ async fn done_frames(rig: &Rig) -> usize {
 }
 
 #[tokio::test]
+async fn a_natural_persons_applicant_does_the_phone_step_with_their_own_details() {
+    use common::applicant::{
+        PERSON_MOBILE, PERSON_NAME, PERSON_PROJECT, person_id_number, submit_natural_person,
+    };
+    let rig = start().await;
+    let desktop = rig.sign_in(OWNER).await;
+    let number = submit_natural_person(&rig.server, OWNER).await;
+    let desktop_uri =
+        |rest: &str| format!("/p/{PERSON_PROJECT}/applications/{number}/handoff{rest}");
+    let link = desktop.post(&desktop_uri("")).await.ok();
+    let path = path_of(&link);
+    let person: String = sqlx::query_scalar("SELECT person FROM handoffs")
+        .fetch_one(&rig.server.pool)
+        .await
+        .unwrap();
+    assert_eq!(person, "applicant");
+
+    // The phone names the applicant, not an agent.
+    let phone = rig.client();
+    let state = phone.state(&path).await.ok();
+    assert_eq!(state["role"], "申请人");
+    assert_eq!(state["person"], "刘*");
+    let message = state["message"].as_str().unwrap();
+    assert!(message.starts_with("请申请人刘*本人"), "{message}");
+
+    // The link goes to the applicant's own mobile, not to the signed-in account's.
+    let sent = desktop.post(&desktop_uri("/sms")).await.ok();
+    assert_eq!(sent["to"], "137****5678");
+    let text = rig.last_sms(PERSON_MOBILE).await.unwrap();
+    assert!(text.contains("请申请人本人用手机打开"), "{text}");
+    assert!(!text.contains(PERSON_NAME));
+
+    // The card is compared with the applicant's name and number.
+    phone.claim(&path).await.ok();
+    let agent_card = card_saying(&format!(
+        "name={AGENT_NAME};id_number={}",
+        agent_id_number()
+    ));
+    let refused = phone.id(&path, "front", &agent_card).await.ok();
+    assert_eq!(refused["accepted"], false);
+    let fields: Vec<&str> = refused["mismatches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["name", "id_number"]);
+    assert_eq!(refused["mismatches"][0]["form"], PERSON_NAME);
+    let own_card = card_saying(&format!(
+        "name={PERSON_NAME};id_number={}",
+        person_id_number()
+    ));
+    let front = phone.id(&path, "front", &own_card).await.ok();
+    assert_eq!(front["accepted"], true);
+    assert_eq!(front["for_review"], false);
+    assert_eq!(
+        phone.id(&path, "back", &card()).await.ok()["accepted"],
+        true
+    );
+    let done = phone.liveness(&path, &moving_frames()).await.ok();
+    assert_eq!(stage(&done["state"]), "completed");
+    assert_eq!(
+        desktop.get(&desktop_uri("/status")).await.ok()["done"],
+        true
+    );
+}
+
+#[tokio::test]
 async fn the_link_goes_by_text_message_at_most_once_a_minute() {
     let rig = start().await;
     let (desktop, number, link) = with_link(&rig).await;
@@ -1071,6 +1139,8 @@ async fn the_link_goes_by_text_message_at_most_once_a_minute() {
     assert_eq!(sent["to"], "138****5678");
     assert_eq!(sent["resend_after_secs"], 60);
     let text = rig.last_sms(OWNER).await.unwrap();
+    // Signed as the project's catalog says.
+    assert!(text.starts_with("【深圳CA】"), "{text}");
     assert_ne!(Some(&text), before.as_ref());
     let at = text
         .find("http://127.0.0.1:3000/m/")

@@ -11,8 +11,8 @@ use time::Date;
 use crate::domain::application::FieldErrors;
 use crate::domain::catalog::Project;
 use crate::domain::draft::{
-    AgentDraft, BankDraft, Draft, HolderDraft, InvoiceDraft, LegalRepDraft, OrgDraft,
-    ShippingDraft, Step,
+    AgentDraft, ApplicantDraft, BankDraft, Draft, HolderDraft, InvoiceDraft, LegalRepDraft,
+    OrgDraft, ShippingDraft, Step,
 };
 use crate::domain::quote::Quote;
 
@@ -105,10 +105,13 @@ pub async fn keep_alive(project: String) -> Result<(), ServerFnError> {
     super::session::require_user(&project).await.map(|_| ())
 }
 
-/// The 选择证书 form. `intent`: `next`, `save`, `add_holder`, or `remove_holder:<row>`.
+/// The 选择证书 form. `intent`: `next`, `save`, `add_holder`, `remove_holder:<row>`, or
+/// `refresh` (show the certificates of the 申请对象 picked without JavaScript).
 #[server]
 pub async fn submit_choose(
     project: String,
+    #[server(default)] natural_person: bool,
+    #[server(default)] natural_person_years: Option<u8>,
     #[server(default)] org_enabled: bool,
     #[server(default)] org_years: Option<u8>,
     #[server(default)] holders: Vec<HolderDraft>,
@@ -116,6 +119,9 @@ pub async fn submit_choose(
 ) -> Result<StepOutcome, ServerFnError> {
     let (user, project) = ssr::open(&project).await?;
     let mut draft = ssr::load_or_new(user, &project).await?;
+    draft.certs.natural_person_years = natural_person.then(|| natural_person_years.unwrap_or(1));
+    // The page keeps the organisation's choices in the form while a natural person applies,
+    // so they come back unchanged.
     draft.certs.org_years = org_enabled.then(|| org_years.unwrap_or(1));
     draft.certs.holders = holders;
     let mut anchor = None;
@@ -137,7 +143,8 @@ pub async fn submit_choose(
     ssr::finish_step(user, &project, draft, Step::Choose, &intent, anchor).await
 }
 
-/// The fields of the 填写申请信息 form, posted as `details[org][name]` and so on.
+/// The fields of the 填写申请信息 form, posted as `details[org][name]` and so on; the form
+/// holds one variant's sections (see `application::Variant`), the others stay empty.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct DetailsForm {
@@ -145,6 +152,8 @@ pub struct DetailsForm {
     pub legal_rep: LegalRepDraft,
     pub agent: AgentDraft,
     pub bank: BankDraft,
+    pub applicant: ApplicantDraft,
+    pub applicant_bank: BankDraft,
     pub shipping: ShippingDraft,
     pub invoice: InvoiceDraft,
 }
@@ -157,6 +166,8 @@ pub async fn submit_details(
     #[server(default)] details: DetailsForm,
     intent: String,
 ) -> Result<StepOutcome, ServerFnError> {
+    use crate::domain::application::{Variant, variant};
+
     let (user, project) = ssr::open(&project).await?;
     let mut draft = ssr::load_or_new(user, &project).await?;
     let DetailsForm {
@@ -164,13 +175,24 @@ pub async fn submit_details(
         legal_rep,
         agent,
         bank,
+        applicant,
+        applicant_bank,
         shipping,
         invoice,
     } = details;
-    draft.org = org;
-    draft.legal_rep = legal_rep;
-    draft.agent = agent;
-    draft.bank = bank;
+    // Only the sections the page showed: the other variant's answers stay as saved.
+    match variant(&draft) {
+        Variant::Organisation => {
+            draft.org = org;
+            draft.legal_rep = legal_rep;
+            draft.agent = agent;
+            draft.bank = bank;
+        }
+        Variant::NaturalPerson => {
+            draft.applicant = applicant;
+            draft.applicant_bank = applicant_bank;
+        }
+    }
     draft.shipping = shipping;
     draft.invoice = invoice;
     let anchor = (intent == "refresh").then(|| "shipping".to_owned());

@@ -4,6 +4,8 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::domain::application::Variant;
+
 /// What the browser needs to render one document.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DocumentSource {
@@ -41,6 +43,9 @@ pub async fn load_document_source(
     else {
         return Ok(None);
     };
+    if !crate::domain::materials::documents(&submitted.application).contains(&kind) {
+        return Ok(None);
+    }
     let data = ssr::document_data(
         &project,
         &submitted.number,
@@ -63,7 +68,9 @@ pub async fn load_document_source(
 pub struct Verification {
     pub number: String,
     pub project_name: String,
-    pub organisation: String,
+    /// Whether an organisation or a natural person applies, and the name they go by.
+    pub variant: Variant,
+    pub applicant: String,
     pub certificates: Vec<String>,
     pub status: String,
     pub submitted_at: String,
@@ -101,7 +108,8 @@ pub async fn verify_document(
     Ok(Some(Verification {
         number: found.number,
         project_name: project.name.clone(),
-        organisation: found.application.org.name.to_string(),
+        variant: found.application.variant(),
+        applicant: found.application.applicant_name().to_owned(),
         certificates: data
             .certificates
             .iter()
@@ -119,7 +127,7 @@ pub mod ssr {
     };
     use time::Date;
 
-    use crate::domain::application::{self, Application};
+    use crate::domain::application::{self, Applicant, Application};
     use crate::domain::catalog::{ProductKind, Project};
 
     /// The documents' facts, from the application as submitted.
@@ -157,7 +165,34 @@ pub mod ssr {
                 years: cert.years,
             })
             .collect();
-        let org = &application.org;
+        let subject = match &application.applicant {
+            Applicant::Organisation {
+                org,
+                legal_rep,
+                agent,
+                bank,
+            } => Subject::Organisation {
+                org: Organisation {
+                    name: org.name.to_string(),
+                    credit_code: org.credit_code.to_string(),
+                    region: format!("{} {}", org.province.name, org.city.name),
+                    address: org.address.to_string(),
+                    bank_account_name: bank.account_name.to_string(),
+                    bank_name: bank.opening_bank.to_string(),
+                    bank_account: bank.account_number.to_string(),
+                },
+                legal_rep: person(legal_rep),
+                agent: Agent {
+                    person: person(&agent.person),
+                    email: agent.email.to_string(),
+                    position: agent.position.clone(),
+                },
+            },
+            Applicant::NaturalPerson { applicant, .. } => Subject::NaturalPerson {
+                person: person(&applicant.person),
+                address: applicant.postal_address(),
+            },
+        };
         DocumentData {
             application_number: number.to_owned(),
             verify_url,
@@ -169,23 +204,7 @@ pub mod ssr {
                 u8::from(today.month()),
                 today.day()
             ),
-            subject: Subject::Organisation {
-                org: Organisation {
-                    name: org.name.to_string(),
-                    credit_code: org.credit_code.to_string(),
-                    region: format!("{} {}", org.province.name, org.city.name),
-                    address: org.address.to_string(),
-                    bank_account_name: application.bank.account_name.to_string(),
-                    bank_name: application.bank.opening_bank.to_string(),
-                    bank_account: application.bank.account_number.to_string(),
-                },
-                legal_rep: person(&application.legal_rep),
-                agent: Agent {
-                    person: person(&application.agent.person),
-                    email: application.agent.email.to_string(),
-                    position: application.agent.position.clone(),
-                },
-            },
+            subject,
             certificates,
         }
     }

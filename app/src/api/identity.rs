@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::domain::handoff::Role;
 use crate::services::handoff::{CreatedHandoff, HandoffStatus, SmsSent};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -12,6 +13,8 @@ pub struct IdentityPage {
     pub project_id: String,
     pub project_name: String,
     pub number: String,
+    /// Who does the phone step: 经办人, or 申请人 for a natural person.
+    pub role: Role,
     pub status: HandoffStatus,
     /// A fresh link, unless a phone is already at work, the check is done, or it failed
     /// (then the page explains first and offers to start again).
@@ -36,15 +39,15 @@ pub async fn load_identity_page(
 
     let (user, project) = super::apply::ssr::open(&project).await?;
     let state = session::state();
-    let owned = state
+    let Some(submitted) = state
         .applications
         .submitted(user, &number)
         .await
         .map_err(internal)?
-        .is_some_and(|s| s.project_id == project.id);
-    if !owned {
+        .filter(|s| s.project_id == project.id)
+    else {
         return Ok(None);
-    }
+    };
     let status = state
         .handoff
         .status(user, &number)
@@ -72,6 +75,7 @@ pub async fn load_identity_page(
         project_id: project.id.clone(),
         project_name: project.name.clone(),
         number,
+        role: submitted.application.identity_subject().0,
         status,
         link,
     }))
@@ -97,11 +101,13 @@ pub async fn send_handoff_sms(
     use crate::services::handoff::HandoffError;
 
     let user = ssr::owner(&project, &number).await?;
-    match super::session::state()
-        .handoff
-        .send_sms(user, &number)
-        .await
-    {
+    let state = super::session::state();
+    let signature = state
+        .catalog
+        .project(&project)
+        .map(|p| p.sms_signature.clone())
+        .unwrap_or_default();
+    match state.handoff.send_sms(user, &number, &signature).await {
         Ok(sent) => Ok(Ok(sent)),
         Err(HandoffError::Internal(cause)) => Err(super::session::internal(cause)),
         Err(refused) => Ok(Err(refused.to_string())),

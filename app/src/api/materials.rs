@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::domain::handoff::Role;
 use crate::domain::materials::Slot;
 use crate::services::materials::{MaterialsFlash, UploadedMaterial};
 
@@ -16,6 +17,8 @@ pub struct MaterialsPage {
     pub status: String,
     pub documents: Vec<DocumentEntry>,
     pub slots: Vec<Slot>,
+    /// Who does the identity check on the phone next.
+    pub identity_role: Role,
     pub uploaded: Vec<UploadedMaterial>,
     /// The outcome of the last upload made without JavaScript, shown once.
     pub flash: Option<MaterialsFlash>,
@@ -35,10 +38,8 @@ pub async fn load_materials_page(
     project: String,
     number: String,
 ) -> Result<Option<MaterialsPage>, ServerFnError> {
-    use documents::DocumentKind;
-
     use super::session::{self, internal};
-    use crate::domain::materials::upload_slots;
+    use crate::domain::materials;
     use crate::services::materials::FLASH_KEY;
 
     let (user, project) = super::apply::ssr::open(&project).await?;
@@ -57,16 +58,18 @@ pub async fn load_materials_page(
         .list(user, &submitted.number)
         .await
         .map_err(internal)?;
-    let documents = DocumentKind::ALL
+    let application = &submitted.application;
+    let documents = materials::documents(application)
         .into_iter()
         .map(|kind| DocumentEntry {
             slug: kind.slug().to_owned(),
             title: kind.title().to_owned(),
-            purpose: purpose(kind).to_owned(),
+            purpose: purpose(kind, application.variant()).to_owned(),
         })
         .collect();
     Ok(Some(MaterialsPage {
-        slots: upload_slots(&project, &submitted.application),
+        slots: materials::upload_slots(&project, application),
+        identity_role: application.identity_subject().0,
         project_id: project.id.clone(),
         project_name: project.name.clone(),
         number: submitted.number,
@@ -78,17 +81,27 @@ pub async fn load_materials_page(
 }
 
 #[cfg(feature = "ssr")]
-fn purpose(kind: documents::DocumentKind) -> &'static str {
+fn purpose(
+    kind: documents::DocumentKind,
+    variant: crate::domain::application::Variant,
+) -> &'static str {
+    use crate::domain::application::Variant::{NaturalPerson, Organisation};
     use documents::DocumentKind;
-    match kind {
-        DocumentKind::AuthorizationLetter => {
+    match (kind, variant) {
+        (DocumentKind::AuthorizationLetter, _) => {
             "单位授权经办人办理证书。由法定代表人签字、加盖单位公章后扫描上传。"
         }
-        DocumentKind::ApplicationForm => {
+        (DocumentKind::ApplicationForm, Organisation) => {
             "您填写的全部申请信息。核对无误后加盖单位公章，与其他资料一并留存或按要求上传。"
         }
-        DocumentKind::SealSheet => {
+        (DocumentKind::ApplicationForm, NaturalPerson) => {
+            "您填写的全部申请信息。核对无误后由申请人本人签字，扫描后上传，不需要盖章。"
+        }
+        (DocumentKind::SealSheet, Organisation) => {
             "用于制作电子印章：在方框内加盖单位公章，并由法定代表人签字或盖章后扫描上传。"
+        }
+        (DocumentKind::SealSheet, NaturalPerson) => {
+            "用于制作电子签章：申请人在方框内签名后扫描上传。"
         }
     }
 }

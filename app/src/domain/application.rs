@@ -19,6 +19,13 @@
 //!   takes no 区县.
 //! * 发票抬头 and 纳税人识别号 left empty mean the organisation name and credit code
 //!   ([`invoice_defaults`]); a default is checked at the field it comes from, not twice.
+//! * A natural-person certificate makes the application a private individual's
+//!   ([`Variant::NaturalPerson`]): the details step asks for the applicant and their own bank
+//!   account instead of the organisation, legal representative, agent and basic account. The
+//!   draft keeps both sets of answers and only the chosen variant's are checked, so switching
+//!   back and forth in the first step loses nothing.
+//! * A natural person's 户名 must be the applicant's name; the invoice title defaults to that
+//!   name and the taxpayer number stays empty unless typed (individuals have none).
 //!
 //! ```
 //! use app::domain::application;
@@ -39,11 +46,12 @@ use serde::{Deserialize, Serialize};
 use time::Date;
 
 use super::bank_account::{self, BankAccount};
-use super::banks::{self, OpeningBank};
+use super::banks::{self, OpeningBank, OpeningBankError};
 use super::catalog::{ProductKind, Project};
 use super::credit_code::{self, CreditCode};
 use super::draft::{AgentDraft, Draft, field};
 use super::email::{self, Email};
+use super::handoff::Role;
 use super::id_number::{self, IdNumber};
 use super::mobile::{self, Mobile};
 use super::normalize::clean_text;
@@ -119,13 +127,84 @@ pub struct Application {
     pub selection: Selection,
     /// The org-personal certificates' holders, in the order of the certificates.
     pub holders: Vec<Holder>,
-    pub org: Org,
-    pub legal_rep: Person,
-    pub agent: Agent,
-    pub bank: BankDetails,
+    /// Flattened, so an organisation's application keeps the JSON shape stored before natural
+    /// persons could apply (`org`, `legal_rep`, `agent`, `bank` at the top).
+    #[serde(flatten)]
+    pub applicant: Applicant,
     pub shipping: Shipping,
     /// `None`: no invoice wanted.
     pub invoice: Option<Invoice>,
+}
+
+impl Application {
+    pub fn variant(&self) -> Variant {
+        match self.applicant {
+            Applicant::Organisation { .. } => Variant::Organisation,
+            Applicant::NaturalPerson { .. } => Variant::NaturalPerson,
+        }
+    }
+
+    /// Who proves their identity on the phone: the agent, or the natural person themself.
+    pub fn identity_subject(&self) -> (Role, &Person) {
+        match &self.applicant {
+            Applicant::Organisation { agent, .. } => (Role::Agent, &agent.person),
+            Applicant::NaturalPerson { applicant, .. } => (Role::Applicant, &applicant.person),
+        }
+    }
+
+    /// The organisation's name, or the natural person's.
+    pub fn applicant_name(&self) -> &str {
+        match &self.applicant {
+            Applicant::Organisation { org, .. } => org.name.as_str(),
+            Applicant::NaturalPerson { applicant, .. } => applicant.person.name.as_str(),
+        }
+    }
+}
+
+/// Which form an application takes, decided by its certificates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Variant {
+    /// Org and org-personal certificates, applied for by the organisation's agent.
+    Organisation,
+    /// A natural-person certificate, applied for by the person it is issued to.
+    NaturalPerson,
+}
+
+impl Variant {
+    /// A natural-person certificate makes the natural-person variant (the fee rules never let
+    /// it share an application with other certificates).
+    pub fn of(selection: &Selection) -> Variant {
+        if selection
+            .certs
+            .iter()
+            .any(|cert| cert.kind == ProductKind::NaturalPerson)
+        {
+            Variant::NaturalPerson
+        } else {
+            Variant::Organisation
+        }
+    }
+}
+
+/// Who applies, with the sections of their variant.
+// Untagged: each variant is told apart by its own keys (`org` or `applicant`). One value per
+// application, so the size difference does not matter (`allow`, not `expect`: on wasm32 the
+// variants are close enough in size).
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Applicant {
+    Organisation {
+        org: Org,
+        legal_rep: Person,
+        agent: Agent,
+        bank: BankDetails,
+    },
+    NaturalPerson {
+        applicant: NaturalPerson,
+        bank: PersonalBank,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -169,11 +248,42 @@ pub struct Agent {
     pub position: String,
 }
 
+/// 申请人信息 of a natural-person certificate.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NaturalPerson {
+    pub person: Person,
+    pub email: Email,
+    pub province: Place,
+    pub city: Place,
+    pub address: Address,
+}
+
+impl NaturalPerson {
+    /// Province, city and address as one line, without repeating a province or city the
+    /// applicant already typed at the start of the address.
+    pub fn postal_address(&self) -> String {
+        let (province, city) = (&self.province.name, &self.city.name);
+        let rest = self.address.as_str();
+        let rest = rest.strip_prefix(province.as_str()).unwrap_or(rest);
+        let rest = rest.strip_prefix(city.as_str()).unwrap_or(rest);
+        format!("{province}{city}{rest}")
+    }
+}
+
 /// 金融认证信息.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BankDetails {
     /// Equal to the organisation's name.
     pub account_name: OrgName,
+    pub opening_bank: OpeningBank,
+    pub account_number: BankAccount,
+}
+
+/// A natural person's own account, for the financial check.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonalBank {
+    /// Equal to the applicant's name.
+    pub account_name: PersonName,
     pub opening_bank: OpeningBank,
     pub account_number: BankAccount,
 }
@@ -191,28 +301,44 @@ pub struct Shipping {
 /// 电子发票信息.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Invoice {
-    /// 发票抬头, checked by the organisation-name rules.
+    /// 发票抬头, checked by the organisation-name rules (which every valid person's name
+    /// passes).
     pub title: OrgName,
     pub taxpayer_id: Option<TaxpayerId>,
 }
 
-/// The certificates and delivery option as entered, for the live fee total: the org
-/// certificate (if chosen) first, then one org-personal certificate per holder row. The
-/// delivery option is not defaulted here.
+/// The certificates and delivery option as entered, for the live fee total: the
+/// natural-person certificate alone when chosen; otherwise the org certificate (if chosen)
+/// first, then one org-personal certificate per holder row. The delivery option is not
+/// defaulted here.
 pub fn selection(draft: &Draft) -> Selection {
-    let org = draft.certs.org_years.map(|years| CertChoice {
-        kind: ProductKind::Org,
-        years,
-    });
-    let holders = draft.certs.holders.iter().map(|h| CertChoice {
-        kind: ProductKind::OrgPersonal,
-        years: h.years,
-    });
+    let certs = match draft.certs.natural_person_years {
+        Some(years) => vec![CertChoice {
+            kind: ProductKind::NaturalPerson,
+            years,
+        }],
+        None => {
+            let org = draft.certs.org_years.map(|years| CertChoice {
+                kind: ProductKind::Org,
+                years,
+            });
+            let holders = draft.certs.holders.iter().map(|h| CertChoice {
+                kind: ProductKind::OrgPersonal,
+                years: h.years,
+            });
+            org.into_iter().chain(holders).collect()
+        }
+    };
     let option = clean_text(&draft.shipping.option);
     Selection {
-        certs: org.into_iter().chain(holders).collect(),
+        certs,
         shipping: (!option.is_empty()).then_some(option),
     }
+}
+
+/// The variant the draft's certificates make.
+pub fn variant(draft: &Draft) -> Variant {
+    Variant::of(&selection(draft))
 }
 
 /// The agent as the form means it: with 经办人即法定代表人 set, name, ID number and mobile are
@@ -228,14 +354,19 @@ pub fn effective_agent(draft: &Draft) -> AgentDraft {
     agent
 }
 
-/// The invoice title and taxpayer number to use: what was typed, or the organisation name and
-/// credit code where the field was left blank.
+/// The invoice title and taxpayer number to use: what was typed, or where the field was left
+/// blank the organisation name and credit code (the applicant's name and nothing for a
+/// natural person).
 pub fn invoice_defaults(draft: &Draft) -> (String, String) {
+    let (title, taxpayer_id) = match variant(draft) {
+        Variant::Organisation => (draft.org.name.as_str(), draft.org.credit_code.as_str()),
+        Variant::NaturalPerson => (draft.applicant.name.as_str(), ""),
+    };
     let or_default =
-        |typed: &String, default: &String| if is_blank(typed) { default } else { typed }.clone();
+        |typed: &str, default: &str| if is_blank(typed) { default } else { typed }.to_owned();
     (
-        or_default(&draft.invoice.title, &draft.org.name),
-        or_default(&draft.invoice.taxpayer_id, &draft.org.credit_code),
+        or_default(&draft.invoice.title, title),
+        or_default(&draft.invoice.taxpayer_id, taxpayer_id),
     )
 }
 
@@ -290,17 +421,15 @@ pub fn validate(draft: &Draft, project: &Project, today: Date) -> Result<Applica
     Ok(Application {
         selection,
         holders: chosen.holders,
-        org: details.org,
-        legal_rep: details.legal_rep,
-        agent: details.agent,
-        bank: details.bank,
+        applicant: details.applicant,
         shipping: details.shipping,
         invoice: details.invoice,
     })
 }
 
 fn is_choose_field(field: &str) -> bool {
-    field == field::CERTS || field == field::ORG_YEARS || field.starts_with("holders-")
+    [field::CERTS, field::ORG_YEARS, field::NATURAL_PERSON_YEARS].contains(&field)
+        || field.starts_with("holders-")
 }
 
 fn is_blank(text: &str) -> bool {
@@ -332,8 +461,39 @@ fn choose(
         Err(e @ QuoteError::NotOffered(ProductKind::Org)) => {
             errors.push(field::ORG_YEARS, e.to_string());
         }
+        Err(e @ QuoteError::NotOffered(ProductKind::NaturalPerson)) => {
+            errors.push(field::NATURAL_PERSON_YEARS, e.to_string());
+        }
         Err(e) => errors.push(field::CERTS, e.to_string()),
     }
+    let holders = match draft.certs.natural_person_years {
+        // The organisation's rows wait, unchecked, in case the applicant switches back.
+        Some(years) => {
+            check_years(
+                errors,
+                project,
+                ProductKind::NaturalPerson,
+                years,
+                field::NATURAL_PERSON_YEARS,
+            );
+            Vec::new()
+        }
+        None => org_certs(draft, project, today, errors),
+    };
+    (errors.len() == before).then_some(Chosen {
+        certs: certs.certs,
+        holders,
+    })
+}
+
+/// The org certificate's term and the org-personal certificates' rows: names, ID numbers (no
+/// number twice) and terms. Returns the holders that passed.
+fn org_certs(
+    draft: &Draft,
+    project: &Project,
+    today: Date,
+    errors: &mut FieldErrors,
+) -> Vec<Holder> {
     if let Some(years) = draft.certs.org_years {
         check_years(errors, project, ProductKind::Org, years, field::ORG_YEARS);
     }
@@ -367,10 +527,7 @@ fn choose(
             });
         }
     }
-    (errors.len() == before).then_some(Chosen {
-        certs: certs.certs,
-        holders,
-    })
+    holders
 }
 
 /// A term the product does not offer, with the fee calculator's message.
@@ -389,10 +546,7 @@ fn check_years(
 }
 
 struct Details {
-    org: Org,
-    legal_rep: Person,
-    agent: Agent,
-    bank: BankDetails,
+    applicant: Applicant,
     shipping: Shipping,
     shipping_option: Option<String>,
     invoice: Option<Invoice>,
@@ -405,6 +559,61 @@ fn details(
     errors: &mut FieldErrors,
 ) -> Option<Details> {
     let before = errors.len();
+    let applicant = match variant(draft) {
+        Variant::Organisation => organisation(draft, today, errors),
+        Variant::NaturalPerson => natural_person(draft, today, errors),
+    };
+
+    let ship_province = province(errors, field::SHIP_PROVINCE, &draft.shipping.province);
+    let ship_city = city(
+        errors,
+        field::SHIP_CITY,
+        ship_province.as_ref(),
+        &draft.shipping.city,
+    );
+    let ship_district = district(errors, ship_city.as_ref(), &draft.shipping.district);
+    let ship_address = errors.check(
+        field::SHIP_ADDRESS,
+        address::validate(&draft.shipping.address),
+    );
+    let postal_code = if is_blank(&draft.shipping.postal_code) {
+        Some(None)
+    } else {
+        errors
+            .check(
+                field::SHIP_POSTAL_CODE,
+                postal_code::validate(&draft.shipping.postal_code),
+            )
+            .map(Some)
+    };
+    let shipping_option = shipping_option(
+        errors,
+        project,
+        &draft.shipping.option,
+        ship_province.as_ref(),
+    );
+
+    let invoice = invoice(errors, draft);
+
+    if errors.len() > before {
+        return None;
+    }
+    Some(Details {
+        applicant: applicant?,
+        shipping: Shipping {
+            province: ship_province?,
+            city: ship_city?,
+            district: ship_district?,
+            address: ship_address?,
+            postal_code: postal_code?,
+        },
+        shipping_option: shipping_option?,
+        invoice: invoice?,
+    })
+}
+
+/// 单位信息, 法人信息, 经办人信息 and the basic account.
+fn organisation(draft: &Draft, today: Date, errors: &mut FieldErrors) -> Option<Applicant> {
     let org_name = errors.check(field::ORG_NAME, org_name::validate(&draft.org.name));
     let cert_type = clean_text(&draft.org.cert_type);
     if !cert_type.is_empty() && cert_type != USCC {
@@ -455,48 +664,21 @@ fn details(
     let email = errors.check(field::AGENT_EMAIL, email::validate(&agent.email));
     let position = errors.check(field::AGENT_POSITION, position(&agent.position));
 
-    let account_name = account_name(errors, org_name.as_ref(), &draft.bank.account_name);
+    let account_name = same_name(
+        errors,
+        field::BANK_ACCOUNT_NAME,
+        org_name.as_ref(),
+        &draft.bank.account_name,
+        org_name::validate,
+        ["请填写基本户名称", "基本户名称须与机构名称一致"],
+    );
     let opening_bank = errors.check(field::BANK_NAME, banks::validate(&draft.bank.bank_name));
     let account_number = errors.check(
         field::BANK_ACCOUNT_NUMBER,
         bank_account::validate(&draft.bank.account_number),
     );
 
-    let ship_province = province(errors, field::SHIP_PROVINCE, &draft.shipping.province);
-    let ship_city = city(
-        errors,
-        field::SHIP_CITY,
-        ship_province.as_ref(),
-        &draft.shipping.city,
-    );
-    let ship_district = district(errors, ship_city.as_ref(), &draft.shipping.district);
-    let ship_address = errors.check(
-        field::SHIP_ADDRESS,
-        address::validate(&draft.shipping.address),
-    );
-    let postal_code = if is_blank(&draft.shipping.postal_code) {
-        Some(None)
-    } else {
-        errors
-            .check(
-                field::SHIP_POSTAL_CODE,
-                postal_code::validate(&draft.shipping.postal_code),
-            )
-            .map(Some)
-    };
-    let shipping_option = shipping_option(
-        errors,
-        project,
-        &draft.shipping.option,
-        ship_province.as_ref(),
-    );
-
-    let invoice = invoice(errors, draft);
-
-    if errors.len() > before {
-        return None;
-    }
-    Some(Details {
+    Some(Applicant::Organisation {
         org: Org {
             name: org_name?,
             credit_code: credit_code?,
@@ -516,15 +698,70 @@ fn details(
             opening_bank: opening_bank?,
             account_number: account_number?,
         },
-        shipping: Shipping {
-            province: ship_province?,
-            city: ship_city?,
-            district: ship_district?,
-            address: ship_address?,
-            postal_code: postal_code?,
+    })
+}
+
+/// 申请人信息 and the applicant's own account.
+fn natural_person(draft: &Draft, today: Date, errors: &mut FieldErrors) -> Option<Applicant> {
+    let typed = &draft.applicant;
+    let name = errors.check(field::APPLICANT_NAME, person_name::validate(&typed.name));
+    let id_number = errors.check(
+        field::APPLICANT_ID_NUMBER,
+        id_number::validate(&typed.id_number, today),
+    );
+    let mobile = errors.check(field::APPLICANT_MOBILE, mobile::validate(&typed.mobile));
+    let email = errors.check(field::APPLICANT_EMAIL, email::validate(&typed.email));
+    let province = province(errors, field::APPLICANT_PROVINCE, &typed.province);
+    let city = city(
+        errors,
+        field::APPLICANT_CITY,
+        province.as_ref(),
+        &typed.city,
+    );
+    let address = errors.check(field::APPLICANT_ADDRESS, address::validate(&typed.address));
+
+    let bank = &draft.applicant_bank;
+    let account_name = same_name(
+        errors,
+        field::APPLICANT_BANK_ACCOUNT_NAME,
+        name.as_ref(),
+        &bank.account_name,
+        person_name::validate,
+        [
+            "请填写账户户名",
+            "户名须与申请人姓名一致，请填写申请人本人的账户",
+        ],
+    );
+    let opening_bank = errors.check(
+        field::APPLICANT_BANK_NAME,
+        banks::validate(&bank.bank_name).map_err(|e| match e {
+            // The shared message names the organisation's 基本户.
+            OpeningBankError::Empty => "请填写开户银行".to_owned(),
+            e => e.to_string(),
+        }),
+    );
+    let account_number = errors.check(
+        field::APPLICANT_BANK_ACCOUNT_NUMBER,
+        bank_account::validate(&bank.account_number),
+    );
+
+    Some(Applicant::NaturalPerson {
+        applicant: NaturalPerson {
+            person: Person {
+                name: name?,
+                id_number: id_number?,
+                mobile: mobile?,
+            },
+            email: email?,
+            province: province?,
+            city: city?,
+            address: address?,
         },
-        shipping_option: shipping_option?,
-        invoice: invoice?,
+        bank: PersonalBank {
+            account_name: account_name?,
+            opening_bank: opening_bank?,
+            account_number: account_number?,
+        },
     })
 }
 
@@ -562,18 +799,26 @@ fn position(input: &str) -> Result<String, String> {
     }
 }
 
-/// 基本户名称: the organisation's name as checked, compared once the name itself is valid.
-fn account_name(errors: &mut FieldErrors, org: Option<&OrgName>, input: &str) -> Option<OrgName> {
+/// An account's 户名, which must be the (valid) name of its owner: `messages` are for a blank
+/// field and for a different name. Compared once the owner's own name is valid, since until
+/// then that field has the error.
+fn same_name<T: PartialEq, E>(
+    errors: &mut FieldErrors,
+    at: &str,
+    owner: Option<&T>,
+    input: &str,
+    parse: fn(&str) -> Result<T, E>,
+    [blank, different]: [&str; 2],
+) -> Option<T> {
     if is_blank(input) {
-        errors.push(field::BANK_ACCOUNT_NAME, "请填写基本户名称");
+        errors.push(at, blank);
         return None;
     }
-    match (org, org_name::validate(input)) {
-        (Some(org), Ok(name)) if *org == name => Some(name),
-        // The organisation name has its own error; compare once it is fixed.
+    match (owner, parse(input)) {
+        (Some(owner), Ok(name)) if *owner == name => Some(name),
         (None, _) => None,
         _ => {
-            errors.push(field::BANK_ACCOUNT_NAME, "基本户名称须与机构名称一致");
+            errors.push(at, different);
             None
         }
     }
@@ -827,6 +1072,40 @@ mod tests {
         validate_choose(&d, &soetp(), TODAY)
     }
 
+    fn hnsggzy() -> Project {
+        crate::domain::catalog::repo_project("hnsggzy")
+    }
+
+    const PERSON: &str = "刘洋";
+
+    /// A natural-person certificate for 2 years on hnsggzy, every section valid; the
+    /// organisation's sections are left empty.
+    fn person_draft() -> Draft {
+        let mut d = Draft::default();
+        d.certs.natural_person_years = Some(2);
+        d.applicant.name = PERSON.into();
+        d.applicant.id_number = id("43010219880808123");
+        d.applicant.mobile = "13712345678".into();
+        d.applicant.email = "liu@example.com".into();
+        d.applicant.province = "430000".into();
+        d.applicant.city = "430100".into();
+        d.applicant.address = "芙蓉区五一大道1号".into();
+        d.applicant_bank.account_name = PERSON.into();
+        d.applicant_bank.bank_name = "中国建设银行长沙芙蓉支行".into();
+        d.applicant_bank.account_number = "6217002870012345678".into();
+        d.shipping.province = "430000".into();
+        d.shipping.city = "430100".into();
+        d.shipping.district = "430102".into();
+        d.shipping.address = "芙蓉区五一大道1号".into();
+        d
+    }
+
+    fn person_errors(change: impl FnOnce(&mut Draft)) -> FieldErrors {
+        let mut d = person_draft();
+        change(&mut d);
+        validate_details(&d, &hnsggzy(), TODAY)
+    }
+
     /// The only error is `message` at `field`.
     #[track_caller]
     fn assert_only(errors: FieldErrors, field: &str, message: &str) {
@@ -851,15 +1130,27 @@ mod tests {
         d.bank.account_number = "0502 1234 0910 0012 345".into();
         d.org.name = " 山西某某科技有限公司 ".into();
         let app = validate(&d, &soetp(), TODAY).unwrap();
-        assert_eq!(app.legal_rep.id_number.as_str(), id("14010519800101123"));
-        assert_eq!(app.legal_rep.mobile.as_str(), "13812345678");
-        assert_eq!(app.org.credit_code.as_str(), credit_code());
-        assert_eq!(app.org.name.as_str(), ORG);
-        assert_eq!(app.org.city.name, "太原市");
-        assert_eq!(app.agent.email.as_str(), "Li@example.com");
-        assert_eq!(app.agent.person.name.as_str(), "李四");
-        assert_eq!(app.bank.account_number.as_str(), "0502123409100012345");
-        assert_eq!(app.bank.opening_bank.bank().unwrap().name, "中国工商银行");
+        assert_eq!(app.variant(), Variant::Organisation);
+        let Applicant::Organisation {
+            org,
+            legal_rep,
+            agent,
+            bank,
+        } = &app.applicant
+        else {
+            panic!("{:?}", app.applicant)
+        };
+        assert_eq!(legal_rep.id_number.as_str(), id("14010519800101123"));
+        assert_eq!(legal_rep.mobile.as_str(), "13812345678");
+        assert_eq!(org.credit_code.as_str(), credit_code());
+        assert_eq!(org.name.as_str(), ORG);
+        assert_eq!(org.city.name, "太原市");
+        assert_eq!(agent.email.as_str(), "Li@example.com");
+        assert_eq!(agent.person.name.as_str(), "李四");
+        assert_eq!(bank.account_number.as_str(), "0502123409100012345");
+        assert_eq!(bank.opening_bank.bank().unwrap().name, "中国工商银行");
+        assert_eq!(app.identity_subject(), (Role::Agent, &agent.person));
+        assert_eq!(app.applicant_name(), ORG);
         assert_eq!(
             app.shipping.district,
             Some(Place {
@@ -1149,8 +1440,14 @@ mod tests {
         assert_eq!(effective.name, "张三");
         assert_eq!(effective.email, "li@example.com");
         let app = validate(&d, &soetp(), TODAY).unwrap();
-        assert_eq!(app.agent.person, app.legal_rep);
-        assert!(app.agent.same_as_legal_rep);
+        let Applicant::Organisation {
+            legal_rep, agent, ..
+        } = &app.applicant
+        else {
+            panic!("{:?}", app.applicant)
+        };
+        assert_eq!(&agent.person, legal_rep);
+        assert!(agent.same_as_legal_rep);
         // The legal rep's errors show at the legal rep's fields only.
         d.legal_rep.mobile.clear();
         assert_only(
@@ -1316,6 +1613,274 @@ mod tests {
     }
 
     #[test]
+    fn a_natural_person_certificate_makes_the_natural_person_variant() {
+        let d = person_draft();
+        assert_eq!(variant(&d), Variant::NaturalPerson);
+        assert_eq!(variant(&valid_draft()), Variant::Organisation);
+        let app = validate(&d, &hnsggzy(), TODAY).unwrap();
+        assert_eq!(app.variant(), Variant::NaturalPerson);
+        assert_eq!(
+            app.selection.certs,
+            [CertChoice {
+                kind: ProductKind::NaturalPerson,
+                years: 2
+            }]
+        );
+        assert!(app.holders.is_empty());
+        let Applicant::NaturalPerson { applicant, bank } = &app.applicant else {
+            panic!("{:?}", app.applicant)
+        };
+        assert_eq!(applicant.person.name.as_str(), PERSON);
+        assert_eq!(applicant.city.name, "长沙市");
+        assert_eq!(applicant.email.as_str(), "liu@example.com");
+        assert_eq!(bank.account_name.as_str(), PERSON);
+        assert_eq!(bank.opening_bank.bank().unwrap().name, "中国建设银行");
+        assert_eq!(app.identity_subject(), (Role::Applicant, &applicant.person));
+        assert_eq!(app.applicant_name(), PERSON);
+        assert_eq!(applicant.postal_address(), "湖南省长沙市芙蓉区五一大道1号");
+        let mut d = person_draft();
+        d.applicant.address = "长沙市芙蓉区五一大道1号".into();
+        let app = validate(&d, &hnsggzy(), TODAY).unwrap();
+        let Applicant::NaturalPerson { applicant, .. } = &app.applicant else {
+            panic!("{:?}", app.applicant)
+        };
+        assert_eq!(applicant.postal_address(), "湖南省长沙市芙蓉区五一大道1号");
+        // hnsggzy: 2 × 100 + 100 + 50.
+        let total = quote::quote(&hnsggzy(), &app.selection).unwrap().total;
+        assert_eq!(total.yuan_text(), "350.00");
+    }
+
+    #[test]
+    fn a_personal_invoice_is_titled_with_the_applicants_name_and_needs_no_taxpayer_number() {
+        let d = person_draft();
+        assert_eq!(invoice_defaults(&d), (PERSON.to_owned(), String::new()));
+        let invoice = validate(&d, &hnsggzy(), TODAY).unwrap().invoice.unwrap();
+        assert_eq!(invoice.title.as_str(), PERSON);
+        assert_eq!(invoice.taxpayer_id, None);
+        // A typed title and number are checked as for an organisation.
+        assert_only(
+            person_errors(|d| d.invoice.taxpayer_id = "12345".into()),
+            field::INVOICE_TAXPAYER_ID,
+            "纳税人识别号应为18位统一社会信用代码，或15、17、20位税务登记号，当前为5位",
+        );
+        // A default is checked at the field it comes from.
+        assert_only(
+            person_errors(|d| d.applicant.name = "刘3".into()),
+            field::APPLICANT_NAME,
+            "姓名不能包含“3”",
+        );
+    }
+
+    #[test]
+    fn natural_person_rules() {
+        assert_only(
+            person_errors(|d| d.applicant.name.clear()),
+            field::APPLICANT_NAME,
+            "请输入姓名",
+        );
+        assert_only(
+            person_errors(|d| d.applicant.id_number = "430102198808081230".into()),
+            field::APPLICANT_ID_NUMBER,
+            "身份证号码校验位不正确，请核对后重新输入",
+        );
+        assert_only(
+            person_errors(|d| d.applicant.mobile = "1371234567".into()),
+            field::APPLICANT_MOBILE,
+            "请输入11位手机号码",
+        );
+        assert_only(
+            person_errors(|d| d.applicant.email = "liu.example.com".into()),
+            field::APPLICANT_EMAIL,
+            "电子邮箱缺少“@”，请输入完整地址，如 name@example.com",
+        );
+        assert_only(
+            person_errors(|d| d.applicant.city = "210100".into()),
+            field::APPLICANT_CITY,
+            "请从列表中选择所选省份下的城市",
+        );
+        assert_only(
+            person_errors(|d| d.applicant.address = "长沙".into()),
+            field::APPLICANT_ADDRESS,
+            "地址应为5至120个字符",
+        );
+    }
+
+    #[test]
+    fn the_applicants_own_account_is_checked_like_the_basic_account() {
+        assert_only(
+            person_errors(|d| d.applicant_bank.account_name = "刘阳".into()),
+            field::APPLICANT_BANK_ACCOUNT_NAME,
+            "户名须与申请人姓名一致，请填写申请人本人的账户",
+        );
+        assert_only(
+            person_errors(|d| d.applicant_bank.account_name = "长沙某某有限公司".into()),
+            field::APPLICANT_BANK_ACCOUNT_NAME,
+            "户名须与申请人姓名一致，请填写申请人本人的账户",
+        );
+        assert!(
+            person_errors(|d| d.applicant_bank.account_name = " 刘 洋 ".into()).is_empty(),
+            "compared after folding"
+        );
+        assert_only(
+            person_errors(|d| d.applicant_bank.account_name.clear()),
+            field::APPLICANT_BANK_ACCOUNT_NAME,
+            "请填写账户户名",
+        );
+        // While the applicant's name is wrong, only the name is reported.
+        assert_only(
+            person_errors(|d| d.applicant.name = "刘".into()),
+            field::APPLICANT_NAME,
+            "中文姓名应为2至20个字",
+        );
+        assert_only(
+            person_errors(|d| d.applicant_bank.bank_name.clear()),
+            field::APPLICANT_BANK_NAME,
+            "请填写开户银行",
+        );
+        assert_only(
+            person_errors(|d| d.applicant_bank.bank_name = "工商局".into()),
+            field::APPLICANT_BANK_NAME,
+            "请从列表中选择开户银行，可在银行名称后填写支行名称",
+        );
+        assert_only(
+            person_errors(|d| d.applicant_bank.account_number = "62170028x".into()),
+            field::APPLICANT_BANK_ACCOUNT_NUMBER,
+            "银行账号只能包含数字",
+        );
+    }
+
+    #[test]
+    fn the_natural_person_certificate_on_the_first_step() {
+        assert!(validate_choose(&person_draft(), &hnsggzy(), TODAY).is_empty());
+        let mut d = person_draft();
+        d.certs.natural_person_years = Some(6);
+        assert_only(
+            validate_choose(&d, &hnsggzy(), TODAY),
+            field::NATURAL_PERSON_YEARS,
+            "自然人证书的办理年限应为1至5年",
+        );
+        // soetp offers none.
+        d.certs.natural_person_years = Some(1);
+        assert_only(
+            validate_choose(&d, &soetp(), TODAY),
+            field::NATURAL_PERSON_YEARS,
+            "本项目不提供自然人证书",
+        );
+    }
+
+    #[test]
+    fn switching_variants_keeps_both_sets_of_answers_and_checks_only_the_chosen_one() {
+        // An organisation's answers, complete, and half of a natural person's.
+        let mut d = valid_draft();
+        d.certs.holders[0].id_number = "garbage".into();
+        let person = person_draft();
+        d.applicant = person.applicant.clone();
+        d.applicant.mobile = "1".into();
+
+        // As a natural person: the organisation's rows and sections are not checked.
+        d.certs.natural_person_years = Some(1);
+        assert!(
+            validate_choose(&d, &soetp(), TODAY)
+                .get(field::CERTS)
+                .is_none()
+        );
+        assert!(validate_choose(&d, &hnsggzy(), TODAY).is_empty());
+        let errors = validate_details(&d, &hnsggzy(), TODAY);
+        let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                field::APPLICANT_MOBILE,
+                field::APPLICANT_BANK_ACCOUNT_NAME,
+                field::APPLICANT_BANK_NAME,
+                field::APPLICANT_BANK_ACCOUNT_NUMBER,
+            ]
+        );
+        assert_eq!(
+            validate_field(&d, &hnsggzy(), TODAY, "holders-0-id-number"),
+            None
+        );
+        assert_eq!(validate_field(&d, &hnsggzy(), TODAY, field::ORG_NAME), None);
+        d.applicant.mobile = person.applicant.mobile.clone();
+        d.applicant_bank = person.applicant_bank.clone();
+        let app = validate(&d, &hnsggzy(), TODAY).unwrap();
+        assert_eq!(app.variant(), Variant::NaturalPerson);
+
+        // Back to the organisation: its answers are all there, and the person's wait.
+        d.certs.natural_person_years = None;
+        assert_eq!(variant(&d), Variant::Organisation);
+        assert_eq!(d.org, valid_draft().org);
+        assert_eq!(d.applicant, person.applicant);
+        assert_only(
+            validate_choose(&d, &soetp(), TODAY),
+            "holders-0-id-number",
+            "身份证号码应为18位，当前为7位",
+        );
+        assert!(validate_details(&d, &soetp(), TODAY).is_empty());
+        assert_eq!(
+            validate_field(&d, &soetp(), TODAY, field::APPLICANT_NAME),
+            None
+        );
+    }
+
+    #[test]
+    fn a_natural_persons_errors_come_in_form_order() {
+        let mut d = Draft::default();
+        d.certs.natural_person_years = Some(1);
+        let errors = validate(&d, &hnsggzy(), TODAY).unwrap_err();
+        let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                field::APPLICANT_NAME,
+                field::APPLICANT_ID_NUMBER,
+                field::APPLICANT_MOBILE,
+                field::APPLICANT_EMAIL,
+                field::APPLICANT_PROVINCE,
+                field::APPLICANT_CITY,
+                field::APPLICANT_ADDRESS,
+                field::APPLICANT_BANK_ACCOUNT_NAME,
+                field::APPLICANT_BANK_NAME,
+                field::APPLICANT_BANK_ACCOUNT_NUMBER,
+                field::SHIP_PROVINCE,
+                field::SHIP_CITY,
+                field::SHIP_DISTRICT,
+                field::SHIP_ADDRESS,
+            ]
+        );
+    }
+
+    #[test]
+    fn both_variants_round_trip_through_json_and_an_organisation_keeps_its_stored_shape() {
+        let person = validate(&person_draft(), &hnsggzy(), TODAY).unwrap();
+        let json = serde_json::to_value(&person).unwrap();
+        assert!(json.get("applicant").is_some() && json.get("org").is_none());
+        assert_eq!(serde_json::from_value::<Application>(json).unwrap(), person);
+
+        let org = validate(&valid_draft(), &soetp(), TODAY).unwrap();
+        let json = serde_json::to_value(&org).unwrap();
+        let keys: Vec<_> = json
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut expected = [
+            "selection",
+            "holders",
+            "org",
+            "legal_rep",
+            "agent",
+            "bank",
+            "shipping",
+            "invoice",
+        ];
+        expected.sort();
+        assert_eq!(keys, expected);
+        assert_eq!(serde_json::from_value::<Application>(json).unwrap(), org);
+    }
+
+    #[test]
     fn errors_come_in_form_order() {
         let errors = validate(&Draft::default(), &soetp(), TODAY).unwrap_err();
         let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
@@ -1378,6 +1943,18 @@ mod tests {
             field::INVOICE_WANTED,
             field::INVOICE_TITLE,
             field::INVOICE_TAXPAYER_ID,
+            field::APPLICANT_KIND,
+            field::NATURAL_PERSON_YEARS,
+            field::APPLICANT_NAME,
+            field::APPLICANT_ID_NUMBER,
+            field::APPLICANT_MOBILE,
+            field::APPLICANT_EMAIL,
+            field::APPLICANT_PROVINCE,
+            field::APPLICANT_CITY,
+            field::APPLICANT_ADDRESS,
+            field::APPLICANT_BANK_ACCOUNT_NAME,
+            field::APPLICANT_BANK_NAME,
+            field::APPLICANT_BANK_ACCOUNT_NUMBER,
         ]
         .map(str::to_owned)
         .into();
@@ -1429,6 +2006,11 @@ mod tests {
         for draft in [valid_draft(), Draft::default(), broken] {
             check_agreement(&draft, &soetp()).unwrap();
         }
+        let mut person = person_draft();
+        person.applicant_bank.account_name = "别人".into();
+        for draft in [person_draft(), person] {
+            check_agreement(&draft, &hnsggzy()).unwrap();
+        }
         assert_eq!(
             validate_field(&valid_draft(), &soetp(), TODAY, "no-such-field"),
             None
@@ -1447,12 +2029,17 @@ mod tests {
                 holders,
                 any::<bool>(),
                 any::<bool>(),
+                prop::option::of(any::<u8>()),
             ),
-            prop::collection::vec(text(), 26),
+            prop::collection::vec(text(), 36),
         )
-            .prop_map(|((org_years, holders, same, wanted), t)| {
+            .prop_map(|((org_years, holders, same, wanted, natural), t)| {
                 let mut d = valid_draft();
+                let person = person_draft();
+                d.applicant = person.applicant;
+                d.applicant_bank = person.applicant_bank;
                 d.certs.org_years = org_years;
+                d.certs.natural_person_years = natural;
                 d.certs.holders = holders
                     .into_iter()
                     .map(|(name, id_number, years)| HolderDraft {
@@ -1490,6 +2077,16 @@ mod tests {
                     &mut d.shipping.option,
                     &mut d.invoice.title,
                     &mut d.invoice.taxpayer_id,
+                    &mut d.applicant.name,
+                    &mut d.applicant.id_number,
+                    &mut d.applicant.mobile,
+                    &mut d.applicant.email,
+                    &mut d.applicant.province,
+                    &mut d.applicant.city,
+                    &mut d.applicant.address,
+                    &mut d.applicant_bank.account_name,
+                    &mut d.applicant_bank.bank_name,
+                    &mut d.applicant_bank.account_number,
                 ] {
                     // Keep about half of the valid draft's values so later checks are reached.
                     let value = t.next().unwrap_or_default();
@@ -1505,6 +2102,7 @@ mod tests {
         #[test]
         fn never_panics_and_validate_field_agrees(draft in arbitrary_draft()) {
             check_agreement(&draft, &soetp())?;
+            check_agreement(&draft, &hnsggzy())?;
         }
     }
 }

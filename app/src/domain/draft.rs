@@ -15,7 +15,8 @@ pub enum Step {
     /// 证书信息: which certificates, for how long, and the org-personal certificate holders.
     #[default]
     Choose,
-    /// 单位、法人、经办人、金融认证、邮寄、发票信息.
+    /// 单位、法人、经办人、金融认证、邮寄、发票信息; for a natural-person certificate
+    /// 申请人、银行账户、收件、发票信息 instead.
     Details,
     /// 核对信息, then submit.
     Review,
@@ -53,6 +54,11 @@ pub struct Draft {
     pub legal_rep: LegalRepDraft,
     pub agent: AgentDraft,
     pub bank: BankDraft,
+    /// 申请人信息 of a natural-person certificate. Kept beside the organisation's sections,
+    /// so switching between the two in the first step loses neither.
+    pub applicant: ApplicantDraft,
+    /// The natural-person applicant's own account, for the financial check.
+    pub applicant_bank: BankDraft,
     pub shipping: ShippingDraft,
     pub invoice: InvoiceDraft,
 }
@@ -63,6 +69,9 @@ pub struct CertsDraft {
     /// Years of the org certificate; `None` when the organisation already holds one.
     pub org_years: Option<u8>,
     pub holders: Vec<HolderDraft>,
+    /// Years of a natural-person certificate. When set, it is the only certificate applied
+    /// for; the org certificate and holders above stay as typed, unused, for a switch back.
+    pub natural_person_years: Option<u8>,
 }
 
 impl Default for CertsDraft {
@@ -70,6 +79,7 @@ impl Default for CertsDraft {
         Self {
             org_years: Some(1),
             holders: Vec::new(),
+            natural_person_years: None,
         }
     }
 }
@@ -131,7 +141,25 @@ pub struct AgentDraft {
     pub position: String,
 }
 
-/// 金融认证信息: the organisation's basic account (基本户), used for the 0.01-yuan check.
+/// 申请人信息: the private individual a natural-person certificate is issued to, who also
+/// does the identity check on the phone.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ApplicantDraft {
+    pub name: String,
+    pub id_number: String,
+    /// Must be registered under the applicant's own name (实名手机号).
+    pub mobile: String,
+    /// Receives the e-invoice.
+    pub email: String,
+    /// GB/T 2260 codes from the region picker.
+    pub province: String,
+    pub city: String,
+    pub address: String,
+}
+
+/// 金融认证信息: the organisation's basic account (基本户), or a natural-person applicant's
+/// own account, used for the 0.01-yuan check.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct BankDraft {
@@ -160,9 +188,9 @@ pub struct ShippingDraft {
 pub struct InvoiceDraft {
     /// 是否开票: an electronic invoice, or none.
     pub wanted: bool,
-    /// 发票抬头; defaults to the organisation name.
+    /// 发票抬头; defaults to the organisation name (the applicant's name for a natural person).
     pub title: String,
-    /// 纳税人识别号; defaults to the credit code.
+    /// 纳税人识别号; defaults to the credit code (nothing for a natural person).
     pub taxpayer_id: String,
 }
 
@@ -206,6 +234,19 @@ pub mod field {
     pub const INVOICE_WANTED: &str = "invoice-wanted";
     pub const INVOICE_TITLE: &str = "invoice-title";
     pub const INVOICE_TAXPAYER_ID: &str = "invoice-taxpayer-id";
+    /// The choice between an organisation's certificates and a natural-person certificate.
+    pub const APPLICANT_KIND: &str = "applicant-kind";
+    pub const NATURAL_PERSON_YEARS: &str = "natural-person-years";
+    pub const APPLICANT_NAME: &str = "applicant-name";
+    pub const APPLICANT_ID_NUMBER: &str = "applicant-id-number";
+    pub const APPLICANT_MOBILE: &str = "applicant-mobile";
+    pub const APPLICANT_EMAIL: &str = "applicant-email";
+    pub const APPLICANT_PROVINCE: &str = "applicant-province";
+    pub const APPLICANT_CITY: &str = "applicant-city";
+    pub const APPLICANT_ADDRESS: &str = "applicant-address";
+    pub const APPLICANT_BANK_ACCOUNT_NAME: &str = "applicant-bank-account-name";
+    pub const APPLICANT_BANK_NAME: &str = "applicant-bank-name";
+    pub const APPLICANT_BANK_ACCOUNT_NUMBER: &str = "applicant-bank-account-number";
     /// The whole certificate selection (e.g. "choose at least one certificate").
     pub const CERTS: &str = "certs";
 
@@ -232,7 +273,9 @@ mod tests {
         let draft: Draft =
             serde_json::from_str(r#"{"certs":{"holders":[{"name":"张三"}]}}"#).unwrap();
         assert_eq!(draft.certs.org_years, Some(1));
+        assert_eq!(draft.certs.natural_person_years, None);
         assert_eq!(draft.certs.holders[0].years, 1);
+        assert_eq!(draft.applicant, ApplicantDraft::default());
         assert!(draft.invoice.wanted);
     }
 }

@@ -172,6 +172,40 @@ pub enum TokenState {
     Failed,
 }
 
+/// Who photographs their ID card and does the liveness check: an organisation's agent, or
+/// the private individual a natural-person certificate is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// 经办人.
+    Agent,
+    /// 申请人.
+    Applicant,
+}
+
+impl Role {
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::Agent => "agent",
+            Role::Applicant => "applicant",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Role> {
+        [Role::Agent, Role::Applicant]
+            .into_iter()
+            .find(|r| r.code() == code)
+    }
+
+    /// How pages and messages name the person.
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Agent => "经办人",
+            Role::Applicant => "申请人",
+        }
+    }
+}
+
 /// The two sides of the resident identity card.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -1016,6 +1050,15 @@ mod tests {
     const STILL: Event = Event::Liveness {
         failure: Some(LivenessFailure::StillImage),
     };
+
+    #[test]
+    fn roles_round_trip_through_their_codes() {
+        for role in [Role::Agent, Role::Applicant] {
+            assert_eq!(Role::parse(role.code()), Some(role));
+        }
+        assert_eq!(Role::parse("legal_rep"), None);
+        assert_eq!(Role::Applicant.label(), "申请人");
+    }
 
     #[test]
     fn the_happy_path_reaches_completed_with_a_step_each() {

@@ -15,7 +15,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::application::Application;
+use documents::DocumentKind;
+
+use super::application::{Application, Variant};
 use super::catalog::{Collect, Material, Project};
 
 /// The largest file accepted: 2 MB, as the seed portals allow.
@@ -39,7 +41,17 @@ pub struct Slot {
     /// A site path to a blank form to download.
     pub template: Option<String>,
     /// The generated document to print for it, if any.
-    pub document: Option<documents::DocumentKind>,
+    pub document: Option<DocumentKind>,
+}
+
+/// The documents to print for `application`, in [`DocumentKind::ALL`] order. A natural person
+/// applies in person and authorizes nobody, so gets no authorization letter.
+pub fn documents(application: &Application) -> Vec<DocumentKind> {
+    let person = application.variant() == Variant::NaturalPerson;
+    DocumentKind::ALL
+        .into_iter()
+        .filter(|kind| !(person && *kind == DocumentKind::AuthorizationLetter))
+        .collect()
 }
 
 /// The slots of `application`, in catalog order: each uploaded material that one of its
@@ -380,6 +392,28 @@ mod tests {
         application::validate(&d, &soetp(), date!(2025 - 06 - 01)).expect("valid test draft")
     }
 
+    /// A valid natural-person application (synthetic data) on `project`.
+    fn natural_person(project: &Project) -> Application {
+        let mut d = Draft::default();
+        d.certs.natural_person_years = Some(1);
+        d.applicant.name = "刘洋".into();
+        d.applicant.id_number = id("43010219880808123");
+        d.applicant.mobile = "13712345678".into();
+        d.applicant.email = "liu@example.com".into();
+        d.applicant.province = "430000".into();
+        d.applicant.city = "430100".into();
+        d.applicant.address = "芙蓉区五一大道1号".into();
+        d.applicant_bank.account_name = "刘洋".into();
+        d.applicant_bank.bank_name = "中国建设银行".into();
+        d.applicant_bank.account_number = "6217002870012345678".into();
+        d.shipping.province = "430000".into();
+        d.shipping.city = "430100".into();
+        d.shipping.district = "430102".into();
+        d.shipping.address = "芙蓉区五一大道1号".into();
+        d.shipping.option = project.shipping[0].id.clone();
+        application::validate(&d, project, date!(2025 - 06 - 01)).expect("valid test draft")
+    }
+
     fn ids(slots: &[Slot]) -> Vec<&str> {
         slots.iter().map(|s| s.id.as_str()).collect()
     }
@@ -394,6 +428,43 @@ mod tests {
         assert_eq!(slots[1].name, "营业执照扫描件");
         assert_eq!(slots[1].material_id, "business_license");
         assert!(slots[1].description.contains("营业执照"));
+    }
+
+    #[test]
+    fn a_natural_person_uploads_the_form_and_the_seal_sheet_and_shows_the_id_on_the_phone() {
+        for id in ["hnsggzy", "ccgp-liaoning"] {
+            let project = crate::domain::catalog::repo_project(id);
+            let application = natural_person(&project);
+            let slots = upload_slots(&project, &application);
+            assert_eq!(ids(&slots), ["application_form", "seal_form"], "{id}");
+            assert_eq!(
+                slots.iter().map(|s| s.document).collect::<Vec<_>>(),
+                [
+                    Some(DocumentKind::ApplicationForm),
+                    Some(DocumentKind::SealSheet)
+                ]
+            );
+            let identity = project
+                .materials
+                .iter()
+                .find(|m| m.id == "applicant_identity")
+                .unwrap();
+            assert_eq!(identity.collect, Collect::Phone, "{id}");
+            assert!(identity.is_required_for(ProductKind::NaturalPerson));
+            assert_eq!(
+                documents(&application),
+                [DocumentKind::ApplicationForm, DocumentKind::SealSheet]
+            );
+        }
+        // The organisation's own certificate on the same project needs its licence.
+        let project = crate::domain::catalog::repo_project("hnsggzy");
+        let mut org = application(true, &[]);
+        org.selection.shipping = Some("post".into());
+        assert_eq!(
+            ids(&upload_slots(&project, &org)),
+            ["application_form", "business_license", "seal_form"]
+        );
+        assert_eq!(documents(&org), DocumentKind::ALL);
     }
 
     #[test]

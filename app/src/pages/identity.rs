@@ -106,6 +106,7 @@ fn IdentityView(page: IdentityPage) -> impl IntoView {
     let view_now = Memo::new(move |_| status.with(view_of));
     let hydrated = crate::components::form::use_hydrated();
     let here = page_path(use_mount(), &project, &number);
+    let role = page.role.label();
 
     let refresh = Action::new({
         let (project, number) = (project.clone(), number.clone());
@@ -199,7 +200,7 @@ fn IdentityView(page: IdentityPage) -> impl IntoView {
                 view! { <div class=class role=role><p>{text}</p></div> }
             })}
             {move || match view_now.get() {
-                View::Done => view! { <DoneView /> }.into_any(),
+                View::Done => view! { <DoneView role /> }.into_any(),
                 View::Failed => view! {
                     <div class="app-notice app-notice--error" role="alert">
                         <h2 class="app-heading-s">"本次认证未通过"</h2>
@@ -215,7 +216,7 @@ fn IdentityView(page: IdentityPage) -> impl IntoView {
                         "换一部手机，重新扫码"
                     </button>
                 }.into_any(),
-                View::Scan => view! { <ScanView link left sms refresh /> }.into_any(),
+                View::Scan => view! { <ScanView link left sms refresh role /> }.into_any(),
             }}
             <Progress status />
             <noscript>
@@ -231,6 +232,8 @@ fn ScanView(
     left: RwSignal<u32>,
     sms: Action<(), Result<Result<crate::services::handoff::SmsSent, String>, ServerFnError>>,
     refresh: Action<bool, Result<Result<HandoffLink, String>, ServerFnError>>,
+    /// 经办人 or 申请人.
+    role: &'static str,
 ) -> impl IntoView {
     // Whether this computer has a camera: unknown until the browser says (and without
     // JavaScript), when the option is offered anyway.
@@ -241,7 +244,7 @@ fn ScanView(
     });
     view! {
         <p class="app-lead">
-            "请经办人用手机扫描二维码（微信“扫一扫”或手机相机均可），按提示拍摄身份证人像面、国徽面并完成活体检测。手机完成后，本页会自动进入下一步。"
+            {format!("请{role}本人用手机扫描二维码（微信“扫一扫”或手机相机均可），按提示拍摄身份证人像面、国徽面并完成活体检测。手机完成后，本页会自动进入下一步。")}
         </p>
         {move || link.get().map(|l| {
             let code = format!("{} {}", &l.created.short_code[..3], &l.created.short_code[3..]);
@@ -269,7 +272,7 @@ fn ScanView(
                         <button type="button" class="app-button app-button--secondary"
                             disabled=move || sms.pending().get()
                             on:click=move |_| { sms.dispatch(()); }>
-                            "发送短信链接到经办人手机"
+                            {format!("发送短信链接到{role}手机")}
                         </button>
                         <div hidden=move || camera.get() == Some(false)>
                             <h2 class="app-heading-s">"电脑有摄像头？"</h2>
@@ -319,7 +322,7 @@ fn Progress(status: RwSignal<HandoffStatus>) -> impl IntoView {
 }
 
 #[component]
-fn DoneView() -> impl IntoView {
+fn DoneView(role: &'static str) -> impl IntoView {
     let heading = NodeRef::<leptos::html::H2>::new();
     // Moving on is announced: focus goes to the new state.
     Effect::new(move |_| {
@@ -330,7 +333,7 @@ fn DoneView() -> impl IntoView {
     view! {
         <div class="app-panel" data-testid="identity-done">
             <h2 class="app-panel__title" tabindex="-1" node_ref=heading>"身份认证已完成"</h2>
-            <p class="app-panel__body">"经办人的身份证和活体检测均已通过核验。"</p>
+            <p class="app-panel__body">{format!("{role}的身份证和活体检测均已通过核验。")}</p>
         </div>
         <h2 class="app-heading-m">"下一步：缴费"</h2>
         <p>"审核人员将核对您上传的资料。缴费功能开通后，您将在这里看到付款方式；我们也会以短信通知审核进展。"</p>

@@ -48,7 +48,7 @@ pub fn SubmittedRoute() -> impl IntoView {
                                 </div>
                             </dl>
                             <h2 class="app-heading-m">"接下来"</h2>
-                            <p>"请打印系统生成的授权委托书等文件，签字盖章后上传扫描件，再用手机完成经办人实名认证，然后缴费。我们会以短信通知每一步的进展。"</p>
+                            <p>"请打印系统按申请生成的文件，签字（单位还须盖章）后上传扫描件，再用手机完成实名认证，然后缴费。我们会以短信通知每一步的进展。"</p>
                             <a class="app-button" href=materials>"打印并上传资料"</a>
                         </div>
                     }.into_any()

@@ -7,6 +7,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::documents::verify_document;
+use crate::domain::application::Variant;
 
 #[component]
 pub fn VerifyRoute() -> impl IntoView {
@@ -31,7 +32,10 @@ pub fn VerifyRoute() -> impl IntoView {
                                 <p class="app-panel__body">"申请编号" <br /><strong>{v.number.clone()}</strong></p>
                             </div>
                             <dl class="app-summary-list">
-                                <Row key="申请单位" value=v.organisation />
+                                <Row key=match v.variant {
+                                    Variant::Organisation => "申请单位",
+                                    Variant::NaturalPerson => "申请人",
+                                } value=v.applicant />
                                 <Row key="交易平台" value=v.project_name />
                                 <Row key="申请证书" value=v.certificates.join("；") />
                                 <Row key="当前状态" value=v.status />

@@ -166,7 +166,7 @@ pub struct PhoneState {
     pub next: Next,
     /// One sentence for the current screen.
     pub message: String,
-    /// 经办人 (who must do this).
+    /// 经办人 or 申请人: who must do this.
     pub role: String,
     /// The person's name masked (`张*`); absent when another device holds the link.
     pub person: Option<String>,
@@ -440,8 +440,14 @@ pub trait HandoffService: Send + Sync {
         restart: bool,
     ) -> Result<CreatedHandoff, HandoffError>;
 
-    /// Texts a link for the pending session to the person's mobile number.
-    async fn send_sms(&self, user: UserId, number: &str) -> Result<SmsSent, HandoffError>;
+    /// Texts a link for the pending session to the person's mobile number, opening with the
+    /// project's SMS `signature`.
+    async fn send_sms(
+        &self,
+        user: UserId,
+        number: &str,
+        signature: &str,
+    ) -> Result<SmsSent, HandoffError>;
 
     /// The application's latest session, for the desktop.
     async fn status(&self, user: UserId, number: &str) -> Result<HandoffStatus, HandoffError>;

@@ -234,7 +234,15 @@ async fn send_sms(
 ) -> Response {
     let outcome = async {
         let user = owner(&state, &session, &target).await?;
-        Ok(state.handoff.send_sms(user, &target.number).await?)
+        let signature = state
+            .catalog
+            .project(&target.project)
+            .map(|p| p.sms_signature.clone())
+            .unwrap_or_default();
+        Ok(state
+            .handoff
+            .send_sms(user, &target.number, &signature)
+            .await?)
     }
     .await;
     json_or_refuse(outcome)

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use app::domain::handoff::{
     self as rules, CHALLENGE_SECS, CLAIM_MINUTES, Event, FailReason, HandoffState, IdSide,
     MAX_FRAME_BYTES, MAX_FRAMES, MAX_PHOTO_BYTES, MIN_FRAME_SIDE, MIN_PHOTO_SIDE, Mismatch, Next,
-    Prompt, SESSION_MINUTES, Stage, Step,
+    Prompt, Role, SESSION_MINUTES, Stage, Step,
 };
 use app::domain::mobile::Mobile;
 use app::services::applications::ApplicationStore;
@@ -47,9 +47,6 @@ pub const SMS_DAILY_LIMIT: i64 = 5;
 /// Wrong short codes one client address may type per window before it must wait.
 pub const CODE_FAILURES_PER_WINDOW: i64 = 10;
 pub const CODE_WINDOW_SECS: i64 = 15 * 60;
-/// 经办人: the only person a session is for today.
-const AGENT: &str = "agent";
-const AGENT_LABEL: &str = "经办人";
 
 /// What the service needs from the configuration.
 #[derive(Clone, Debug)]
@@ -75,6 +72,8 @@ pub struct SqlHandoffService {
 #[derive(sqlx::FromRow, Clone)]
 struct Row {
     id: i64,
+    /// A [`Role`] code: who must do the session.
+    person: String,
     subject: Vec<u8>,
     stage: String,
     failure: Option<String>,
@@ -92,7 +91,7 @@ struct Row {
     ended_at: Option<i64>,
 }
 
-const COLUMNS: &str = "h.id, h.subject, h.stage, h.failure, h.front_uploads, \
+const COLUMNS: &str = "h.id, h.person, h.subject, h.stage, h.failure, h.front_uploads, \
      h.back_uploads, h.failed_attempts, h.front_for_review, h.back_for_review, h.version, \
      h.device_hash, h.challenge, h.result, h.claim_deadline, h.session_deadline, h.ended_at";
 
@@ -114,6 +113,12 @@ impl Row {
             back_for_review: self.back_for_review,
         })
         .map_err(|_| broken())
+    }
+
+    fn role(&self) -> Result<Role, HandoffError> {
+        Role::parse(&self.person).ok_or_else(|| {
+            HandoffError::Internal(format!("handoff {} has a broken person", self.id))
+        })
     }
 
     fn gate(&self, state: &HandoffState) -> Gate<'_> {
@@ -525,10 +530,11 @@ impl SqlHandoffService {
             stage if !stage.is_terminal() && other => Next::OtherDevice,
             _ => state.next(),
         };
+        let role = row.role()?.label();
         let message = match (state.stage, next) {
             (_, Next::OtherDevice) => HandoffError::OtherDevice.to_string(),
             (Stage::Pending, _) => format!(
-                "请{AGENT_LABEL}{}本人在这台设备上完成身份证拍摄和人脸识别。点击“开始认证”后，此链接只能在这台设备上使用",
+                "请{role}{}本人在这台设备上完成身份证拍摄和人脸识别。点击“开始认证”后，此链接只能在这台设备上使用",
                 person.as_deref().unwrap_or_default()
             ),
             (Stage::Opened, _) => "请拍摄身份证人像面（有照片的一面）".to_owned(),
@@ -561,7 +567,7 @@ impl SqlHandoffService {
             this_device: holder,
             next,
             message,
-            role: AGENT_LABEL.to_owned(),
+            role: role.to_owned(),
             person,
             expires_at: stamp(deadline),
             expires_in_secs: secs_until(deadline, now),
@@ -810,7 +816,7 @@ impl HandoffService for SqlHandoffService {
             .map_err(internal)?
             .ok_or(HandoffError::NotFound)?;
         let application_id = self.owned_application(user, number).await?;
-        let person = &submitted.application.agent.person;
+        let (role, person) = submitted.application.identity_subject();
         let subject = StoredSubject {
             name: person.name.as_str().to_owned(),
             id_number: person.id_number.as_str().to_owned(),
@@ -886,7 +892,7 @@ impl HandoffService for SqlHandoffService {
              VALUES (?, ?, x'', 'pending', ?, ?, ?, ?) RETURNING id",
         )
         .bind(application_id)
-        .bind(AGENT)
+        .bind(role.code())
         .bind(&short_code)
         .bind(unix)
         .bind(claim_deadline)
@@ -918,7 +924,12 @@ impl HandoffService for SqlHandoffService {
         })
     }
 
-    async fn send_sms(&self, user: UserId, number: &str) -> Result<SmsSent, HandoffError> {
+    async fn send_sms(
+        &self,
+        user: UserId,
+        number: &str,
+        signature: &str,
+    ) -> Result<SmsSent, HandoffError> {
         let application_id = self.owned_application(user, number).await?;
         let row = self
             .latest(application_id)
@@ -932,6 +943,7 @@ impl HandoffService for SqlHandoffService {
             _ => return Err(HandoffError::NoPendingHandoff),
         }
         let subject = self.subject(&row)?;
+        let role = row.role()?.label();
         let mobile = Mobile::try_from(subject.mobile).map_err(internal)?;
         let now = self.clock.now();
         let unix = now.unix_timestamp();
@@ -967,7 +979,7 @@ impl HandoffService for SqlHandoffService {
         let minutes = (row.claim_deadline - unix).max(60) / 60;
         let (url, _) = self.url(&secret);
         let text = format!(
-            "【数字证书网上办理】您正在办理数字证书，请{AGENT_LABEL}本人用手机打开以下链接，\
+            "{signature}您正在办理数字证书，请{role}本人用手机打开以下链接，\
              拍摄身份证并完成人脸识别，{minutes}分钟内有效，请勿转发：{url}"
         );
         if let Err(error) = self.sms.send(&mobile, SmsKind::Notice, &text).await {

@@ -61,6 +61,41 @@ pub fn draft(holders: &[&str]) -> Draft {
     d
 }
 
+/// The project of the natural-person applications (soetp offers no natural-person
+/// certificate).
+pub const PERSON_PROJECT: &str = "hnsggzy";
+/// A natural person applying in their own name, with their own mobile.
+pub const PERSON_NAME: &str = "刘洋";
+pub const PERSON_MOBILE: &str = "13712345678";
+
+pub fn person_id_number() -> String {
+    let body = "43010219880808123";
+    format!("{body}{}", id_number::calc_check_digit(body).unwrap())
+}
+
+/// A natural-person certificate for a year on [`PERSON_PROJECT`], every section valid
+/// (synthetic data).
+pub fn natural_person_draft() -> Draft {
+    let mut d = Draft::default();
+    d.certs.natural_person_years = Some(1);
+    d.applicant.name = PERSON_NAME.into();
+    d.applicant.id_number = person_id_number();
+    d.applicant.mobile = PERSON_MOBILE.into();
+    d.applicant.email = "liu@example.com".into();
+    d.applicant.province = "430000".into();
+    d.applicant.city = "430100".into();
+    d.applicant.address = "芙蓉区五一大道1号".into();
+    d.applicant_bank.account_name = PERSON_NAME.into();
+    d.applicant_bank.bank_name = "中国建设银行长沙芙蓉支行".into();
+    d.applicant_bank.account_number = "6217002870012345678".into();
+    d.shipping.province = "430000".into();
+    d.shipping.city = "430100".into();
+    d.shipping.district = "430102".into();
+    d.shipping.address = "芙蓉区五一大道1号".into();
+    d.shipping.option = "post".into();
+    d
+}
+
 /// The login server function's request: `intent=send` texts a code, `intent=login` signs in.
 pub fn login_request(fields: String) -> Request<Body> {
     Request::post(<Login as ServerFn>::PATH)
@@ -98,26 +133,39 @@ pub async fn user(server: &server::Server, mobile: &str) -> UserId {
 
 /// Submits [`draft`]`(holders)` for the signed-up `mobile`; returns the application number.
 pub async fn submit(server: &server::Server, mobile: &str, holders: &[&str]) -> String {
+    submit_draft(server, mobile, PROJECT, &draft(holders)).await
+}
+
+/// Submits [`natural_person_draft`] on [`PERSON_PROJECT`] for the signed-up `mobile`.
+pub async fn submit_natural_person(server: &server::Server, mobile: &str) -> String {
+    submit_draft(server, mobile, PERSON_PROJECT, &natural_person_draft()).await
+}
+
+async fn submit_draft(
+    server: &server::Server,
+    mobile: &str,
+    project: &str,
+    draft: &Draft,
+) -> String {
     let user = user(server, mobile).await;
     let state = &server.state;
-    let project = state.catalog.project(PROJECT).unwrap();
-    let draft = draft(holders);
-    let application = application::validate(&draft, project, time::macros::date!(2025 - 03 - 01))
+    let catalog = state.catalog.project(project).unwrap();
+    let application = application::validate(draft, catalog, time::macros::date!(2025 - 03 - 01))
         .expect("the test draft is valid");
-    let quote = quote::quote(project, &application.selection).unwrap();
+    let quote = quote::quote(catalog, &application.selection).unwrap();
     state
         .applications
-        .save_draft(user, PROJECT, &draft, Step::Review)
+        .save_draft(user, project, draft, Step::Review)
         .await
         .unwrap();
     state
         .applications
         .submit(
             user,
-            PROJECT,
+            project,
             &application,
             &quote,
-            state.catalog.version(PROJECT).unwrap(),
+            state.catalog.version(project).unwrap(),
         )
         .await
         .unwrap()

@@ -1,11 +1,12 @@
-//! Step 1, 选择证书: the org certificate and its years, the org-personal certificate holders,
-//! and the live fee total.
+//! Step 1, 选择证书: who applies (an organisation, or a natural person where the project offers
+//! the natural-person certificate), the org certificate and its years, the org-personal
+//! certificate holders or the natural-person certificate's years, and the live fee total.
 
 use leptos::prelude::*;
 
 use super::Form;
 use crate::api::apply::SubmitChoose;
-use crate::components::form::{ErrorMessage, ErrorSummary, InputKind, TextInput};
+use crate::components::form::{ErrorMessage, ErrorSummary, InputKind, TextInput, use_hydrated};
 use crate::components::quote_table::QuoteTable;
 use crate::domain::application;
 use crate::domain::catalog::ProductKind;
@@ -24,10 +25,15 @@ pub fn ChooseStep() -> impl IntoView {
         }
     });
 
-    let (org_terms, holder_terms) = form.project.with_value(|p| {
+    let (org_terms, holder_terms, natural_terms) = form.project.with_value(|p| {
         let terms = |kind| p.product(kind).map(|product| product.terms());
-        (terms(ProductKind::Org), terms(ProductKind::OrgPersonal))
+        (
+            terms(ProductKind::Org),
+            terms(ProductKind::OrgPersonal),
+            terms(ProductKind::NaturalPerson),
+        )
     });
+    let natural = Memo::new(move |_| form.draft.with(|d| d.certs.natural_person_years.is_some()));
     // A memo, so typing in a row does not re-render the rows (and drop the focus).
     let holder_count = Memo::new(move |_| form.draft.with(|d| d.certs.holders.len()));
     let quote = Memo::new(move |_| {
@@ -44,6 +50,10 @@ pub fn ChooseStep() -> impl IntoView {
             <input type="hidden" name="project" value=form.project_id() />
             <div class="app-form__main">
                 <ErrorMessage id=field::CERTS message=form.error(field::CERTS) />
+                {natural_terms.clone().map(|terms| view! { <ApplicantKind terms natural /> })}
+                // Hidden rather than left out, so the organisation's choices still post and
+                // are kept while a natural person applies.
+                <div class:app-hidden=move || natural.get()>
                 {org_terms.map(|terms| view! { <OrgCert terms /> })}
                 {holder_terms.map(|terms| {
                     let terms = StoredValue::new(terms);
@@ -74,6 +84,12 @@ pub fn ChooseStep() -> impl IntoView {
                         </fieldset>
                     }
                 })}
+                </div>
+                {natural_terms.map(|terms| view! {
+                    <div class:app-hidden=move || !natural.get()>
+                        <NaturalPersonCert terms />
+                    </div>
+                })}
                 <div class="app-button-row">
                     <button type="submit" name="intent" value="next" class="app-button" disabled=move || submit.pending().get()>
                         "下一步：填写申请信息"
@@ -90,6 +106,98 @@ pub fn ChooseStep() -> impl IntoView {
                 </div>
             </aside>
         </ActionForm>
+    }
+}
+
+/// 申请对象: an organisation's certificates or a natural-person certificate. Without
+/// JavaScript, "更新" posts the choice so the page shows the matching certificates.
+#[component]
+fn ApplicantKind(terms: Vec<u8>, natural: Memo<bool>) -> impl IntoView {
+    let form = expect_context::<Form>();
+    let first_year = terms.first().copied().unwrap_or(1);
+    let hydrated = use_hydrated();
+    let choices = [
+        (
+            false,
+            "applicant-kind-org",
+            "单位申请",
+            "以单位名义办理的机构证书等，由单位的经办人办理。",
+        ),
+        (
+            true,
+            "applicant-kind-person",
+            "个人申请",
+            "自然人证书，以个人身份参与交易时使用；由申请人本人办理并核验身份，不需要填写单位信息。",
+        ),
+    ];
+    view! {
+        <fieldset class="app-fieldset" id=field::APPLICANT_KIND>
+            <legend class="app-fieldset__legend">"申请对象"</legend>
+            {choices.into_iter().map(|(person, id, label, hint)| {
+                let checked = move || natural.get() == person;
+                let hint_id = format!("{id}-hint");
+                view! {
+                    <div class="app-radio app-radio--with-hint">
+                        <input class="app-radio__input" type="radio" id=id name="natural_person"
+                            value=person.to_string() checked=checked prop:checked=checked
+                            aria-describedby=hint_id.clone()
+                            on:change=move |_| form.edit(|d| {
+                                d.certs.natural_person_years =
+                                    person.then(|| d.certs.natural_person_years.unwrap_or(first_year));
+                            }) />
+                        <label class="app-radio__label" for=id>{label}</label>
+                        <p class="app-hint app-radio__hint" id=hint_id>{hint}</p>
+                    </div>
+                }
+            }).collect_view()}
+            {move || (!hydrated.get()).then(|| view! {
+                <button type="submit" name="intent" value="refresh" class="app-button app-button--secondary">
+                    "更新"
+                </button>
+            })}
+        </fieldset>
+    }
+}
+
+#[component]
+fn NaturalPersonCert(terms: Vec<u8>) -> impl IntoView {
+    let form = expect_context::<Form>();
+    let first_year = terms.first().copied().unwrap_or(1);
+    let years = move || {
+        form.draft
+            .with(|d| d.certs.natural_person_years.unwrap_or(first_year))
+    };
+    let error = form.error(field::NATURAL_PERSON_YEARS);
+    let hint_id = format!("{}-hint", field::NATURAL_PERSON_YEARS);
+    view! {
+        <fieldset class="app-fieldset">
+            <legend class="app-fieldset__legend">"自然人证书"</legend>
+            <p class="app-hint" id=hint_id.clone()>"签发给申请人本人，每次申请办理一张。"</p>
+            <div class="app-form-group" class:app-form-group--error=move || error.with(Option::is_some)>
+                <label class="app-label" for=field::NATURAL_PERSON_YEARS>"自然人证书年限"</label>
+                <ErrorMessage id=field::NATURAL_PERSON_YEARS message=error />
+                <select
+                    class="app-select"
+                    id=field::NATURAL_PERSON_YEARS
+                    name="natural_person_years"
+                    aria-invalid=move || error.with(Option::is_some).then_some("true")
+                    aria-describedby=move || {
+                        let error = error.with(Option::is_some).then(|| format!("{}-error", field::NATURAL_PERSON_YEARS));
+                        Some(hint_id.clone()).into_iter().chain(error).collect::<Vec<_>>().join(" ")
+                    }
+                    prop:value=move || years().to_string()
+                    on:change=move |ev| {
+                        if let Ok(y) = event_target_value(&ev).parse::<u8>() {
+                            form.edit(|d| d.certs.natural_person_years = Some(y));
+                        }
+                    }
+                >
+                    {terms.into_iter().map(|y| view! {
+                        <option value=y.to_string() selected=move || years() == y>{format!("{y} 年")}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+        </fieldset>
     }
 }
 

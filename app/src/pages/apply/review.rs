@@ -1,5 +1,6 @@
-//! Step 3, 核对并提交: every answer as entered, each with a link back to change it, the
-//! server's fee breakdown, and the submit button.
+//! Step 3, 核对并提交: every answer as entered (the sections of the application's variant
+//! only), each with a link back to change it, the server's fee breakdown, and the submit
+//! button.
 
 use leptos::prelude::*;
 
@@ -7,7 +8,7 @@ use super::Form;
 use crate::api::apply::SubmitApplication;
 use crate::components::form::ErrorSummary;
 use crate::components::quote_table::QuoteTable;
-use crate::domain::application::{effective_agent, invoice_defaults};
+use crate::domain::application::{Variant, effective_agent, invoice_defaults, variant};
 use crate::domain::draft::{Draft, Step, field};
 use crate::domain::normalize::{clean_text, compact};
 use crate::domain::quote::Quote;
@@ -41,8 +42,114 @@ fn region_names(codes: &[&str]) -> String {
 }
 
 fn sections(draft: &Draft, shipping_label: &str) -> Vec<(&'static str, Vec<Row>)> {
-    let agent = effective_agent(draft);
+    let (who, shipping_title) = match variant(draft) {
+        Variant::Organisation => (org_sections(draft), "邮寄信息"),
+        Variant::NaturalPerson => (person_sections(draft), "收件信息"),
+    };
     let (title, taxpayer) = invoice_defaults(draft);
+    let d = Step::Details;
+    let mut all = who;
+    all.extend([
+        (
+            shipping_title,
+            vec![
+                row(
+                    "省/市/区",
+                    region_names(&[
+                        &draft.shipping.province,
+                        &draft.shipping.city,
+                        &draft.shipping.district,
+                    ]),
+                    d,
+                    field::SHIP_PROVINCE,
+                ),
+                row("收件地址", &draft.shipping.address, d, field::SHIP_ADDRESS),
+                row(
+                    "邮政编码",
+                    &draft.shipping.postal_code,
+                    d,
+                    field::SHIP_POSTAL_CODE,
+                ),
+                row("邮寄方式", shipping_label, d, field::SHIP_OPTION),
+            ],
+        ),
+        (
+            "发票信息",
+            if draft.invoice.wanted {
+                vec![
+                    row("是否开票", "电子发票", d, field::INVOICE_WANTED),
+                    row("发票抬头", title, d, field::INVOICE_TITLE),
+                    row("纳税人识别号", taxpayer, d, field::INVOICE_TAXPAYER_ID),
+                ]
+            } else {
+                vec![row("是否开票", "不开票", d, field::INVOICE_WANTED)]
+            },
+        ),
+    ]);
+    all
+}
+
+/// 证书信息, 申请人信息 and 银行账户 of a natural-person certificate.
+fn person_sections(draft: &Draft) -> Vec<(&'static str, Vec<Row>)> {
+    let d = Step::Details;
+    let a = &draft.applicant;
+    let bank = &draft.applicant_bank;
+    let years = draft.certs.natural_person_years.unwrap_or_default();
+    vec![
+        (
+            "证书信息",
+            vec![row(
+                "自然人证书",
+                format!("{years} 年"),
+                Step::Choose,
+                field::NATURAL_PERSON_YEARS,
+            )],
+        ),
+        (
+            "申请人信息",
+            vec![
+                row("姓名", &a.name, d, field::APPLICANT_NAME),
+                row(
+                    "身份证号码",
+                    compact(&a.id_number),
+                    d,
+                    field::APPLICANT_ID_NUMBER,
+                ),
+                row("手机号码", compact(&a.mobile), d, field::APPLICANT_MOBILE),
+                row("电子邮箱", &a.email, d, field::APPLICANT_EMAIL),
+                row(
+                    "所在省市",
+                    region_names(&[&a.province, &a.city]),
+                    d,
+                    field::APPLICANT_PROVINCE,
+                ),
+                row("联系地址", &a.address, d, field::APPLICANT_ADDRESS),
+            ],
+        ),
+        (
+            "银行账户",
+            vec![
+                row(
+                    "户名",
+                    &bank.account_name,
+                    d,
+                    field::APPLICANT_BANK_ACCOUNT_NAME,
+                ),
+                row("开户银行", &bank.bank_name, d, field::APPLICANT_BANK_NAME),
+                row(
+                    "银行账号",
+                    compact(&bank.account_number),
+                    d,
+                    field::APPLICANT_BANK_ACCOUNT_NUMBER,
+                ),
+            ],
+        ),
+    ]
+}
+
+/// 证书信息, 单位信息, 法人信息, 经办人信息 and 金融认证信息 of an organisation.
+fn org_sections(draft: &Draft) -> Vec<(&'static str, Vec<Row>)> {
+    let agent = effective_agent(draft);
     let d = Step::Details;
     let mut certs = Vec::new();
     if let Some(years) = draft.certs.org_years {
@@ -143,41 +250,6 @@ fn sections(draft: &Draft, shipping_label: &str) -> Vec<(&'static str, Vec<Row>)
                     field::BANK_ACCOUNT_NUMBER,
                 ),
             ],
-        ),
-        (
-            "邮寄信息",
-            vec![
-                row(
-                    "省/市/区",
-                    region_names(&[
-                        &draft.shipping.province,
-                        &draft.shipping.city,
-                        &draft.shipping.district,
-                    ]),
-                    d,
-                    field::SHIP_PROVINCE,
-                ),
-                row("收件地址", &draft.shipping.address, d, field::SHIP_ADDRESS),
-                row(
-                    "邮政编码",
-                    &draft.shipping.postal_code,
-                    d,
-                    field::SHIP_POSTAL_CODE,
-                ),
-                row("邮寄方式", shipping_label, d, field::SHIP_OPTION),
-            ],
-        ),
-        (
-            "发票信息",
-            if draft.invoice.wanted {
-                vec![
-                    row("是否开票", "电子发票", d, field::INVOICE_WANTED),
-                    row("发票抬头", title, d, field::INVOICE_TITLE),
-                    row("纳税人识别号", taxpayer, d, field::INVOICE_TAXPAYER_ID),
-                ]
-            } else {
-                vec![row("是否开票", "不开票", d, field::INVOICE_WANTED)]
-            },
         ),
     ]
 }

@@ -85,6 +85,7 @@ fn MaterialsView(page: MaterialsPage) -> impl IntoView {
     let hydrated = crate::components::form::use_hydrated();
     let flash = page.flash.clone();
     let identity = crate::pages::identity::page_path(use_mount(), &page.project_id, &page.number);
+    let role = page.identity_role.label();
 
     view! {
         <div class="app-width app-page app-materials-page" data-hydrated=move || hydrated.get().then_some("true")>
@@ -123,9 +124,9 @@ fn MaterialsView(page: MaterialsPage) -> impl IntoView {
             <section class="app-section" aria-labelledby="next-title">
                 <h2 class="app-heading-m" id="next-title">"接下来"</h2>
                 {move || if done.get() == total {
-                    view! { <p class="app-notice app-notice--success">"资料已齐全。下一步请经办人用手机完成身份核验，然后在线缴费；我们会以短信通知审核进展。"</p> }.into_any()
+                    view! { <p class="app-notice app-notice--success">{format!("资料已齐全。下一步请{role}用手机完成身份核验，然后在线缴费；我们会以短信通知审核进展。")}</p> }.into_any()
                 } else {
-                    view! { <p>"全部资料上传后，请经办人用手机完成身份核验并缴费。资料会随时保存，可以分几次上传。"</p> }.into_any()
+                    view! { <p>{format!("全部资料上传后，请{role}用手机完成身份核验并缴费。资料会随时保存，可以分几次上传。")}</p> }.into_any()
                 }}
                 <a class="app-button" href=identity>"下一步：手机身份认证"</a>
             </section>
