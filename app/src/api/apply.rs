@@ -297,7 +297,7 @@ pub(crate) mod ssr {
     use crate::domain::catalog::Project;
     use crate::domain::draft::{Draft, Step};
     use crate::services::StoreError;
-    use crate::services::applications::SavedDraft;
+    use crate::services::applications::{SavedDraft, SubmittedApplication};
     use crate::services::login::UserId;
 
     const BEIJING: UtcOffset = match UtcOffset::from_hms(8, 0, 0) {
@@ -321,6 +321,22 @@ pub(crate) mod ssr {
             return Err(ServerFnError::new("请先阅读并同意协议"));
         }
         Ok((user, project))
+    }
+
+    /// The signed-in user's submitted application `number` in `project` (see [`open`]), or
+    /// `None` when there is no such application of theirs.
+    pub async fn open_submitted(
+        project: &str,
+        number: &str,
+    ) -> Result<Option<(UserId, Project, SubmittedApplication)>, ServerFnError> {
+        let (user, project) = open(project).await?;
+        let submitted = session::state()
+            .applications
+            .submitted(user, number)
+            .await
+            .map_err(internal)?
+            .filter(|s| s.project_id == project.id);
+        Ok(submitted.map(|s| (user, project, s)))
     }
 
     pub fn today() -> Date {

@@ -29,20 +29,15 @@ pub async fn load_document_source(
     use documents::DocumentKind;
 
     use super::session::internal;
-    let (user, project) = super::apply::ssr::open(&project).await?;
+    let Some((_, project, submitted)) =
+        super::apply::ssr::open_submitted(&project, &number).await?
+    else {
+        return Ok(None);
+    };
     let Ok(kind) = kind.parse::<DocumentKind>() else {
         return Ok(None);
     };
     let state = super::session::state();
-    let Some(submitted) = state
-        .applications
-        .submitted(user, &number)
-        .await
-        .map_err(internal)?
-        .filter(|s| s.project_id == project.id)
-    else {
-        return Ok(None);
-    };
     if !crate::domain::materials::documents(&submitted.application).contains(&kind) {
         return Ok(None);
     }

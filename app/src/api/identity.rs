@@ -37,17 +37,12 @@ pub async fn load_identity_page(
     use super::session::{self, internal};
     use crate::domain::handoff::Stage;
 
-    let (user, project) = super::apply::ssr::open(&project).await?;
-    let state = session::state();
-    let Some(submitted) = state
-        .applications
-        .submitted(user, &number)
-        .await
-        .map_err(internal)?
-        .filter(|s| s.project_id == project.id)
+    let Some((user, project, submitted)) =
+        super::apply::ssr::open_submitted(&project, &number).await?
     else {
         return Ok(None);
     };
+    let state = session::state();
     let status = state
         .handoff
         .status(user, &number)
@@ -127,14 +122,9 @@ mod ssr {
 
     /// The signed-in owner of application `number` in `project`.
     pub async fn owner(project: &str, number: &str) -> Result<UserId, ServerFnError> {
-        let (user, project) = crate::api::apply::ssr::open(project).await?;
-        session::state()
-            .applications
-            .submitted(user, number)
-            .await
-            .map_err(internal)?
-            .filter(|s| s.project_id == project.id)
-            .map(|_| user)
+        crate::api::apply::ssr::open_submitted(project, number)
+            .await?
+            .map(|(user, _, _)| user)
             .ok_or_else(|| ServerFnError::new("找不到这份申请"))
     }
 

@@ -42,17 +42,12 @@ pub async fn load_materials_page(
     use crate::domain::materials;
     use crate::services::materials::FLASH_KEY;
 
-    let (user, project) = super::apply::ssr::open(&project).await?;
-    let state = session::state();
-    let Some(submitted) = state
-        .applications
-        .submitted(user, &number)
-        .await
-        .map_err(internal)?
-        .filter(|s| s.project_id == project.id)
+    let Some((user, project, submitted)) =
+        super::apply::ssr::open_submitted(&project, &number).await?
     else {
         return Ok(None);
     };
+    let state = session::state();
     let uploaded = state
         .materials
         .list(user, &submitted.number)

@@ -1,5 +1,6 @@
 //! Reusable view pieces.
 
+pub mod application_page;
 pub mod embed;
 pub mod fee_calculator;
 pub mod form;

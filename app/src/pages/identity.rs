@@ -6,15 +6,13 @@
 //! 刷新进度 reloads the page to show where the phone is.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
 use leptos_router::{LazyRoute, lazy_route};
 
 use crate::api::identity::{
     HandoffLink, IdentityPage, load_identity_page, new_handoff_link, send_handoff_sms,
 };
+use crate::components::application_page;
 use crate::domain::handoff::Stage;
-use crate::pages::not_found::NotFound;
 use crate::paths::{Mount, use_mount};
 use crate::services::handoff::HandoffStatus;
 
@@ -31,38 +29,15 @@ pub struct IdentityRoute {
 #[lazy_route]
 impl LazyRoute for IdentityRoute {
     fn data() -> Self {
-        let params = use_params_map();
-        let key = move || {
-            let p = params.read();
-            (
-                p.get("project").unwrap_or_default(),
-                p.get("number").unwrap_or_default(),
-            )
-        };
         Self {
-            page: Resource::new(key, |(project, number)| load_identity_page(project, number)),
+            page: application_page::load(load_identity_page),
         }
     }
 
     fn view(this: Self) -> AnyView {
-        let page = this.page;
-        view! {
-            <Title text="在线认证" />
-            <Suspense fallback=|| view! { <div class="app-width app-page"><p>"正在加载…"</p></div> }>
-                {move || Suspend::new(async move {
-                    match page.await {
-                        Ok(Some(page)) => view! { <IdentityView page /> }.into_any(),
-                        Ok(None) => view! { <NotFound /> }.into_any(),
-                        Err(_) => view! {
-                            <div class="app-width app-page">
-                                <p class="app-error-text">"页面暂时无法加载，请稍后刷新重试。"</p>
-                            </div>
-                        }.into_any(),
-                    }
-                })}
-            </Suspense>
-        }
-        .into_any()
+        application_page::show("在线认证", this.page, |page| {
+            view! { <IdentityView page /> }.into_any()
+        })
     }
 }
 

@@ -8,12 +8,10 @@ mod print;
 mod upload_slot;
 
 use leptos::prelude::*;
-use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
 use leptos_router::{LazyRoute, lazy_route};
 
 use crate::api::materials::{MaterialsPage, load_materials_page};
-use crate::pages::not_found::NotFound;
+use crate::components::application_page;
 use crate::paths::{Mount, use_mount};
 
 /// Split into its own wasm chunk like the form: upload and print code loads only here.
@@ -25,40 +23,15 @@ pub struct MaterialsRoute {
 #[lazy_route]
 impl LazyRoute for MaterialsRoute {
     fn data() -> Self {
-        let params = use_params_map();
-        let key = move || {
-            let p = params.read();
-            (
-                p.get("project").unwrap_or_default(),
-                p.get("number").unwrap_or_default(),
-            )
-        };
         Self {
-            page: Resource::new(key, |(project, number)| {
-                load_materials_page(project, number)
-            }),
+            page: application_page::load(load_materials_page),
         }
     }
 
     fn view(this: Self) -> AnyView {
-        let page = this.page;
-        view! {
-            <Title text="打印并上传资料" />
-            <Suspense fallback=|| view! { <div class="app-width app-page"><p>"正在加载…"</p></div> }>
-                {move || Suspend::new(async move {
-                    match page.await {
-                        Ok(Some(page)) => view! { <MaterialsView page /> }.into_any(),
-                        Ok(None) => view! { <NotFound /> }.into_any(),
-                        Err(_) => view! {
-                            <div class="app-width app-page">
-                                <p class="app-error-text">"页面暂时无法加载，请稍后刷新重试。"</p>
-                            </div>
-                        }.into_any(),
-                    }
-                })}
-            </Suspense>
-        }
-        .into_any()
+        application_page::show("打印并上传资料", this.page, |page| {
+            view! { <MaterialsView page /> }.into_any()
+        })
     }
 }
 
