@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use crate::domain::catalog::Project;
 use crate::services::applications::ApplicationStore;
-use crate::services::consent::{Agreement, ConsentStore};
+use crate::services::consent::{Agreements, ConsentStore};
 use crate::services::documents::DocumentService;
 use crate::services::handoff::HandoffService;
 use crate::services::login::LoginService;
@@ -18,7 +18,7 @@ use crate::services::sms::{Outbox, SmsSender};
 pub struct AppState {
     pub catalog: Arc<Catalog>,
     /// The documents to accept before applying, in the order shown.
-    pub agreements: Arc<Vec<Agreement>>,
+    pub agreements: Arc<Agreements>,
     pub login: Arc<dyn LoginService>,
     pub sms: Arc<dyn SmsSender>,
     /// Present only while the local SMS provider is active: backs `/dev/outbox`.

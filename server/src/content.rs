@@ -1,9 +1,10 @@
 //! Texts an operator may replace, loaded from `CONTENT_DIR` at start-up.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use anyhow::Context;
-use app::services::consent::Agreement;
+use app::services::consent::{Agreement, Agreements};
 use sha2::{Digest, Sha256};
 
 /// The agreements an applicant accepts, in the order shown: the electronic certification
@@ -11,19 +12,49 @@ use sha2::{Digest, Sha256};
 /// processing sensitive personal information (PIPL art. 29).
 pub const AGREEMENTS: [&str; 3] = ["service", "privacy", "sensitive"];
 
-/// Reads `<dir>/agreements/<id>.md` for each of [`AGREEMENTS`]. A missing or malformed file
-/// stops start-up: nobody may be asked to accept a text that is not there.
-pub fn load_agreements(dir: &Path) -> anyhow::Result<Vec<Agreement>> {
-    AGREEMENTS
+/// Reads `<dir>/agreements/<id>.md` for each of [`AGREEMENTS`], and for each of `projects`
+/// any `<dir>/projects/<project>/agreements/<id>.md` that replaces one for that project. A
+/// missing site text or any malformed file stops start-up: nobody may be asked to accept a
+/// text that is not there. A folder for a project the catalog does not have is refused too,
+/// as it is surely a misspelt id.
+pub fn load_agreements(dir: &Path, projects: &[&str]) -> anyhow::Result<Agreements> {
+    let read = |path: &Path, id: &str| -> anyhow::Result<Agreement> {
+        let bytes = std::fs::read(path)
+            .with_context(|| format!("cannot read agreement {}", path.display()))?;
+        parse_agreement(id, &bytes).with_context(|| format!("invalid agreement {}", path.display()))
+    };
+    let site = AGREEMENTS
         .iter()
-        .map(|id| {
-            let path = dir.join("agreements").join(format!("{id}.md"));
-            let bytes = std::fs::read(&path)
-                .with_context(|| format!("cannot read agreement {}", path.display()))?;
-            parse_agreement(id, &bytes)
-                .with_context(|| format!("invalid agreement {}", path.display()))
-        })
-        .collect()
+        .map(|id| read(&dir.join("agreements").join(format!("{id}.md")), id))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let mut own = HashMap::new();
+    let projects_dir = dir.join("projects");
+    if projects_dir.is_dir() {
+        for entry in std::fs::read_dir(&projects_dir)? {
+            let name = entry?.file_name().to_string_lossy().into_owned();
+            anyhow::ensure!(
+                projects.contains(&name.as_str()),
+                "{} is for a project the catalog does not have",
+                projects_dir.join(&name).display()
+            );
+        }
+    }
+    for project in projects {
+        let texts = AGREEMENTS
+            .iter()
+            .filter_map(|id| {
+                let path = projects_dir
+                    .join(project)
+                    .join("agreements")
+                    .join(format!("{id}.md"));
+                path.exists().then(|| read(&path, id))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        if !texts.is_empty() {
+            own.insert((*project).to_owned(), texts);
+        }
+    }
+    Ok(Agreements::new(site, own))
 }
 
 /// Title from the first line (`# 标题`), body the rest, version the SHA-256 of the bytes.

@@ -82,7 +82,8 @@ pub async fn build_with_clock(
     let loaded = catalog::load_dir(&config.catalog_dir)?;
     catalog::record_snapshots(&pool, &loaded).await?;
     tracing::info!(projects = loaded.len(), "catalog loaded");
-    let agreements = content::load_agreements(&config.content_dir)?;
+    let ids: Vec<&str> = loaded.iter().map(|l| l.project.id.as_str()).collect();
+    let agreements = content::load_agreements(&config.content_dir, &ids)?;
     let keys = Arc::new(Keys::derive(&crypto::load_or_create_secret(config)?));
 
     let sms = SmsProvider::from_config(config.sms_provider, pool.clone(), clock.clone());

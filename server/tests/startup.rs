@@ -153,6 +153,45 @@ async fn agreements_are_loaded_in_order_with_their_content_hash() {
 }
 
 #[tokio::test]
+async fn a_project_may_replace_an_agreement_with_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path()).await;
+    let site: Vec<_> = server.state.agreements.iter().cloned().collect();
+    // hnsggzy has its own service agreement (content/projects/hnsggzy/agreements/service.md).
+    let hunan = server.state.agreements.for_project("hnsggzy");
+    assert_eq!(hunan.len(), 3);
+    assert!(hunan[0].title.contains("湖南省公共资源交易服务平台"));
+    assert!(hunan[0].body.contains("电子签章"));
+    assert_ne!(hunan[0].version, site[0].version);
+    assert_eq!(hunan[1..], site[1..]);
+    assert_eq!(server.state.agreements.for_project("soetp"), site);
+}
+
+#[tokio::test]
+async fn agreements_for_a_project_the_catalog_lacks_stop_start_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let content = tempfile::tempdir().unwrap();
+    std::fs::create_dir(content.path().join("agreements")).unwrap();
+    for id in ["service", "privacy", "sensitive"] {
+        std::fs::write(
+            content.path().join("agreements").join(format!("{id}.md")),
+            "# 标题\n\n正文。\n",
+        )
+        .unwrap();
+    }
+    std::fs::create_dir_all(content.path().join("projects/hnsgzy/agreements")).unwrap();
+    let config = server::config::Config {
+        content_dir: content.path().to_path_buf(),
+        ..common::config(dir.path())
+    };
+    let error = server::build(&config, common::leptos_options())
+        .await
+        .err()
+        .expect("start-up fails");
+    assert!(format!("{error:#}").contains("hnsgzy"), "{error:#}");
+}
+
+#[tokio::test]
 async fn a_missing_agreement_stops_start_up() {
     let dir = tempfile::tempdir().unwrap();
     let content = tempfile::tempdir().unwrap();

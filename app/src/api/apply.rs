@@ -313,7 +313,7 @@ pub(crate) mod ssr {
             return Err(ServerFnError::new("没有这个交易平台"));
         };
         let user = session::require_user(&project.id).await?;
-        if !crate::api::consent::ssr::has_accepted_all(user).await? {
+        if !crate::api::consent::ssr::has_accepted_all(user, &project.id).await? {
             leptos_axum::redirect(&format!(
                 "{}/consent",
                 crate::paths::request_mount().project(&project.id)

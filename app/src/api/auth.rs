@@ -243,7 +243,7 @@ pub(crate) mod ssr {
     /// Where a signed-in applicant continues: the agreements first, then their draft's step.
     pub async fn next_page(user: UserId, project: &str) -> Result<String, ServerFnError> {
         let state = state();
-        if !crate::api::consent::ssr::has_accepted_all(user).await? {
+        if !crate::api::consent::ssr::has_accepted_all(user, project).await? {
             return Ok(format!(
                 "{}/consent",
                 crate::paths::request_mount().project(project)

@@ -23,7 +23,7 @@ pub async fn load_consent_page(project: String) -> Result<ConsentPage, ServerFnE
     session::require_user(&project).await?;
     let missing: Option<Vec<String>> = session::take(FLASH_KEY).await?;
     Ok(ConsentPage {
-        agreements: session::state().agreements.as_ref().clone(),
+        agreements: session::state().agreements.for_project(&project),
         missing: missing.unwrap_or_default(),
     })
 }
@@ -40,8 +40,8 @@ pub async fn accept_agreements(
 
     let user = session::require_user(&project).await?;
     let state = session::state();
-    let missing: Vec<String> = state
-        .agreements
+    let agreements = state.agreements.for_project(&project);
+    let missing: Vec<String> = agreements
         .iter()
         .filter(|a| accept.get(&a.id).map(String::as_str) != Some("true"))
         .map(|a| a.id.clone())
@@ -52,8 +52,7 @@ pub async fn accept_agreements(
         }
         return Ok(missing);
     }
-    let accepted: Vec<Acceptance> = state
-        .agreements
+    let accepted: Vec<Acceptance> = agreements
         .iter()
         .map(|a| Acceptance {
             document: a.id.clone(),
@@ -77,11 +76,11 @@ pub(crate) mod ssr {
     use crate::api::session::{internal, state};
     use crate::services::login::UserId;
 
-    /// Whether `user` accepted the current version of every agreement.
-    pub async fn has_accepted_all(user: UserId) -> Result<bool, ServerFnError> {
+    /// Whether `user` accepted the current version of every agreement `project` asks for.
+    pub async fn has_accepted_all(user: UserId, project: &str) -> Result<bool, ServerFnError> {
         let state = state();
         let accepted = state.consents.accepted(user).await.map_err(internal)?;
-        Ok(state.agreements.iter().all(|a| {
+        Ok(state.agreements.for_project(project).iter().all(|a| {
             accepted
                 .iter()
                 .any(|x| x.document == a.id && x.version == a.version)

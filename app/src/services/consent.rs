@@ -23,6 +23,44 @@ pub struct Agreement {
     pub body: String,
 }
 
+/// The agreement texts: the site's own, and those a project replaces with its own version
+/// (`CONTENT_DIR/projects/<project>/agreements/<id>.md`), e.g. where a platform's rules add
+/// terms. An acceptance names the version, so accepting one project's text does not count
+/// for another project's.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Agreements {
+    site: Vec<Agreement>,
+    projects: std::collections::HashMap<String, Vec<Agreement>>,
+}
+
+impl Agreements {
+    pub fn new(
+        site: Vec<Agreement>,
+        projects: std::collections::HashMap<String, Vec<Agreement>>,
+    ) -> Self {
+        Self { site, projects }
+    }
+
+    /// The site's own texts, in the order shown.
+    pub fn iter(&self) -> impl Iterator<Item = &Agreement> {
+        self.site.iter()
+    }
+
+    /// What an applicant for `project` accepts, in the order shown: the project's own
+    /// version of each text where it has one.
+    pub fn for_project(&self, project: &str) -> Vec<Agreement> {
+        let own = self.projects.get(project);
+        self.site
+            .iter()
+            .map(|a| {
+                own.and_then(|texts| texts.iter().find(|t| t.id == a.id))
+                    .unwrap_or(a)
+                    .clone()
+            })
+            .collect()
+    }
+}
+
 /// One accepted document: its id (`service`, `privacy`, `sensitive`) and content hash.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Acceptance {
