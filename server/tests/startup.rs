@@ -160,7 +160,12 @@ async fn a_project_may_replace_an_agreement_with_its_own() {
     // hnsggzy has its own service agreement (content/projects/hnsggzy/agreements/service.md).
     let hunan = server.state.agreements.for_project("hnsggzy");
     assert_eq!(hunan.len(), 3);
-    assert!(hunan[0].title.contains("湖南省公共资源交易服务平台"));
+    assert_eq!(hunan[0].title, site[0].title);
+    assert!(
+        hunan[0]
+            .body
+            .starts_with("本版本适用于在湖南省公共资源交易服务平台")
+    );
     assert!(hunan[0].body.contains("电子签章"));
     assert_ne!(hunan[0].version, site[0].version);
     assert_eq!(hunan[1..], site[1..]);
