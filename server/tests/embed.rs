@@ -4,6 +4,7 @@
 mod common;
 
 use common::applicant::{self, PROJECT, login_request};
+use common::browser::Browser;
 
 use app::services::consent::Acceptance;
 use axum::body::Body;
@@ -25,29 +26,10 @@ async fn start(
 /// Logs `mobile` in through the login server function, from a page at `referer`; returns
 /// the answer's headers.
 async fn log_in(server: &server::Server, mobile: &str, referer: &str) -> HeaderMap {
-    let from_page = |fields: String| {
-        let mut request = login_request(fields);
-        request
-            .headers_mut()
-            .insert(header::REFERER, referer.parse().unwrap());
-        request
-    };
-    let (status, _, body) = common::send(
-        &server.router,
-        from_page(format!("project={PROJECT}&mobile={mobile}&intent=send")),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    let code = applicant::login_code(server, mobile).await;
-    let (status, headers, body) = common::send(
-        &server.router,
-        from_page(format!(
-            "project={PROJECT}&mobile={mobile}&code={code}&intent=login"
-        )),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    headers
+    Browser::new(server)
+        .sign_in(mobile, &[("referer", referer)])
+        .await
+        .headers
 }
 
 fn set_cookie(headers: &HeaderMap, name: &str) -> Option<String> {

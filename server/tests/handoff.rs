@@ -7,16 +7,16 @@
 mod common;
 mod fixtures;
 
-use common::applicant::{self, AGENT_NAME, OWNER, PROJECT, agent_id_number, login_request};
+use common::applicant::{self, AGENT_NAME, OWNER, PROJECT, agent_id_number};
+use common::browser::{Browser as Client, Reply};
 
-use std::collections::BTreeMap;
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::http::{HeaderMap, Request, StatusCode, header};
+use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use image::{DynamicImage, ImageOutputFormat, RgbImage};
 use serde_json::Value;
@@ -48,28 +48,13 @@ async fn start() -> Rig {
 
 impl Rig {
     fn client(&self) -> Client<'_> {
-        Client {
-            server: &self.server,
-            cookies: Mutex::new(BTreeMap::new()),
-        }
+        Client::new(&self.server)
     }
 
     /// A browser signed in as `mobile` by SMS code (the local outbox holds the code).
     async fn sign_in(&self, mobile: &str) -> Client<'_> {
         let client = self.client();
-        let sent = client
-            .send(login_request(format!(
-                "project={PROJECT}&mobile={mobile}&intent=send"
-            )))
-            .await;
-        assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
-        let code = applicant::login_code(&self.server, mobile).await;
-        let signed_in = client
-            .send(login_request(format!(
-                "project={PROJECT}&mobile={mobile}&code={code}&intent=login"
-            )))
-            .await;
-        assert_eq!(signed_in.status, StatusCode::OK, "{}", signed_in.body);
+        client.sign_in(mobile, &[]).await;
         client
     }
 
@@ -106,24 +91,7 @@ impl Rig {
 
 // --- a browser, as far as the server can tell ---
 
-struct Client<'a> {
-    server: &'a server::Server,
-    /// Cookie name → value, as a browser keeps them (paths ignored: every route sees all).
-    cookies: Mutex<BTreeMap<String, String>>,
-}
-
-struct Reply {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: String,
-}
-
 impl Reply {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body)
-            .unwrap_or_else(|e| panic!("{e}: {} {}", self.status, self.body))
-    }
-
     fn ok(&self) -> Value {
         assert_eq!(self.status, StatusCode::OK, "{}", self.body);
         self.json()
@@ -152,48 +120,8 @@ const SAME_ORIGIN: [(&str, &str); 2] = [
 ];
 
 impl Client<'_> {
-    fn cookie_header(&self) -> Option<String> {
-        let jar = self.cookies.lock().unwrap();
-        (!jar.is_empty()).then(|| {
-            jar.iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect::<Vec<_>>()
-                .join("; ")
-        })
-    }
-
-    fn keep_cookies(&self, headers: &HeaderMap) {
-        for value in headers.get_all(header::SET_COOKIE) {
-            let pair = value.to_str().unwrap().split(';').next().unwrap().trim();
-            let (name, value) = pair.split_once('=').unwrap();
-            self.cookies
-                .lock()
-                .unwrap()
-                .insert(name.to_owned(), value.to_owned());
-        }
-    }
-
     fn device(&self) -> Option<String> {
-        self.cookies
-            .lock()
-            .unwrap()
-            .get("cp_handoff_device")
-            .cloned()
-    }
-
-    async fn send(&self, mut request: Request<Body>) -> Reply {
-        if let Some(cookie) = self.cookie_header() {
-            request
-                .headers_mut()
-                .insert(header::COOKIE, cookie.parse().unwrap());
-        }
-        let (status, headers, body) = common::send(&self.server.router, request).await;
-        self.keep_cookies(&headers);
-        Reply {
-            status,
-            headers,
-            body,
-        }
+        self.cookie("cp_handoff_device")
     }
 
     fn request(
@@ -1286,10 +1214,7 @@ async fn two_server_processes_sharing_the_database_serve_one_session() {
 
     let mut events = EventStream::open(&rig, &desktop, &number).await;
     assert_eq!(events.next().await["stage"], "pending");
-    let phone = Client {
-        server: &other,
-        cookies: Mutex::new(BTreeMap::new()),
-    };
+    let phone = Client::new(&other);
     phone.claim(&path).await.ok();
     assert_eq!(step_kinds(&events.next().await), ["connected"]);
     phone.id(&path, "front", &card()).await.ok();
@@ -1301,10 +1226,7 @@ async fn two_server_processes_sharing_the_database_serve_one_session() {
         last = events.next().await;
     }
     // The desktop's session works on the other instance too.
-    let desktop_there = Client {
-        server: &other,
-        cookies: Mutex::new(desktop.cookies.lock().unwrap().clone()),
-    };
+    let desktop_there = desktop.on(&other);
     assert_eq!(desktop_there.status(&number).await["done"], true);
     other.maintenance.abort();
 }

@@ -5,16 +5,16 @@
 mod common;
 mod fixtures;
 
-use common::applicant::{self, OWNER, PROJECT, login_request};
+use common::applicant::{self, OWNER, PROJECT};
+use common::browser::{Browser as Client, Reply};
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
 use app::domain::materials::MAX_UPLOAD_BYTES;
 use app::services::login::UserId;
 use app::services::materials::{FLASH_KEY, MaterialsFlash, UploadedMaterial};
 use axum::body::Body;
-use axum::http::{HeaderMap, Request, StatusCode, header};
+use axum::http::{Request, StatusCode, header};
 use serde_json::Value;
 use server::SESSION_COOKIE;
 use server::config::{CaptchaMode, Config};
@@ -70,23 +70,8 @@ impl Rig {
 
     /// A browser signed in as `mobile` by SMS code (the local outbox holds the code).
     async fn sign_in(&self, mobile: &str) -> Client<'_> {
-        let client = Client {
-            server: &self.server,
-            cookie: Mutex::new(None),
-        };
-        let sent = client
-            .send(login_request(format!(
-                "project={PROJECT}&mobile={mobile}&intent=send"
-            )))
-            .await;
-        assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
-        let code = applicant::login_code(&self.server, mobile).await;
-        let signed_in = client
-            .send(login_request(format!(
-                "project={PROJECT}&mobile={mobile}&code={code}&intent=login"
-            )))
-            .await;
-        assert_eq!(signed_in.status, StatusCode::OK, "{}", signed_in.body);
+        let client = Client::new(&self.server);
+        client.sign_in(mobile, &[]).await;
         client
     }
 
@@ -102,10 +87,9 @@ impl Rig {
 
     /// What the session behind `client`'s cookie holds under `key`.
     async fn session_value(&self, client: &Client<'_>, key: &str) -> Option<Value> {
-        let cookie = client.cookie.lock().unwrap().clone().expect("a session");
-        let id: Id = cookie
-            .strip_prefix(&format!("{SESSION_COOKIE}="))
-            .unwrap()
+        let id: Id = client
+            .cookie(SESSION_COOKIE)
+            .expect("a session")
             .parse()
             .unwrap();
         let record = SqliteStore::new(self.server.pool.clone())
@@ -117,26 +101,9 @@ impl Rig {
     }
 }
 
-// --- a browser, as far as the server can tell ---
-
-struct Client<'a> {
-    server: &'a server::Server,
-    cookie: Mutex<Option<String>>,
-}
-
-struct Reply {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: String,
-    bytes: Vec<u8>,
-}
+// --- the replies this suite reads ---
 
 impl Reply {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body)
-            .unwrap_or_else(|e| panic!("{e}: {} {}", self.status, self.body))
-    }
-
     fn material(&self) -> UploadedMaterial {
         assert_eq!(self.status, StatusCode::OK, "{}", self.body);
         serde_json::from_value(self.json()["material"].clone()).unwrap()
@@ -167,43 +134,6 @@ enum Style {
 }
 
 impl Client<'_> {
-    async fn send(&self, mut request: Request<Body>) -> Reply {
-        if let Some(cookie) = self.cookie.lock().unwrap().clone() {
-            request
-                .headers_mut()
-                .insert(header::COOKIE, cookie.parse().unwrap());
-        }
-        let response = tower::ServiceExt::oneshot(
-            self.server
-                .router
-                .clone()
-                .layer(axum::extract::connect_info::MockConnectInfo(
-                    common::client_addr(),
-                )),
-            request,
-        )
-        .await
-        .unwrap();
-        let (parts, body) = response.into_parts();
-        let bytes = http_body_util::BodyExt::collect(body)
-            .await
-            .unwrap()
-            .to_bytes()
-            .to_vec();
-        for value in parts.headers.get_all(header::SET_COOKIE) {
-            let pair = value.to_str().unwrap().split(';').next().unwrap().trim();
-            if pair.starts_with(&format!("{SESSION_COOKIE}=")) {
-                *self.cookie.lock().unwrap() = Some(pair.to_owned());
-            }
-        }
-        Reply {
-            status: parts.status,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-            headers: parts.headers,
-            bytes,
-        }
-    }
-
     fn request(
         &self,
         method: &str,
@@ -619,10 +549,7 @@ async fn a_form_without_javascript_gets_a_redirect_and_the_outcome_in_the_sessio
     assert_eq!(rig.count("SELECT COUNT(*) FROM materials").await, 0);
 
     // Signed out: the form goes to the login page, the XHR gets 401.
-    let stranger = Client {
-        server: &rig.server,
-        cookie: Mutex::new(None),
-    };
+    let stranger = Client::new(&rig.server);
     let form = stranger
         .upload_with(
             &number,

@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test file uses a different part
 
 pub mod applicant;
+pub mod browser;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
