@@ -11,6 +11,7 @@ use crate::services::documents::DocumentService;
 use crate::services::handoff::HandoffService;
 use crate::services::login::LoginService;
 use crate::services::materials::MaterialStore;
+use crate::services::orders::OrderService;
 use crate::services::sms::{Outbox, SmsSender};
 
 /// What every request may use; cheap to clone.
@@ -31,6 +32,8 @@ pub struct AppState {
     pub documents: Arc<dyn DocumentService>,
     /// The phone handoff: QR links, ID photos, liveness (`/m/...`).
     pub handoff: Arc<dyn HandoffService>,
+    /// Status, timeline and notices of submitted applications.
+    pub orders: Arc<dyn OrderService>,
     /// Sessions end after this long without a request; the form warns shortly before.
     pub session_idle_minutes: u32,
 }

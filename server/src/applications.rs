@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use app::domain::application::Application;
 use app::domain::draft::{Draft, Step};
+use app::domain::order::Status;
 use app::domain::quote::Quote;
 use app::services::StoreError;
 use app::services::applications::{
@@ -20,9 +21,6 @@ use time::OffsetDateTime;
 use crate::clock::{Clock, china_date, timestamp};
 use crate::consents::backend;
 use crate::crypto::Keys;
-
-/// The status of a freshly submitted application: the scans come next.
-pub const SUBMITTED_STATUS: &str = "待上传资料";
 
 /// Application numbers read `SQ` (申请) + the China date + a daily sequence of at least four
 /// digits: `SQ202503010001`. Not a province code, since one portal serves several platforms.
@@ -230,7 +228,7 @@ impl ApplicationStore for SqlApplicationStore {
         .bind(user.0)
         .bind(project)
         .bind(draft_id)
-        .bind(SUBMITTED_STATUS)
+        .bind(Status::AwaitingMaterials.code())
         .bind(sealed)
         .bind(quote_json)
         .bind(quote.total.0)
@@ -272,16 +270,18 @@ impl ApplicationStore for SqlApplicationStore {
         .map_err(backend)?;
         Ok(rows
             .into_iter()
-            .map(
-                |(number, project_id, status, total_fen, submitted_at)| ApplicationSummary {
+            .map(|(number, project_id, status, total_fen, submitted_at)| {
+                Ok(ApplicationSummary {
+                    status: Status::from_code(&status).ok_or_else(|| {
+                        StoreError::Backend(format!("application {number}: status {status}"))
+                    })?,
                     number,
                     project_id,
-                    status,
                     total_fen,
                     submitted_at,
-                },
-            )
-            .collect())
+                })
+            })
+            .collect::<Result<_, StoreError>>()?)
     }
 
     async fn submitted(
@@ -324,6 +324,7 @@ impl SqlApplicationStore {
             .open(&application_context(number), &sealed)
             .map_err(|e| damaged(&e))?;
         let application = serde_json::from_slice(&json).map_err(|e| damaged(&e))?;
+        let status = Status::from_code(&status).ok_or_else(|| damaged(&status))?;
         Ok(Some(SubmittedApplication {
             number: number.to_owned(),
             project_id,

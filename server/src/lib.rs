@@ -17,6 +17,7 @@ mod handover;
 mod health;
 pub mod login;
 pub mod materials;
+pub mod orders;
 mod security;
 pub mod sessions;
 pub mod sms;
@@ -46,6 +47,7 @@ use crate::handoff::store::{HandoffSettings, SqlHandoffService};
 use crate::login::{LoginSettings, SqlLoginService};
 use crate::materials::storage::ObjectStorage;
 use crate::materials::store::SqlMaterialStore;
+use crate::orders::SqlOrderService;
 pub use crate::sessions::{EMBED_SESSION_COOKIE, SESSION_COOKIE, session_layer};
 use crate::sms::SmsProvider;
 
@@ -127,8 +129,16 @@ pub async fn build_with_clock(
             retention_days: config.identity_retention_days,
         },
     ));
+    let catalog = Arc::new(catalog::into_catalog(loaded));
+    let orders = Arc::new(SqlOrderService::new(
+        pool.clone(),
+        applications.clone(),
+        catalog.clone(),
+        sms.sender.clone(),
+        clock.clone(),
+    ));
     let state = AppState {
-        catalog: Arc::new(catalog::into_catalog(loaded)),
+        catalog,
         agreements: Arc::new(agreements),
         login: login.clone(),
         sms: sms.sender,
@@ -138,6 +148,7 @@ pub async fn build_with_clock(
         materials: Arc::new(SqlMaterialStore::new(pool.clone(), storage, keys, clock)),
         documents: documents.clone(),
         handoff: handoff.clone(),
+        orders,
         session_idle_minutes: config.session_idle_minutes,
     };
 

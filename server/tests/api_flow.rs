@@ -897,7 +897,7 @@ async fn the_application_keeps_the_quote_the_domain_computes() {
             .unwrap();
     assert_eq!(serde_json::from_str::<Quote>(&quote).unwrap(), expected);
     assert_eq!(total, 112_000);
-    assert_eq!(status, server::applications::SUBMITTED_STATUS);
+    assert_eq!(status, "awaiting_materials");
     assert_eq!(
         Some(version.as_str()),
         rig.server.state.catalog.version(PROJECT)

@@ -315,7 +315,7 @@ async fn submitting_twice_gives_one_application_and_one_number() {
     .fetch_one(&server.pool)
     .await
     .unwrap();
-    assert_eq!(status, "待上传资料");
+    assert_eq!(status, "awaiting_materials");
     assert_eq!(total, 38_000);
     assert_eq!(serde_json::from_str::<Quote>(&quote_json).unwrap(), quote());
     assert_eq!(catalog_version, version(&server));
@@ -430,7 +430,10 @@ async fn numbers_run_per_china_day_and_a_submitted_draft_is_closed() {
         ["SQ202503020001"]
     );
     assert_eq!(mine[0].project_id, "soetp");
-    assert_eq!(mine[0].status, "待上传资料");
+    assert_eq!(
+        mine[0].status,
+        app::domain::order::Status::AwaitingMaterials
+    );
     assert_eq!(mine[0].total_fen, 38_000);
     assert_eq!(mine[0].submitted_at, "2025-03-01T16:30:00.000Z");
     assert_eq!(store.list(other).await.unwrap().len(), 1);

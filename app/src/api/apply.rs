@@ -281,7 +281,7 @@ pub async fn submitted_page(
             submitted_at: ssr::clock_label_full(&a.submitted_at),
             project_id: a.project_id,
             number: a.number,
-            status: a.status,
+            status: a.status.label().to_owned(),
             total_fen: a.total_fen,
         }))
 }

@@ -110,7 +110,7 @@ pub async fn verify_document(
             .iter()
             .map(ssr::certificate_label)
             .collect(),
-        status: found.status,
+        status: found.status.label().to_owned(),
         submitted_at: super::apply::ssr::clock_label_full(&found.submitted_at),
     }))
 }

@@ -68,7 +68,7 @@ pub async fn load_materials_page(
         project_id: project.id.clone(),
         project_name: project.name.clone(),
         number: submitted.number,
-        status: submitted.status,
+        status: submitted.status.label().to_owned(),
         documents,
         uploaded,
         flash: session::take(FLASH_KEY).await?,

@@ -16,6 +16,7 @@ pub mod materials;
 pub mod mobile;
 pub mod money;
 pub mod normalize;
+pub mod order;
 pub mod org_code;
 pub mod postal_code;
 pub mod quote;

@@ -9,6 +9,7 @@ use super::login::UserId;
 #[cfg(feature = "ssr")]
 use crate::domain::application::Application;
 use crate::domain::draft::{Draft, Step};
+use crate::domain::order::Status;
 #[cfg(feature = "ssr")]
 use crate::domain::quote::Quote;
 
@@ -28,7 +29,7 @@ pub struct SavedDraft {
 pub struct ApplicationSummary {
     pub number: String,
     pub project_id: String,
-    pub status: String,
+    pub status: Status,
     pub total_fen: i64,
     /// RFC 3339, UTC.
     pub submitted_at: String,
@@ -40,7 +41,7 @@ pub struct ApplicationSummary {
 pub struct SubmittedApplication {
     pub number: String,
     pub project_id: String,
-    pub status: String,
+    pub status: Status,
     /// RFC 3339, UTC.
     pub submitted_at: String,
     pub application: Application,

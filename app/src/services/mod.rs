@@ -9,6 +9,7 @@ pub mod documents;
 pub mod handoff;
 pub mod login;
 pub mod materials;
+pub mod orders;
 pub mod sms;
 
 /// A storage failure; details go to the server log, the applicant sees a generic message.
