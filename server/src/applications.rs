@@ -292,6 +292,28 @@ impl ApplicationStore for SqlApplicationStore {
         self.find(number, Some(user)).await
     }
 
+    async fn amend(
+        &self,
+        user: UserId,
+        number: &str,
+        application: &Application,
+    ) -> Result<bool, StoreError> {
+        let json =
+            serde_json::to_vec(application).map_err(|e| StoreError::Backend(e.to_string()))?;
+        let sealed = self.keys.seal(&application_context(number), &json);
+        let updated = sqlx::query(
+            "UPDATE applications SET data = ?, updated_at = ? WHERE number = ? AND user_id = ?",
+        )
+        .bind(sealed)
+        .bind(timestamp(self.clock.now()))
+        .bind(number)
+        .bind(user.0)
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(updated.rows_affected() == 1)
+    }
+
     async fn by_number(&self, number: &str) -> Result<Option<SubmittedApplication>, StoreError> {
         self.find(number, None).await
     }

@@ -79,6 +79,11 @@ pub struct Config {
     #[arg(long, env = "IDENTITY_RETENTION_DAYS", default_value_t = 30,
           value_parser = clap::value_parser!(u32).range(1..=3650))]
     pub identity_retention_days: u32,
+
+    /// Who sends the financial check's 0.01-yuan transfer. `local` sends nothing: the transfer
+    /// and its memo go into a simulated bank statement shown at `/dev/outbox`.
+    #[arg(long, env = "BANK_PROVIDER", value_enum, default_value_t = BankProviderKind::Local)]
+    pub bank_provider: BankProviderKind,
 }
 
 impl Config {
@@ -102,6 +107,7 @@ impl Config {
             sms_ip_hourly_limit: 20,
             identity_provider: IdentityProviderKind::Local,
             identity_retention_days: 30,
+            bank_provider: BankProviderKind::Local,
         }
     }
 
@@ -148,6 +154,12 @@ pub enum SmsProviderKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum IdentityProviderKind {
     /// No vendor: photos and frames are checked on this machine, cards are not read.
+    Local,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BankProviderKind {
+    /// A simulated statement: nothing is sent.
     Local,
 }
 

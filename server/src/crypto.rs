@@ -25,6 +25,7 @@ pub struct Keys {
     sms_code: [u8; 32],
     captcha: [u8; 32],
     document: [u8; 32],
+    bank_code: [u8; 32],
 }
 
 /// Sealed data that does not open: wrong key, wrong context, or damaged bytes.
@@ -47,6 +48,7 @@ impl Keys {
             sms_code: derive(b"sms login code, hmac-sha256, v1"),
             captcha: derive(b"captcha answer, hmac-sha256, v1"),
             document: derive(b"document check code, hmac-sha256, v1"),
+            bank_code: derive(b"bank check code, hmac-sha256, v1"),
         }
     }
 
@@ -61,6 +63,14 @@ impl Keys {
         mac(
             &self.captcha,
             &[captcha_id.as_bytes(), b"\0", answer.as_bytes()],
+        )
+    }
+
+    /// HMAC-SHA256 over application number ‖ NUL ‖ code: the financial check's memo code.
+    pub fn bank_code_mac(&self, number: &str, code: &str) -> [u8; 32] {
+        mac(
+            &self.bank_code,
+            &[number.as_bytes(), b"\0", code.as_bytes()],
         )
     }
 

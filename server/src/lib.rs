@@ -4,6 +4,7 @@
 #![recursion_limit = "256"]
 
 pub mod applications;
+pub mod bank_check;
 pub mod catalog;
 pub mod clock;
 pub mod config;
@@ -37,8 +38,9 @@ use tower_sessions::ExpiredDeletion;
 use tower_sessions_sqlx_store::SqliteStore;
 
 use crate::applications::SqlApplicationStore;
+use crate::bank_check::{BankChecks, LocalBank, SqlBankChecks};
 use crate::clock::{Clock, SystemClock};
-use crate::config::{CaptchaMode, Config, IdentityProviderKind};
+use crate::config::{BankProviderKind, CaptchaMode, Config, IdentityProviderKind};
 use crate::consents::SqlConsentStore;
 use crate::crypto::Keys;
 use crate::documents::Documents;
@@ -130,11 +132,22 @@ pub async fn build_with_clock(
         },
     ));
     let catalog = Arc::new(catalog::into_catalog(loaded));
-    let orders = Arc::new(SqlOrderService::new(
+    let local_bank = Arc::new(LocalBank::new(pool.clone(), clock.clone()));
+    let bank_checks = Arc::new(SqlBankChecks::new(
+        pool.clone(),
+        applications.clone(),
+        match config.bank_provider {
+            BankProviderKind::Local => local_bank.clone(),
+        },
+        keys.clone(),
+        clock.clone(),
+    ));
+    let orders: Arc<SqlOrderService> = Arc::new(SqlOrderService::new(
         pool.clone(),
         applications.clone(),
         catalog.clone(),
         sms.sender.clone(),
+        bank_checks.clone(),
         clock.clone(),
     ));
     let state = AppState {
@@ -148,7 +161,14 @@ pub async fn build_with_clock(
         materials: Arc::new(SqlMaterialStore::new(pool.clone(), storage, keys, clock)),
         documents: documents.clone(),
         handoff: handoff.clone(),
-        orders,
+        orders: orders.clone(),
+        bank_checks: Arc::new(BankChecks {
+            checks: bank_checks,
+            orders,
+        }),
+        statements: match config.bank_provider {
+            BankProviderKind::Local => Some(local_bank),
+        },
         session_idle_minutes: config.session_idle_minutes,
     };
 

@@ -20,6 +20,7 @@ use app::state::Catalog;
 use sqlx::{Sqlite, SqlitePool, Transaction};
 
 use crate::applications::SqlApplicationStore;
+use crate::bank_check::SqlBankChecks;
 use crate::clock::{Clock, timestamp};
 use crate::consents::backend;
 
@@ -31,6 +32,8 @@ pub struct SqlOrderService {
     applications: Arc<SqlApplicationStore>,
     catalog: Arc<Catalog>,
     sms: Arc<dyn SmsSender>,
+    /// Sends the financial check's transfer when an order enters 待金融认证.
+    bank_checks: Arc<SqlBankChecks>,
     clock: Arc<dyn Clock>,
 }
 
@@ -60,6 +63,7 @@ impl SqlOrderService {
         applications: Arc<SqlApplicationStore>,
         catalog: Arc<Catalog>,
         sms: Arc<dyn SmsSender>,
+        bank_checks: Arc<SqlBankChecks>,
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
@@ -67,6 +71,7 @@ impl SqlOrderService {
             applications,
             catalog,
             sms,
+            bank_checks,
             clock,
         }
     }
@@ -453,6 +458,13 @@ impl OrderService for SqlOrderService {
             to = to.code(),
             "order changed"
         );
+        if to == Status::AwaitingBankCheck {
+            // Before the notice, which tells the applicant the transfer went out. Should it
+            // fail, the personal centre sends it when the applicant opens the order.
+            if let Err(error) = self.bank_checks.start(number).await {
+                tracing::error!(%error, number, "financial check transfer not sent");
+            }
+        }
         self.notify(number, to, detail.as_deref()).await;
         Ok(to)
     }

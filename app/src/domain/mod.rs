@@ -5,6 +5,7 @@
 
 pub mod application;
 pub mod bank_account;
+pub mod bank_check;
 pub mod banks;
 pub mod catalog;
 pub mod credit_code;
