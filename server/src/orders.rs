@@ -409,13 +409,20 @@ impl OrderService for SqlOrderService {
             _ => {}
         }
 
+        // A rejection's timeline line keeps the reviewer's own note (the flags have their own
+        // rows); the notice spells out both.
+        let timeline_note = if change.event == Event::Reject {
+            note.as_deref()
+        } else {
+            detail.as_deref()
+        };
         let (mut next, event_id) = record(
             &mut tx,
             id,
             order,
             change.event,
             &change.who,
-            detail.as_deref(),
+            timeline_note,
             &at,
         )
         .await?;
