@@ -831,8 +831,20 @@ impl HandoffService for SqlHandoffService {
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(internal)?;
+        // A completed check is final, unless review sent the application back asking for it
+        // again (the current rejection flags `identity`); then a session completed after
+        // that rejection is final again.
         let completed: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM handoffs WHERE application_id = ? AND stage = 'completed')",
+            "SELECT EXISTS (
+                SELECT 1 FROM handoffs h WHERE h.application_id = ?1 AND h.stage = 'completed'
+                AND NOT EXISTS (
+                    SELECT 1 FROM applications a
+                    JOIN rejection_flags f ON f.application_id = a.id AND f.item = 'identity'
+                    JOIN order_events e ON e.id = f.event_id
+                    WHERE a.id = ?1 AND a.status = 'rejected'
+                      AND f.event_id = (SELECT MAX(event_id) FROM rejection_flags
+                                        WHERE application_id = ?1)
+                      AND unixepoch(e.at) >= h.ended_at))",
         )
         .bind(application_id)
         .fetch_one(&mut *tx)
