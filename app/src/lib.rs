@@ -77,6 +77,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/p/:project/submitted/:number") view=pages::submitted::SubmittedRoute ssr=SsrMode::Async />
                     <Route path=path!("/p/:project/me") view=pages::orders::MyOrdersRoute ssr=SsrMode::Async />
                     <Route path=path!("/p/:project/applications/:number") view={leptos_router::Lazy::<pages::orders::OrderRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/p/:project/applications/:number/fix/:section") view=pages::orders::FixRoute ssr=SsrMode::Async />
                     <Route path=path!("/p/:project/applications/:number/materials") view={leptos_router::Lazy::<pages::materials::MaterialsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/p/:project/applications/:number/identity") view={leptos_router::Lazy::<pages::identity::IdentityRoute>::new()} ssr=SsrMode::Async />
                     // The same flow inside a trading platform's iframe (see `paths`).
@@ -87,6 +88,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/embed/:project/submitted/:number") view=pages::submitted::SubmittedRoute ssr=SsrMode::Async />
                     <Route path=path!("/embed/:project/me") view=pages::orders::MyOrdersRoute ssr=SsrMode::Async />
                     <Route path=path!("/embed/:project/applications/:number") view={leptos_router::Lazy::<pages::orders::OrderRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/embed/:project/applications/:number/fix/:section") view=pages::orders::FixRoute ssr=SsrMode::Async />
                     <Route path=path!("/embed/:project/applications/:number/materials") view={leptos_router::Lazy::<pages::materials::MaterialsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/embed/:project/applications/:number/identity") view={leptos_router::Lazy::<pages::identity::IdentityRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/verify/:number") view=pages::verify::VerifyRoute ssr=SsrMode::Async />

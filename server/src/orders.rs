@@ -123,24 +123,26 @@ impl SqlOrderService {
         }
         // The flags of the latest rejection, and only while it is the one being answered.
         let flags = if matches!(status, Status::Rejected) || status == Status::AwaitingReview {
-            let rows: Vec<(String, String, String, Option<String>)> = sqlx::query_as(
-                "SELECT item, label, reason, fixed_at FROM rejection_flags
+            let rows: Vec<(String, String, String, Option<String>, Option<String>)> =
+                sqlx::query_as(
+                    "SELECT item, label, reason, fixed_at, changes FROM rejection_flags
                  WHERE application_id = ?1
                    AND event_id = (SELECT MAX(event_id) FROM rejection_flags
                                    WHERE application_id = ?1)
                  ORDER BY id",
-            )
-            .bind(id)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(backend)?;
+                )
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(backend)?;
             rows.into_iter()
-                .filter_map(|(item, label, reason, fixed_at)| {
+                .filter_map(|(item, label, reason, fixed_at, changes)| {
                     Some(Flag {
                         item: FlagItem::parse(&item)?,
                         label,
                         reason,
                         fixed_at,
+                        changes,
                     })
                 })
                 .collect()
@@ -481,6 +483,7 @@ impl OrderService for SqlOrderService {
         owner: UserId,
         number: &str,
         item: &FlagItem,
+        changes: Option<&str>,
     ) -> Result<(), OrderError> {
         let at = timestamp(self.clock.now());
         let row: Option<(i64, String)> =
@@ -501,13 +504,14 @@ impl OrderService for SqlOrderService {
             .into());
         }
         sqlx::query(
-            "UPDATE rejection_flags SET fixed_at = ?1
+            "UPDATE rejection_flags SET fixed_at = ?1, changes = ?4
              WHERE application_id = ?2 AND item = ?3
                AND event_id = (SELECT MAX(event_id) FROM rejection_flags WHERE application_id = ?2)",
         )
         .bind(&at)
         .bind(id)
         .bind(item.code())
+        .bind(changes)
         .execute(&self.pool)
         .await
         .map_err(backend)?;

@@ -6,7 +6,7 @@
 mod common;
 
 use app::api::consent::AcceptAgreements;
-use app::api::orders::{EnterBankCode, LoadOrderPage, OrderAction};
+use app::api::orders::{EnterBankCode, LoadOrderPage, OrderAction, SubmitFix};
 use app::domain::order::{Event, PaymentMethod, Status};
 use app::services::bank_check::{BankCheckError, CodeOutcome};
 use app::services::login::UserId;
@@ -347,6 +347,90 @@ async fn a_rejection_opens_only_the_flagged_items_and_resubmits() {
     let resubmitted = order.timeline.last().unwrap();
     assert_eq!(resubmitted.event, Event::Resubmit);
     assert_eq!(resubmitted.note.as_deref(), Some("已修改：授权委托书"));
+}
+
+#[tokio::test]
+async fn a_flagged_section_is_corrected_by_the_forms_rules_and_nothing_else_changes() {
+    let rig = start().await;
+    let (browser, number, user) = rig.in_review(OWNER).await;
+    let mut reject = Change::new(Event::Reject, reviewer());
+    reject.flags = vec![(
+        FlagItem::Section("agent".into()),
+        "经办人信息".into(),
+        "手机号码不是经办人本人实名登记".into(),
+    )];
+    rig.apply(&number, reject).await.unwrap();
+    let before = rig
+        .server
+        .state
+        .applications
+        .by_number(&number)
+        .await
+        .unwrap()
+        .unwrap();
+
+    let fix = |fields: &str, section: &str| {
+        server_fn(
+            SubmitFix::PATH,
+            &format!("project=soetp&number={number}&section={section}&{fields}"),
+        )
+    };
+    // A section that was not flagged stays closed.
+    let closed = browser.send(fix("values[org-name]=别的公司", "org")).await;
+    assert!(closed.body.contains("不能更改"), "{}", closed.body);
+    rig.clock.advance(time::Duration::minutes(10));
+    // The form's own rules, at the field.
+    let bad = browser
+        .send(fix("values[agent-mobile]=1380000", "agent"))
+        .await;
+    assert!(
+        bad.body.contains("agent-mobile") && !bad.body.contains("\"done\":true"),
+        "{}",
+        bad.body
+    );
+    let good = browser
+        .send(fix("values[agent-mobile]=13912345678", "agent"))
+        .await;
+    assert!(good.body.contains("\"done\":true"), "{}", good.body);
+
+    let after = rig
+        .server
+        .state
+        .applications
+        .by_number(&number)
+        .await
+        .unwrap()
+        .unwrap();
+    let (_, agent) = after.application.identity_subject();
+    assert_eq!(agent.mobile.as_str(), "13912345678");
+    assert_eq!(
+        after.application.applicant_name(),
+        before.application.applicant_name()
+    );
+    assert_eq!(
+        after.application.bank_account().2,
+        before.application.bank_account().2
+    );
+
+    let done = browser
+        .send(server_fn(
+            OrderAction::PATH,
+            &format!("project=soetp&number={number}&action=resubmit"),
+        ))
+        .await;
+    assert!(done.body.contains("\"ok\":true"), "{}", done.body);
+    let order = rig
+        .server
+        .state
+        .orders
+        .view(Some(user), &number)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        order.timeline.last().unwrap().note.as_deref(),
+        Some("已修改：经办人信息（移动电话）")
+    );
 }
 
 #[tokio::test]

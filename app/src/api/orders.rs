@@ -303,7 +303,14 @@ pub async fn order_action(
     let mut change = Change::new(event, Who::Applicant(user));
     if event == Event::Resubmit {
         // The reviewer sees on the timeline what was changed.
-        let fixed: Vec<&str> = page.flags.iter().map(|f| f.flag.label.as_str()).collect();
+        let fixed: Vec<String> = page
+            .flags
+            .iter()
+            .map(|f| match &f.flag.changes {
+                Some(changes) => format!("{}（{changes}）", f.flag.label),
+                None => f.flag.label.clone(),
+            })
+            .collect();
         change.note = Some(format!("已修改：{}", fixed.join("、")));
     }
     let state = super::session::state();
@@ -403,4 +410,176 @@ pub mod ssr {
         let note = rejection.and_then(|e| e.note.clone());
         Ok((entries, note))
     }
+}
+
+/// 修改被退回的信息: one flagged form section's fields, filled as submitted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FixPage {
+    pub project_id: String,
+    pub project_name: String,
+    pub number: String,
+    pub section: String,
+    pub title: String,
+    pub reason: String,
+    /// The section is flagged on the current rejection; otherwise the page only explains.
+    pub open: bool,
+    pub fields: Vec<FixField>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FixField {
+    pub id: String,
+    pub label: String,
+    pub hint: String,
+    pub value: String,
+}
+
+/// The outcome of a correction: each field's message, or done.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FixReply {
+    pub errors: Vec<(String, String)>,
+    /// A problem not tied to one field.
+    pub message: Option<String>,
+    pub done: bool,
+}
+
+#[server]
+pub async fn load_fix_page(
+    project: String,
+    number: String,
+    section: String,
+) -> Result<Option<FixPage>, ServerFnError> {
+    use crate::domain::correction;
+    use crate::services::orders::FlagItem;
+
+    let Some((user, project, _)) = super::apply::ssr::open_submitted(&project, &number).await?
+    else {
+        return Ok(None);
+    };
+    let Some(spec) = correction::section(&section) else {
+        return Ok(None);
+    };
+    let state = super::session::state();
+    let order = state
+        .orders
+        .view(Some(user), &number)
+        .await
+        .map_err(super::session::internal)?;
+    let flag = order
+        .filter(|o| o.status == Status::Rejected)
+        .and_then(|o| {
+            o.flags
+                .into_iter()
+                .find(|f| f.item == FlagItem::Section(section.clone()))
+        });
+    let mut draft = state
+        .applications
+        .submitted_draft(user, &number)
+        .await
+        .map_err(super::session::internal)?
+        .unwrap_or_default();
+    correction::prepare(&mut draft, spec);
+    Ok(Some(FixPage {
+        project_id: project.id.clone(),
+        project_name: project.name.clone(),
+        number,
+        section,
+        title: spec.label.to_owned(),
+        reason: flag.as_ref().map(|f| f.reason.clone()).unwrap_or_default(),
+        open: flag.is_some(),
+        fields: spec
+            .fields
+            .iter()
+            .map(|f| FixField {
+                id: f.id.to_owned(),
+                label: f.label.to_owned(),
+                hint: f.hint.to_owned(),
+                value: correction::get(&draft, f.id),
+            })
+            .collect(),
+    }))
+}
+
+#[server]
+pub async fn submit_fix(
+    project: String,
+    number: String,
+    section: String,
+    #[server(default)] values: std::collections::HashMap<String, String>,
+) -> Result<FixReply, ServerFnError> {
+    use super::session::internal;
+    use crate::domain::{application, correction};
+    use crate::services::orders::FlagItem;
+
+    let refused = |message: &str| FixReply {
+        message: Some(message.to_owned()),
+        ..FixReply::default()
+    };
+    let Some((user, project, _)) = super::apply::ssr::open_submitted(&project, &number).await?
+    else {
+        return Ok(refused("没有找到这份申请"));
+    };
+    let Some(spec) = correction::section(&section) else {
+        return Ok(refused("没有这一部分"));
+    };
+    let state = super::session::state();
+    let item = FlagItem::Section(section.clone());
+    let flagged = state
+        .orders
+        .view(Some(user), &number)
+        .await
+        .map_err(internal)?
+        .is_some_and(|o| o.status == Status::Rejected && o.flags.iter().any(|f| f.item == item));
+    if !flagged {
+        return Ok(refused("这部分信息没有被要求修改，不能更改"));
+    }
+    let Some(mut draft) = state
+        .applications
+        .submitted_draft(user, &number)
+        .await
+        .map_err(internal)?
+    else {
+        return Ok(refused("没有找到这份申请"));
+    };
+    let changed = correction::apply(&mut draft, spec, &values);
+    let checked = application::validate(&draft, &project, super::apply::ssr::today());
+    let corrected = match checked {
+        Ok(corrected) => corrected,
+        Err(errors) => {
+            let mine: Vec<(String, String)> = errors
+                .iter()
+                .filter(|e| spec.fields.iter().any(|f| f.id == e.field))
+                .map(|e| (e.field.clone(), e.message.clone()))
+                .collect();
+            if mine.is_empty() {
+                // A rule across sections the applicant cannot change here.
+                let first = errors.iter().next().map(|e| e.message.clone());
+                return Ok(refused(&format!(
+                    "修改后与申请的其他信息不一致：{}。请联系受理机构。",
+                    first.unwrap_or_default()
+                )));
+            }
+            return Ok(FixReply {
+                errors: mine,
+                ..FixReply::default()
+            });
+        }
+    };
+    if changed.is_empty() {
+        return Ok(refused("内容没有变化。请按审核意见修改后再保存"));
+    }
+    state
+        .applications
+        .correct(user, &number, &draft, &corrected)
+        .await
+        .map_err(internal)?;
+    state
+        .orders
+        .mark_fixed(user, &number, &item, Some(&changed.join("、")))
+        .await
+        .map_err(internal)?;
+    Ok(FixReply {
+        done: true,
+        ..FixReply::default()
+    })
 }

@@ -9,11 +9,11 @@ use leptos_router::hooks::use_params_map;
 use leptos_router::{LazyRoute, lazy_route};
 
 use crate::api::orders::{
-    ActionReply, EnterBankCode, OrderAction, OrderPage, ResendBankTransfer, load_my_orders,
-    load_order_page,
+    ActionReply, EnterBankCode, FixPage, OrderAction, OrderPage, ResendBankTransfer, SubmitFix,
+    load_fix_page, load_my_orders, load_order_page,
 };
 use crate::components::application_page;
-use crate::components::form::ErrorMessage;
+use crate::components::form::{ErrorMessage, ErrorSummary, TextInput};
 use crate::domain::bank_check::CODE_LEN;
 use crate::domain::money::Fen;
 use crate::domain::order::{Actor, NextAction, Status};
@@ -456,5 +456,103 @@ fn BankCheckPanel(project: String, number: String, check: BankCheckView) -> impl
                 </div>
             </details>
         })}
+    }
+}
+
+/// `/p/:project/applications/:number/fix/:section`: change the fields of one section review
+/// sent back. Each field is checked by the form's own rules; on success the page returns to
+/// the application.
+#[component]
+pub fn FixRoute() -> impl IntoView {
+    let params = use_params_map();
+    let key = move || {
+        let p = params.read();
+        (
+            p.get("project").unwrap_or_default(),
+            p.get("number").unwrap_or_default(),
+            p.get("section").unwrap_or_default(),
+        )
+    };
+    let page = Resource::new(key, |(project, number, section)| {
+        load_fix_page(project, number, section)
+    });
+    view! {
+        <Title text="修改申请信息" />
+        <Suspense fallback=|| view! { <div class="app-width app-page"><p>"正在加载…"</p></div> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(Some(page)) => view! { <FixView page /> }.into_any(),
+                    Ok(None) => view! { <crate::pages::not_found::NotFound /> }.into_any(),
+                    Err(_) => view! { <div class="app-width app-page"><p class="app-error-text">"页面暂时无法加载，请稍后刷新重试。"</p></div> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn FixView(page: FixPage) -> impl IntoView {
+    let mount = use_mount();
+    let back = order_path(mount, &page.project_id, &page.number);
+    let submit = ServerAction::<SubmitFix>::new();
+    let reply = move || submit.value().get().and_then(Result::ok);
+    let navigate = leptos_router::hooks::use_navigate();
+    Effect::new({
+        let back = back.clone();
+        move |_| {
+            if reply().is_some_and(|r| r.done) {
+                navigate(&back, Default::default());
+            }
+        }
+    });
+    let summary = Signal::derive(move || reply().map(|r| r.errors).unwrap_or_default());
+    view! {
+        <div class="app-width app-page app-narrow">
+            <p class="app-caption">{page.project_name.clone()} " · 申请编号 " {page.number.clone()}</p>
+            <h1 class="app-heading-xl">"修改" {page.title.clone()}</h1>
+            {if page.open {
+                view! {
+                    <div class="app-notice app-notice--error"><p>"审核意见：" {page.reason.clone()}</p></div>
+                    <p class="app-lead">"只需修改这一部分，其他信息保持不变。保存后回到申请页面重新提交。"</p>
+                    <ErrorSummary errors=summary />
+                    {move || reply().and_then(|r| r.message).map(|m| view! {
+                        <div class="app-notice app-notice--error" role="alert"><p>{m}</p></div>
+                    })}
+                    <ActionForm action=submit attr:class="app-form" attr:novalidate="">
+                        <input type="hidden" name="project" value=page.project_id.clone() />
+                        <input type="hidden" name="number" value=page.number.clone() />
+                        <input type="hidden" name="section" value=page.section.clone() />
+                        {page.fields.clone().into_iter().map(|f| {
+                            let id = f.id.clone();
+                            let error = Signal::derive(move || {
+                                reply().and_then(|r| r.errors.into_iter().find(|(field, _)| *field == id).map(|(_, m)| m))
+                            });
+                            let value = Signal::stored(f.value.clone());
+                            let name = format!("values[{}]", f.id);
+                            if f.hint.is_empty() {
+                                view! {
+                                    <TextInput id=f.id.clone() name label=f.label.clone() value error
+                                        maxlength=120 width="app-input--w30" />
+                                }.into_any()
+                            } else {
+                                view! {
+                                    <TextInput id=f.id.clone() name label=f.label.clone() hint=f.hint.clone() value error
+                                        maxlength=120 width="app-input--w30" />
+                                }.into_any()
+                            }
+                        }).collect_view()}
+                        <div class="app-button-row">
+                            <button class="app-button" disabled=move || submit.pending().get()>"保存修改"</button>
+                            <a class="app-button app-button--secondary" href=back.clone()>"返回"</a>
+                        </div>
+                    </ActionForm>
+                }.into_any()
+            } else {
+                view! {
+                    <p>"这部分信息目前不需要修改。"</p>
+                    <a class="app-button" href=back.clone()>"返回申请详情"</a>
+                }.into_any()
+            }}
+        </div>
     }
 }
