@@ -35,6 +35,7 @@ pub struct SqlBankChecks {
 }
 
 /// The newest transfer of an application.
+#[derive(sqlx::FromRow)]
 struct Row {
     id: i64,
     code_mac: Vec<u8>,
@@ -96,52 +97,16 @@ impl SqlBankChecks {
     }
 
     async fn latest(&self, application_id: i64) -> Result<Option<Row>, BankCheckError> {
-        let row: Option<(
-            i64,
-            Vec<u8>,
-            String,
-            String,
-            String,
-            i64,
-            String,
-            i64,
-            Option<String>,
-            i64,
-        )> = sqlx::query_as(
+        sqlx::query_as(
             "SELECT id, code_mac, account_name, opening_bank, account_masked, attempts, sent_at,
                     expires_at, passed_at,
-                    (SELECT COUNT(*) FROM bank_checks WHERE application_id = ?1)
+                    (SELECT COUNT(*) FROM bank_checks WHERE application_id = ?1) AS transfers
              FROM bank_checks WHERE application_id = ?1 ORDER BY id DESC LIMIT 1",
         )
         .bind(application_id)
         .fetch_optional(&self.pool)
         .await
-        .map_err(backend)?;
-        Ok(row.map(
-            |(
-                id,
-                code_mac,
-                account_name,
-                opening_bank,
-                account_masked,
-                attempts,
-                sent_at,
-                expires_at,
-                passed_at,
-                transfers,
-            )| Row {
-                id,
-                code_mac,
-                account_name,
-                opening_bank,
-                account_masked,
-                attempts,
-                sent_at,
-                expires_at,
-                passed_at,
-                transfers,
-            },
-        ))
+        .map_err(backend)
     }
 
     fn view_of(&self, row: &Row) -> BankCheckView {
