@@ -738,11 +738,17 @@ async fn reveal(
     .into_response()
 }
 
+/// A flagged item with its label and reason, as [`Change::flags`] takes it.
+type Flagged = (FlagItem, String, String);
+
+/// One line of the admin's audit log: at, reviewer, action, detail, application number.
+pub(crate) type AuditLine = (String, String, String, Option<String>, Option<String>);
+
 /// What went wrong with a rejection form, per field.
 fn reject_change(
     fields: &[(String, String)],
     items: &[(String, String)],
-) -> Result<Vec<(FlagItem, String, String)>, BTreeMap<String, String>> {
+) -> Result<Vec<Flagged>, BTreeMap<String, String>> {
     let mut errors = BTreeMap::new();
     let mut flags = Vec::new();
     for (_, code) in fields.iter().filter(|(k, _)| k == "flag") {
@@ -1052,19 +1058,18 @@ async fn reviewers_page(State(state): State<ConsoleState>, session: Session) -> 
         Ok(accounts) => accounts,
         Err(error) => return server_error(error),
     };
-    let recent: Vec<(String, String, String, Option<String>, Option<String>)> =
-        match sqlx::query_as(
-            "SELECT a.at, r.name, a.action, a.detail, p.number FROM reviewer_audit a
+    let recent: Vec<AuditLine> = match sqlx::query_as(
+        "SELECT a.at, r.name, a.action, a.detail, p.number FROM reviewer_audit a
              JOIN reviewers r ON r.id = a.reviewer_id
              LEFT JOIN applications p ON p.id = a.application_id
              ORDER BY a.id DESC LIMIT 100",
-        )
-        .fetch_all(&state.pool)
-        .await
-        {
-            Ok(rows) => rows,
-            Err(error) => return server_error(error),
-        };
+    )
+    .fetch_all(&state.pool)
+    .await
+    {
+        Ok(rows) => rows,
+        Err(error) => return server_error(error),
+    };
     let now = state.clock.now().unix_timestamp();
     page(
         StatusCode::OK,

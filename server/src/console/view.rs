@@ -8,7 +8,9 @@ use app::domain::review::REASONS;
 use leptos::prelude::*;
 
 use super::accounts::{Reviewer, Role};
-use super::{COURIERS, Detail, Flash, PAGE_SIZE, QueueQuery, QueueRow, WORK, china_time};
+use super::{
+    AuditLine, COURIERS, Detail, Flash, PAGE_SIZE, QueueQuery, QueueRow, WORK, china_time,
+};
 
 fn render(title: &str, reviewer: Option<&Reviewer>, body: AnyView) -> String {
     let title = format!("{title} - 审核后台");
@@ -1174,7 +1176,7 @@ pub(super) fn detail_page(reviewer: &Reviewer, detail: &Detail, flash: Option<&F
 pub(super) fn reviewers_page(
     reviewer: &Reviewer,
     accounts: &[Reviewer],
-    recent: &[(String, String, String, Option<String>, Option<String>)],
+    recent: &[AuditLine],
     now: i64,
 ) -> String {
     let accounts = accounts
