@@ -653,9 +653,86 @@ async fn numbers_are_masked_until_revealed_and_reveals_and_file_views_are_audite
     assert!(!boss.send(get(&detail)).await.body.contains(&id_number));
     let admin = boss.send(get("/console/reviewers")).await;
     assert_eq!(admin.status, StatusCode::OK);
-    assert!(admin.body.contains("legal_rep.id_number"));
+    assert!(admin.body.contains("legal_rep.id_number") && admin.body.contains("显示完整号码"));
     assert_eq!(
         zhang.send(get("/console/reviewers")).await.status,
         StatusCode::FORBIDDEN
     );
+}
+
+/// Fills `CONSOLE_DEMO_DIR` with a reviewer (`demo` / [`PASSWORD`], admin) and applications in
+/// several states, for looking at the console with `cargo run -p server` on that folder.
+#[tokio::test]
+#[ignore = "writes demo data for screenshots: CONSOLE_DEMO_DIR=… cargo test -- --ignored"]
+async fn seed_demo_data() {
+    let Ok(dir) = std::env::var("CONSOLE_DEMO_DIR") else {
+        return;
+    };
+    let (server, _clock) = common::start_with(config(std::path::Path::new(&dir))).await;
+    let rig = Rig {
+        _dir: tempfile::tempdir().unwrap(),
+        server,
+        clock: Arc::new(server::clock::ManualClock::new(common::START)),
+    };
+    rig.add_reviewer("demo", "张审核", Role::Admin).await;
+    let mobiles = ["13812345678", "13912345678", "13612345678"];
+    let mut numbers = Vec::new();
+    for (i, mobile) in mobiles.iter().enumerate() {
+        Browser::new(&rig.server).sign_in(mobile, &[]).await;
+        let holders: &[&str] = if i == 1 { &["李四", "王五"] } else { &[] };
+        let number = applicant::submit(&rig.server, mobile, holders).await;
+        let user = applicant::user(&rig.server, mobile).await;
+        for (slot, name, bytes) in [
+            ("business_license", "营业执照.png", fixtures::png(1200, 850)),
+            ("authorization_letter", "授权委托书.pdf", fixtures::pdf(1)),
+        ] {
+            let inspected = server::materials::inspect::inspect(&bytes).unwrap();
+            rig.server
+                .state
+                .materials
+                .save(
+                    user,
+                    &number,
+                    NewMaterial {
+                        slot: slot.into(),
+                        file_name: name.into(),
+                        inspected,
+                        bytes,
+                    },
+                )
+                .await
+                .unwrap();
+        }
+        rig.apply(&number, Event::ReadyToPay, Who::Applicant(user), None)
+            .await;
+        numbers.push((number, user));
+    }
+    rig.apply(
+        &numbers[0].0,
+        Event::PaidOnline,
+        Who::System,
+        Some(PaymentMethod::Wechat),
+    )
+    .await;
+    rig.apply(
+        &numbers[1].0,
+        Event::PaidOnline,
+        Who::System,
+        Some(PaymentMethod::Alipay),
+    )
+    .await;
+    rig.apply(
+        &numbers[2].0,
+        Event::VoucherUploaded,
+        Who::Applicant(numbers[2].1),
+        Some(PaymentMethod::BankTransfer),
+    )
+    .await;
+    let person = Browser::new(&rig.server);
+    person.sign_in(applicant::PERSON_MOBILE, &[]).await;
+    let number = applicant::submit_natural_person(&rig.server, applicant::PERSON_MOBILE).await;
+    let user = applicant::user(&rig.server, applicant::PERSON_MOBILE).await;
+    rig.apply(&number, Event::ReadyToPay, Who::Applicant(user), None)
+        .await;
+    println!("demo data in {dir}: {numbers:?} {number}");
 }

@@ -533,6 +533,21 @@ async fn revealed_of(session: &Session, number: &str) -> Vec<String> {
         .collect()
 }
 
+/// What an audit action code means, in Chinese.
+pub(crate) fn action_label(action: &str) -> &str {
+    match action {
+        "login" => "登录",
+        "login_failed" => "登录失败（密码错误）",
+        "login_failed_locked" => "登录失败，账户已锁定",
+        "login_refused_locked" => "锁定期间尝试登录",
+        "logout" => "退出登录",
+        "reveal" => "显示完整号码",
+        "view_material" => "查看材料",
+        "view_identity_photo" => "查看身份证照片",
+        other => other,
+    }
+}
+
 fn audit_label(action: &str, detail: Option<&str>, application: &Application) -> String {
     let field = |key: &str| {
         revealable(application)
@@ -544,8 +559,8 @@ fn audit_label(action: &str, detail: Option<&str>, application: &Application) ->
         ("reveal", Some(key)) => format!("查看完整的{}", field(key)),
         ("view_material", Some(slot)) => format!("查看材料 {slot}"),
         ("view_identity_photo", Some(side)) => format!("查看身份证照片（{side}）"),
-        (other, Some(detail)) => format!("{other} {detail}"),
-        (other, None) => other.to_owned(),
+        (other, Some(detail)) => format!("{} {detail}", action_label(other)),
+        (other, None) => action_label(other).to_owned(),
     }
 }
 

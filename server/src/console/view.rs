@@ -938,10 +938,10 @@ fn reject_form(detail: &Detail, flash: Option<&Flash>) -> AnyView {
                         <label for=format!("flag-{i}")>{label.clone()}</label>
                     </div>
                     <div class="c-flag__reason">
-                        <label class="c-label c-label--small" for=format!("flag-{i}-preset")>{format!("{label}的原因")}</label>
+                        <label class="c-visually-hidden" for=format!("flag-{i}-preset")>{format!("{label}的原因")}</label>
                         <select class="c-select" id=format!("flag-{i}-preset") name=format!("preset:{code}") aria-describedby=described.clone()>{options}</select>
-                        <label class="c-label c-label--small" for=format!("flag-{i}-reason")>"或填写其他原因"</label>
-                        <input class="c-input" type="text" id=format!("flag-{i}-reason") name=format!("reason:{code}") value=typed maxlength="60" aria-describedby=described />
+                        <label class="c-visually-hidden" for=format!("flag-{i}-reason")>{format!("{label}的其他原因")}</label>
+                        <input class="c-input" type="text" id=format!("flag-{i}-reason") name=format!("reason:{code}") value=typed maxlength="60" placeholder="或填写其他原因" aria-describedby=described />
                         {error_text(format!("flag-{i}-error"), reason_error.clone())}
                     </div>
                 </div>
@@ -953,7 +953,7 @@ fn reject_form(detail: &Detail, flash: Option<&Flash>) -> AnyView {
         <form method="post" action=action class="c-action c-action--wide" id="reject">
             {hidden(detail, Event::Reject)}
             <fieldset class="c-fieldset" aria-describedby=flags_error.as_ref().map(|_| "flags-error")>
-                <legend class="c-legend">"驳回：勾选未通过的项目，并为每项选择或填写原因"</legend>
+                <legend class="c-legend">"驳回：勾选未通过的项目，并为每项选择原因或填写其他原因"</legend>
                 <p class="c-hint">"申请人会收到短信，内容为“项目名称 + 原因”，例如“营业执照未加盖公章”。"</p>
                 {error_text("flags-error".into(), flags_error.clone())}
                 {items}
@@ -1207,7 +1207,7 @@ pub(super) fn reviewers_page(
                 <tr>
                     <td class="c-nowrap">{china_time(at)}</td>
                     <td>{name.clone()}</td>
-                    <td>{action.clone()}</td>
+                    <td>{super::action_label(action).to_owned()}</td>
                     <td>{detail.clone().unwrap_or_default()}</td>
                     <td class="c-mono">{number.clone().unwrap_or_default()}</td>
                 </tr>
