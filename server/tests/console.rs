@@ -678,9 +678,13 @@ async fn seed_demo_data() {
     let mobiles = ["13812345678", "13912345678", "13612345678"];
     let mut numbers = Vec::new();
     for (i, mobile) in mobiles.iter().enumerate() {
-        Browser::new(&rig.server).sign_in(mobile, &[]).await;
+        let desktop = Browser::new(&rig.server);
+        desktop.sign_in(mobile, &[]).await;
         let holders: &[&str] = if i == 1 { &["李四", "王五"] } else { &[] };
         let number = applicant::submit(&rig.server, mobile, holders).await;
+        if i == 0 {
+            phone_step(&rig, &desktop, &number).await;
+        }
         let user = applicant::user(&rig.server, mobile).await;
         for (slot, name, bytes) in [
             ("business_license", "营业执照.png", fixtures::png(1200, 850)),
@@ -734,5 +738,172 @@ async fn seed_demo_data() {
     let user = applicant::user(&rig.server, applicant::PERSON_MOBILE).await;
     rig.apply(&number, Event::ReadyToPay, Who::Applicant(user), None)
         .await;
-    println!("demo data in {dir}: {numbers:?} {number}");
+    // One made by the applicant in production, to be shipped.
+    let mobile = "13512345678";
+    Browser::new(&rig.server).sign_in(mobile, &[]).await;
+    let shipping = applicant::submit(&rig.server, mobile, &[]).await;
+    let owner = applicant::user(&rig.server, mobile).await;
+    rig.apply(&shipping, Event::ReadyToPay, Who::Applicant(owner), None)
+        .await;
+    rig.apply(
+        &shipping,
+        Event::PaidOnline,
+        Who::System,
+        Some(PaymentMethod::Wechat),
+    )
+    .await;
+    let reviewer = Who::Reviewer {
+        id: 1,
+        name: "张审核".into(),
+    };
+    rig.apply(&shipping, Event::Approve, reviewer.clone(), None)
+        .await;
+    rig.apply(
+        &shipping,
+        Event::BankCheckPassed,
+        Who::Applicant(owner),
+        None,
+    )
+    .await;
+    rig.apply(&shipping, Event::StartProduction, reviewer, None)
+        .await;
+    println!("demo data in {dir}: {numbers:?} {number} {shipping}");
+}
+
+/// A `multipart/form-data` body: `challenge` as text, the other parts as JPEG files.
+fn multipart(parts: &[(&str, &[u8])]) -> (String, Vec<u8>) {
+    const BOUNDARY: &str = "----console-test-boundary";
+    let mut body = Vec::new();
+    for (name, bytes) in parts {
+        let disposition = if *name == "challenge" {
+            format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n")
+        } else {
+            format!(
+                "Content-Disposition: form-data; name=\"{name}\"; filename=\"{name}.jpg\"\r\n\
+                 Content-Type: image/jpeg\r\n\r\n"
+            )
+        };
+        body.extend(format!("--{BOUNDARY}\r\n{disposition}").bytes());
+        body.extend_from_slice(bytes);
+        body.extend(b"\r\n");
+    }
+    body.extend(format!("--{BOUNDARY}--\r\n").bytes());
+    (format!("multipart/form-data; boundary={BOUNDARY}"), body)
+}
+
+fn json_post(uri: &str, parts: Option<&[(&str, &[u8])]>) -> Request<Body> {
+    let builder = Request::post(uri)
+        .header(header::ACCEPT, "application/json")
+        .header("sec-fetch-site", "same-origin");
+    match parts {
+        Some(parts) => {
+            let (content_type, body) = multipart(parts);
+            builder
+                .header(header::CONTENT_TYPE, content_type)
+                .body(Body::from(body))
+                .unwrap()
+        }
+        None => builder.body(Body::empty()).unwrap(),
+    }
+}
+
+/// A face frame: a dark JPEG with a bright square at `offset`, so frames differ.
+fn frame(offset: u32) -> Vec<u8> {
+    let image = image::RgbImage::from_fn(160, 120, |x, y| {
+        if (offset..offset + 40).contains(&x) && (30..90).contains(&y) {
+            image::Rgb([230, 200, 180])
+        } else {
+            image::Rgb([30, 50, 70])
+        }
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(image)
+        .write_to(&mut out, image::ImageOutputFormat::Jpeg(85))
+        .unwrap();
+    out.into_inner()
+}
+
+/// Does the phone step for `number` (its owner at `desktop`): both ID photos and a passing
+/// liveness check. Returns the photo sent for each side.
+async fn phone_step(rig: &Rig, desktop: &Browser<'_>, number: &str) -> Vec<u8> {
+    let link = desktop
+        .send(json_post(
+            &format!("/p/{}/applications/{number}/handoff", applicant::PROJECT),
+            None,
+        ))
+        .await
+        .json();
+    let path = link["path"].as_str().unwrap().to_owned();
+    let phone = Browser::new(&rig.server);
+    assert_eq!(
+        phone
+            .send(json_post(&format!("{path}/claim"), None))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let card = fixtures::jpeg(640, 400);
+    for side in ["front", "back"] {
+        let reply = phone
+            .send(json_post(
+                &format!("{path}/id/{side}"),
+                Some(&[("file", card.as_slice())]),
+            ))
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    }
+    let challenge = phone
+        .send(json_post(&format!("{path}/liveness/start"), None))
+        .await
+        .json();
+    let needed = challenge["min_frames"].as_u64().unwrap() as usize;
+    let id = challenge["challenge"].as_str().unwrap().to_owned();
+    let frames: Vec<Vec<u8>> = (0..needed.max(4))
+        .map(|i| frame(40 * (i as u32 % 4)))
+        .collect();
+    let mut parts: Vec<(&str, &[u8])> = vec![("challenge", id.as_bytes())];
+    parts.extend(frames.iter().map(|f| ("frame", f.as_slice())));
+    let done = phone
+        .send(json_post(&format!("{path}/liveness"), Some(&parts)))
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+
+    card
+}
+
+#[tokio::test]
+async fn the_phone_step_and_its_id_photos_are_shown_to_reviewers_only() {
+    let rig = start().await;
+    rig.add_reviewer("zhang", "张审核", Role::Reviewer).await;
+    let desktop = signed_in_applicant(&rig).await;
+    let number = applicant::submit(&rig.server, OWNER, &[]).await;
+    let card = phone_step(&rig, &desktop, &number).await;
+
+    let zhang = rig.reviewer("zhang").await;
+    let detail = format!("/console/applications/{number}");
+    let page = zhang.send(get(&detail)).await.body;
+    assert!(page.contains("身份认证已完成"), "{page}");
+    assert!(page.contains("活体检测"));
+    let front = format!("{detail}/identity/front");
+    assert!(page.contains(&format!(r#"src="{front}""#)));
+    let photo = zhang.send(get(&front)).await;
+    assert_eq!(photo.status, StatusCode::OK);
+    assert_eq!(photo.headers[header::CONTENT_TYPE], "image/jpeg");
+    assert_eq!(photo.bytes, card);
+    assert_eq!(
+        rig.count("SELECT COUNT(*) FROM reviewer_audit WHERE action = 'view_identity_photo'")
+            .await,
+        1
+    );
+    assert_eq!(
+        desktop.send(get(&front)).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        zhang
+            .send(get(&format!("{detail}/identity/side")))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
 }

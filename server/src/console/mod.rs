@@ -715,8 +715,10 @@ async fn reveal(
     };
     let fields = form_fields(&body);
     let key = field(&fields, "field").to_owned();
-    let Some((application_id, _)) = owner(&state, &number).await.unwrap_or(None) else {
-        return StatusCode::NOT_FOUND.into_response();
+    let application_id = match owner(&state, &number).await {
+        Ok(Some((id, _))) => id,
+        Ok(None) => return StatusCode::NOT_FOUND.into_response(),
+        Err(error) => return server_error(error),
     };
     let application = match state.applications.by_number(&number).await {
         Ok(Some(found)) => found.application,
@@ -999,8 +1001,10 @@ async fn material_file(
     let Ok(Some(reviewer)) = current(&state, &session).await else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let Some((application_id, user_id)) = owner(&state, &number).await.unwrap_or(None) else {
-        return StatusCode::NOT_FOUND.into_response();
+    let (application_id, user_id) = match owner(&state, &number).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return StatusCode::NOT_FOUND.into_response(),
+        Err(error) => return server_error(error),
     };
     match state.materials.open(UserId(user_id), &number, &slot).await {
         Ok(Some((material, bytes))) => {
@@ -1025,8 +1029,10 @@ async fn identity_photo(
         "back" => IdSide::Back,
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
-    let Some((application_id, _)) = owner(&state, &number).await.unwrap_or(None) else {
-        return StatusCode::NOT_FOUND.into_response();
+    let application_id = match owner(&state, &number).await {
+        Ok(Some((id, _))) => id,
+        Ok(None) => return StatusCode::NOT_FOUND.into_response(),
+        Err(error) => return server_error(error),
     };
     match state.handoff.review_photo(&number, side).await {
         Ok(Some(bytes)) => {
