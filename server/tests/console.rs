@@ -458,14 +458,30 @@ async fn a_rejection_flags_items_texts_the_applicant_and_approval_follows_the_re
         .await;
     assert_eq!(stale.status, StatusCode::SEE_OTHER);
     let page = li.send(get(&detail)).await.body;
-    assert!(page.contains("状态已变为“未通过”"), "{page}");
+    assert!(page.contains("当前状态为“未通过”"), "{page}");
     assert_eq!(rig.status(&number).await, Status::Rejected);
 
     let user = applicant::user(&rig.server, OWNER).await;
     rig.apply(&number, Event::Resubmit, Who::Applicant(user), None)
         .await;
+    // A page from before the rejection shows 待审核 again, but not what was resubmitted.
+    let seen_before = "2";
+    let old_page = li
+        .send(post(
+            &action,
+            &[
+                ("event", "approve"),
+                ("status", "awaiting_review"),
+                ("seen", seen_before),
+            ],
+        ))
+        .await;
+    assert_eq!(old_page.status, StatusCode::SEE_OTHER);
+    assert_eq!(rig.status(&number).await, Status::AwaitingReview);
     let page = li.send(get(&detail)).await.body;
+    assert!(page.contains("当前状态为“待审核”"), "{page}");
     assert!(page.contains("上次驳回的项目"));
+    assert!(page.contains(r#"name="seen" value="4""#), "{page}");
     let approved = li
         .send(post(
             &action,

@@ -822,12 +822,16 @@ async fn act(
     };
     let stale = |now: Status| {
         format!(
-            "这份申请的状态已变为“{}”（可能已由其他审核员处理），操作没有执行。请查看最新内容后再操作。",
+            "这份申请在你打开页面后有了变化，当前状态为“{}”（可能已由其他审核员处理，或申请人重新提交），操作没有执行。请查看最新内容后再操作。",
             now.label()
         )
     };
-    // The page showed another status: someone acted in between.
-    if field(&fields, "status") != order.status.code() {
+    // The page showed another status, or the same one reached again (rejected, then
+    // resubmitted): someone acted in between. `seen` is how many events the page showed.
+    let seen = field(&fields, "seen");
+    if field(&fields, "status") != order.status.code()
+        || (!seen.is_empty() && seen != order.timeline.len().to_string())
+    {
         flash.message = stale(order.status);
         put_flash(&session, flash).await;
         return Redirect::to(&back).into_response();

@@ -903,6 +903,7 @@ fn hidden(detail: &Detail, event: Event) -> AnyView {
     view! {
         <input type="hidden" name="event" value=event.code() />
         <input type="hidden" name="status" value=detail.order.status.code() />
+        <input type="hidden" name="seen" value=detail.order.timeline.len().to_string() />
     }
     .into_any()
 }
