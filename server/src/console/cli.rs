@@ -31,46 +31,55 @@ pub async fn run(config: &Config, action: ReviewerCommand) -> anyhow::Result<()>
     std::fs::create_dir_all(&config.data_dir)?;
     let pool = db::connect(&config.database_url()).await?;
     let store = ReviewerStore::new(pool.clone(), Arc::new(SystemClock));
-    let result = match action {
-        ReviewerCommand::Add { login, name, role } => {
-            let password = read_password()?;
-            let id = store.add(&login, &name, role, &password).await?;
-            println!("已创建{} {login}（{name}），编号 {id}", role.label());
-            Ok(())
-        }
-        ReviewerCommand::List => {
-            let now = time::OffsetDateTime::now_utc().unix_timestamp();
-            println!("登录名\t姓名\t角色\t状态\t上次登录");
-            for r in store.list().await? {
-                let state = if r.disabled {
-                    "已停用"
-                } else if r.locked_until.is_some_and(|t| t > now) {
-                    "已锁定"
-                } else {
-                    "正常"
-                };
-                println!(
-                    "{}\t{}\t{}\t{}\t{}",
-                    r.login,
-                    r.name,
-                    r.role.code(),
-                    state,
-                    r.last_login_at.as_deref().unwrap_or("-")
-                );
+    let result: Result<(), super::accounts::AccountError> = async {
+        match action {
+            ReviewerCommand::Add { login, name, role } => {
+                let password = read_password()
+                    .map_err(|e| super::accounts::AccountError::Internal(e.to_string()))?;
+                let id = store.add(&login, &name, role, &password).await?;
+                println!("已创建{} {login}（{name}），编号 {id}", role.label());
+                Ok(())
             }
-            Ok(())
+            ReviewerCommand::List => {
+                let now = time::OffsetDateTime::now_utc().unix_timestamp();
+                println!("登录名\t姓名\t角色\t状态\t上次登录");
+                for r in store.list().await? {
+                    let state = if r.disabled {
+                        "已停用"
+                    } else if r.locked_until.is_some_and(|t| t > now) {
+                        "已锁定"
+                    } else {
+                        "正常"
+                    };
+                    println!(
+                        "{}\t{}\t{}\t{}\t{}",
+                        r.login,
+                        r.name,
+                        r.role.code(),
+                        state,
+                        r.last_login_at.as_deref().unwrap_or("-")
+                    );
+                }
+                Ok(())
+            }
+            ReviewerCommand::Disable { login } => {
+                store.set_disabled(&login, true).await?;
+                println!("已停用 {login}");
+                Ok(())
+            }
+            ReviewerCommand::Enable { login } => {
+                store.set_disabled(&login, false).await?;
+                println!("已启用 {login}");
+                Ok(())
+            }
         }
-        ReviewerCommand::Disable { login } => {
-            store.set_disabled(&login, true).await?;
-            println!("已停用 {login}");
-            Ok(())
-        }
-        ReviewerCommand::Enable { login } => {
-            store.set_disabled(&login, false).await?;
-            println!("已启用 {login}");
-            Ok(())
-        }
-    };
+    }
+    .await;
     pool.close().await;
-    result
+    // The account's own errors are for the operator, in a line, without a backtrace.
+    if let Err(error) = result {
+        eprintln!("错误：{error}");
+        std::process::exit(1);
+    }
+    Ok(())
 }
