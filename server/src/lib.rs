@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod clock;
 pub mod config;
 pub mod consents;
+pub mod console;
 pub mod content;
 pub mod crypto;
 pub mod db;
@@ -50,7 +51,9 @@ use crate::login::{LoginSettings, SqlLoginService};
 use crate::materials::storage::ObjectStorage;
 use crate::materials::store::SqlMaterialStore;
 use crate::orders::SqlOrderService;
-pub use crate::sessions::{EMBED_SESSION_COOKIE, SESSION_COOKIE, session_layer};
+pub use crate::sessions::{
+    CONSOLE_SESSION_COOKIE, EMBED_SESSION_COOKIE, SESSION_COOKIE, session_layer,
+};
 use crate::sms::SmsProvider;
 
 /// How often expired sessions, captchas and codes are deleted.
@@ -64,6 +67,8 @@ pub struct Server {
     pub state: AppState,
     /// The handoff service itself, for its purge (and tests).
     pub handoff: Arc<SqlHandoffService>,
+    /// Reviewer accounts of the review console (`/console`).
+    pub reviewers: Arc<console::accounts::ReviewerStore>,
     /// The periodic clean-up; abort it before closing the pool.
     pub maintenance: tokio::task::JoinHandle<()>,
 }
@@ -150,6 +155,26 @@ pub async fn build_with_clock(
         bank_checks.clone(),
         clock.clone(),
     ));
+    let materials = Arc::new(SqlMaterialStore::new(
+        pool.clone(),
+        storage,
+        keys,
+        clock.clone(),
+    ));
+    let reviewers = Arc::new(console::accounts::ReviewerStore::new(
+        pool.clone(),
+        clock.clone(),
+    ));
+    let console = console::ConsoleState {
+        reviewers: reviewers.clone(),
+        pool: pool.clone(),
+        applications: applications.clone(),
+        materials: materials.clone(),
+        handoff: handoff.clone(),
+        orders: orders.clone(),
+        catalog: catalog.clone(),
+        clock: clock.clone(),
+    };
     let state = AppState {
         catalog,
         agreements: Arc::new(agreements),
@@ -158,7 +183,7 @@ pub async fn build_with_clock(
         outbox: sms.outbox,
         consents: Arc::new(SqlConsentStore::new(pool.clone(), clock.clone())),
         applications,
-        materials: Arc::new(SqlMaterialStore::new(pool.clone(), storage, keys, clock)),
+        materials,
         documents: documents.clone(),
         handoff: handoff.clone(),
         orders: orders.clone(),
@@ -188,10 +213,12 @@ pub async fn build_with_clock(
             pool.clone(),
             cookies,
         )
+        .merge(console::router(console))
         .layer(sessions),
         pool,
         state,
         handoff,
+        reviewers,
         maintenance,
     })
 }

@@ -23,5 +23,6 @@ pub mod org_code;
 pub mod postal_code;
 pub mod quote;
 pub mod regions;
+pub mod review;
 pub mod taxpayer_id;
 pub mod text;
