@@ -51,6 +51,8 @@ type OrderRow = (
 );
 
 /// event, from, to, actor, actor name, note, at.
+type FlagRow = (String, String, String, Option<String>, Option<String>);
+
 type EventRow = (
     String,
     String,
@@ -126,18 +128,17 @@ impl SqlOrderService {
         }
         // The flags of the latest rejection, and only while it is the one being answered.
         let flags = if matches!(status, Status::Rejected) || status == Status::AwaitingReview {
-            let rows: Vec<(String, String, String, Option<String>, Option<String>)> =
-                sqlx::query_as(
-                    "SELECT item, label, reason, fixed_at, changes FROM rejection_flags
+            let rows: Vec<FlagRow> = sqlx::query_as(
+                "SELECT item, label, reason, fixed_at, changes FROM rejection_flags
                  WHERE application_id = ?1
                    AND event_id = (SELECT MAX(event_id) FROM rejection_flags
                                    WHERE application_id = ?1)
                  ORDER BY id",
-                )
-                .bind(id)
-                .fetch_all(&self.pool)
-                .await
-                .map_err(backend)?;
+            )
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
             rows.into_iter()
                 .filter_map(|(item, label, reason, fixed_at, changes)| {
                     Some(Flag {

@@ -33,7 +33,8 @@ pub struct FlagEntry {
     pub flag: Flag,
     /// Changed since the rejection.
     pub fixed: bool,
-    /// The page where it is fixed (the materials page, the identity page, the section form).
+    /// The page where it is fixed (the materials page, the identity page, the section form);
+    /// empty when only the CA can change it.
     pub href: String,
 }
 
@@ -55,7 +56,8 @@ pub struct OrderPage {
 
 impl OrderPage {
     pub fn can_resubmit(&self) -> bool {
-        self.order.status == Status::Rejected && self.flags.iter().all(|f| f.fixed)
+        self.order.status == Status::Rejected
+            && self.flags.iter().all(|f| f.fixed || f.href.is_empty())
     }
 
     pub fn can_cancel(&self) -> bool {
@@ -170,7 +172,7 @@ pub async fn load_order_page(
         order
     };
     let (flags, rejection_note) = if order.status == Status::Rejected {
-        ssr::flag_entries(user, &project, &order).await?
+        ssr::flag_entries(user, &project, submitted.application.variant(), &order).await?
     } else {
         (Vec::new(), None)
     };
@@ -288,7 +290,7 @@ pub async fn order_action(
                 let left: Vec<&str> = page
                     .flags
                     .iter()
-                    .filter(|f| !f.fixed)
+                    .filter(|f| !f.fixed && !f.href.is_empty())
                     .map(|f| f.flag.label.as_str())
                     .collect();
                 return Ok(ActionReply::refused(
@@ -355,6 +357,7 @@ pub mod ssr {
     pub async fn flag_entries(
         user: UserId,
         project: &Project,
+        variant: crate::domain::application::Variant,
         order: &OrderView,
     ) -> Result<(Vec<FlagEntry>, Option<String>), ServerFnError> {
         let state = session::state();
@@ -394,10 +397,18 @@ pub mod ssr {
                         identity.done && identity.steps.last().is_some_and(|s| s.at > since),
                         format!("{base}/identity"),
                     ),
-                    FlagItem::Section(section) => (
-                        flag.fixed_at.as_ref().is_some_and(|at| *at > since),
-                        format!("{base}/fix/{section}"),
-                    ),
+                    // A section without a correction form (the holders) is the CA's to change.
+                    // A section without a correction form (the holders, which set the fee)
+                    // is changed by the CA on the phone; it does not hold up resubmission.
+                    FlagItem::Section(section) => {
+                        match crate::domain::correction::section(section, variant) {
+                            Some(_) => (
+                                flag.fixed_at.as_ref().is_some_and(|at| *at > since),
+                                format!("{base}/fix/{section}"),
+                            ),
+                            None => (false, String::new()),
+                        }
+                    }
                 };
                 FlagEntry {
                     flag: flag.clone(),
@@ -452,11 +463,12 @@ pub async fn load_fix_page(
     use crate::domain::correction;
     use crate::services::orders::FlagItem;
 
-    let Some((user, project, _)) = super::apply::ssr::open_submitted(&project, &number).await?
+    let Some((user, project, submitted)) =
+        super::apply::ssr::open_submitted(&project, &number).await?
     else {
         return Ok(None);
     };
-    let Some(spec) = correction::section(&section) else {
+    let Some(spec) = correction::section(&section, submitted.application.variant()) else {
         return Ok(None);
     };
     let state = super::session::state();
@@ -515,11 +527,12 @@ pub async fn submit_fix(
         message: Some(message.to_owned()),
         ..FixReply::default()
     };
-    let Some((user, project, _)) = super::apply::ssr::open_submitted(&project, &number).await?
+    let Some((user, project, submitted)) =
+        super::apply::ssr::open_submitted(&project, &number).await?
     else {
         return Ok(refused("没有找到这份申请"));
     };
-    let Some(spec) = correction::section(&section) else {
+    let Some(spec) = correction::section(&section, submitted.application.variant()) else {
         return Ok(refused("没有这一部分"));
     };
     let state = super::session::state();

@@ -1,5 +1,8 @@
 //! 修改被退回的申请信息: after a rejection that flags a form section, the applicant changes only
-//! that section's fields. The section ids are those a reviewer flags (`section:<id>`).
+//! that section's fields. The section ids are those a reviewer flags (`section:<id>`, see
+//! [`crate::domain::review::SECTIONS`]); `bank` is the organisation's basic account or the
+//! natural person's own, by the application's variant. The certificate holders are not
+//! corrected here: they decide the fee, so the CA handles them.
 //!
 //! The fields are the draft's text fields; the whole draft is then checked again by
 //! [`crate::domain::application::validate`], so a corrected section obeys every rule the
@@ -7,12 +10,13 @@
 //!
 //! ```
 //! use std::collections::HashMap;
+//! use app::domain::application::Variant;
 //! use app::domain::correction::{apply, section};
 //! use app::domain::draft::{Draft, field};
 //!
 //! let mut draft = Draft::default();
 //! draft.agent.mobile = "13800000000".into();
-//! let agent = section("agent").unwrap();
+//! let agent = section("agent", Variant::Organisation).unwrap();
 //! let typed = HashMap::from([(field::AGENT_MOBILE.to_owned(), "13900000000".to_owned())]);
 //! assert_eq!(apply(&mut draft, agent, &typed), ["移动电话"]);
 //! assert_eq!(draft.agent.mobile, "13900000000");
@@ -61,7 +65,7 @@ pub const SECTIONS: [Section; 8] = [
     },
     Section {
         id: "legal_rep",
-        label: "法人信息",
+        label: "法定代表人信息",
         variant: Variant::Organisation,
         fields: &[
             f(field::LEGAL_NAME, "法人姓名", ""),
@@ -111,7 +115,7 @@ pub const SECTIONS: [Section; 8] = [
         ],
     },
     Section {
-        id: "applicant_bank",
+        id: "bank",
         label: "银行账户信息",
         variant: Variant::NaturalPerson,
         fields: &[
@@ -143,8 +147,9 @@ pub const SECTIONS: [Section; 8] = [
     },
 ];
 
-pub fn section(id: &str) -> Option<&'static Section> {
-    SECTIONS.iter().find(|s| s.id == id)
+/// The correctable section `id` of an application of `variant`.
+pub fn section(id: &str, variant: Variant) -> Option<&'static Section> {
+    sections_for(variant).find(|s| s.id == id)
 }
 
 /// The sections an application of `variant` has. Shipping and invoice are in both forms.
@@ -268,7 +273,11 @@ mod tests {
             (field::AGENT_MOBILE.to_owned(), "13900000000".to_owned()),
             (field::ORG_NAME.to_owned(), "乙公司".to_owned()),
         ]);
-        apply(&mut draft, section("agent").unwrap(), &values);
+        apply(
+            &mut draft,
+            section("agent", Variant::Organisation).unwrap(),
+            &values,
+        );
         assert_eq!(draft.org.name, "甲公司");
         assert_eq!(draft.agent.mobile, "13900000000");
     }
@@ -280,7 +289,11 @@ mod tests {
         draft.legal_rep.name = "李四".into();
         draft.legal_rep.mobile = "13800000000".into();
         let values = HashMap::from([(field::AGENT_MOBILE.to_owned(), "13900000000".to_owned())]);
-        let changed = apply(&mut draft, section("agent").unwrap(), &values);
+        let changed = apply(
+            &mut draft,
+            section("agent", Variant::Organisation).unwrap(),
+            &values,
+        );
         assert_eq!(changed, ["移动电话"]);
         assert!(!draft.agent.same_as_legal_rep);
         assert_eq!(draft.agent.name, "李四");
@@ -293,9 +306,28 @@ mod tests {
         draft.bank.account_name = "甲公司".into();
         draft.invoice.title = "甲公司".into();
         let values = HashMap::from([(field::ORG_NAME.to_owned(), "甲科技公司".to_owned())]);
-        apply(&mut draft, section("org").unwrap(), &values);
+        apply(
+            &mut draft,
+            section("org", Variant::Organisation).unwrap(),
+            &values,
+        );
         assert_eq!(draft.bank.account_name, "甲科技公司");
         assert_eq!(draft.invoice.title, "甲科技公司");
+    }
+
+    #[test]
+    fn every_correctable_section_is_one_a_reviewer_can_flag() {
+        for s in &SECTIONS {
+            assert_eq!(
+                crate::domain::review::section_label(s.id),
+                Some(s.label),
+                "{}",
+                s.id
+            );
+        }
+        let bank = section("bank", Variant::NaturalPerson).unwrap();
+        assert_eq!(bank.fields[0].id, field::APPLICANT_BANK_NAME);
+        assert!(section("holders", Variant::Organisation).is_none());
     }
 
     #[test]
@@ -306,9 +338,6 @@ mod tests {
             ["org", "legal_rep", "agent", "bank", "shipping", "invoice"]
         );
         let person: Vec<_> = sections_for(Variant::NaturalPerson).map(|s| s.id).collect();
-        assert_eq!(
-            person,
-            ["applicant", "applicant_bank", "shipping", "invoice"]
-        );
+        assert_eq!(person, ["applicant", "bank", "shipping", "invoice"]);
     }
 }

@@ -309,6 +309,8 @@ fn FixPanel(page: OrderPage, action: ServerAction<OrderAction>) -> impl IntoView
                     <span class="app-flags__what"><strong>{f.flag.label.clone()}</strong> "：" {f.flag.reason.clone()}</span>
                     {if f.fixed {
                         view! { <span class="app-tag">"已修改"</span> }.into_any()
+                    } else if f.href.is_empty() {
+                        view! { <span class="app-hint">"请致电 " {page.hotline.clone()} " 由受理机构协助修改"</span> }.into_any()
                     } else {
                         view! { <a class="app-button app-button--secondary" href=f.href.clone()>"去修改" <span class="app-visually-hidden">{f.flag.label.clone()}</span></a> }.into_any()
                     }}
