@@ -2,9 +2,10 @@ import { expect, test, type Page } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { canvasImage, readQrCode, withJpegComment } from './files';
+import { canvasImage, withJpegComment } from './files';
 import { org, snap, startApplication, submitApplication } from './flow';
 import { fakeCamera, phoneBrowser, phoneContext } from './camera';
+import { photographSide, scanQr } from './handoff';
 import { checkAccessibility, collectErrors } from './helpers';
 
 // Two browsers talk to one server: the desktop (this project's) and a phone with a fake
@@ -21,25 +22,6 @@ async function desktopQr(page: Page): Promise<string> {
   await page.goto(`/p/soetp/applications/${number}/identity`);
   await expect(page.locator('.app-identity-page[data-hydrated="true"]')).toBeAttached({ timeout: 20_000 });
   return scanQr(page);
-}
-
-/** Reads the QR code on the desktop from a screenshot, as a phone camera would. */
-async function scanQr(page: Page): Promise<string> {
-  const qr = page.getByTestId('handoff-qr');
-  await expect(qr.locator('svg')).toBeVisible();
-  const url = readQrCode(await qr.screenshot());
-  expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/m\/[A-Za-z0-9_-]{22}$/);
-  return url;
-}
-
-/** On the phone's ID screen: opens the camera (then `before`, e.g. a screenshot) and shoots. */
-async function photographSide(phone: Page, side: string, before?: () => Promise<void>) {
-  await expect(phone.getByRole('heading', { name: `拍摄身份证${side}` })).toBeVisible();
-  await expect(phone.locator('#phone[data-ready="true"]')).toBeAttached();
-  await phone.getByRole('button', { name: '打开相机拍摄' }).click();
-  await expect(phone.locator('#phone-video')).toBeVisible();
-  await before?.();
-  await phone.getByRole('button', { name: '拍照', exact: true }).click();
 }
 
 test('the agent finishes on the phone and the desktop moves on by itself', async ({ page, baseURL }, testInfo) => {

@@ -1,0 +1,186 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
+import { canvasImage, readQrCode } from './files';
+import { hydrated, snap, startApplication, submitApplication, valid } from './flow';
+import { completeOnPhone, scanQr } from './handoff';
+import { checkAccessibility, collectErrors } from './helpers';
+
+// One applicant's whole journey, with a reviewer in a second browser context: submit, scans,
+// phone step, pay in the sandbox cashier, a rejection of one scan, the fix and resubmission,
+// approval, the financial-check code from the simulated bank statement, production and
+// shipment, and the SMS notices on the way. Once per run: desktop only.
+test.beforeEach(({}, testInfo) => {
+  test.skip(testInfo.project.name !== 'desktop', 'runs in the desktop project');
+});
+test.setTimeout(240_000);
+
+const reviewer = { login: `review${Date.now() % 100000}`, password: 'e2e-review-pass-1', name: '张审核' };
+
+/** A reviewer account made the way an operator makes one: the server's CLI on the same data. */
+function addReviewer() {
+  execFileSync(join(__dirname, '..', '..', 'target', 'release', 'server'), ['reviewer', 'add', reviewer.login, '--name', reviewer.name, '--role', 'reviewer'], {
+    cwd: join(__dirname, '..', '..'),
+    env: { ...process.env, DATA_DIR: process.env.E2E_DATA_DIR!, REVIEWER_PASSWORD: reviewer.password, RUST_LOG: 'warn' },
+  });
+}
+
+/** Uploads a generated scan into every slot of the materials page. */
+async function uploadAll(page: Page) {
+  const scan = await canvasImage(page, { width: 1200, height: 850, type: 'image/jpeg' });
+  const inputs = page.locator('.app-slot input[type="file"]');
+  const count = await inputs.count();
+  for (let i = 0; i < count; i++) {
+    await inputs.nth(i).setInputFiles({ name: `scan-${i}.jpg`, mimeType: 'image/jpeg', buffer: scan });
+    await expect(page.locator('.app-slot--done')).toHaveCount(i + 1, { timeout: 15_000 });
+  }
+}
+
+/** The texts the local SMS provider kept for `mobile`, newest first. */
+async function texts(page: Page, mobile: string): Promise<string[]> {
+  const outbox = await page.context().newPage();
+  await outbox.goto('/dev/outbox');
+  const all = await outbox.locator(`tr[data-to="${mobile}"] .app-outbox__text`).allInnerTexts();
+  await outbox.close();
+  return all;
+}
+
+/** The six-digit code in the newest memo of the simulated bank statement. */
+async function memoCode(page: Page): Promise<string> {
+  const outbox = await page.context().newPage();
+  await outbox.goto('/dev/outbox');
+  const memo = await outbox.locator('.app-statement__memo').first().innerText();
+  await outbox.close();
+  return /认证码(\d{6})/.exec(memo)![1];
+}
+
+async function consoleDetail(console: Page, number: string) {
+  await console.goto('/console');
+  await console.getByRole('link', { name: number }).click();
+  await expect(console.getByRole('heading', { name: new RegExp(number) })).toBeVisible();
+}
+
+test('an applicant pays, fixes what review flagged, enters the financial code and sees the shipment', async ({ page, browser, baseURL }, testInfo) => {
+  const errors = collectErrors(page);
+  addReviewer();
+
+  // Applicant: submit, scans, phone step.
+  await startApplication(page);
+  const number = await submitApplication(page);
+  await page.goto(`/p/soetp/applications/${number}/materials`);
+  await hydrated(page);
+  await uploadAll(page);
+  await page.goto(`/p/soetp/applications/${number}/identity`);
+  await hydrated(page);
+  await completeOnPhone(baseURL!, await scanQr(page));
+  await expect(page.getByTestId('identity-done')).toBeVisible();
+
+  // Pay by WeChat in the sandbox cashier the QR code opens.
+  await page.goto(`/p/soetp/applications/${number}/pay`);
+  await hydrated(page);
+  await page.getByRole('button', { name: '确认资料无误，去支付' }).click();
+  await page.getByLabel('微信支付').check();
+  const qr = page.getByTestId('payment-qr');
+  await expect(qr.locator('svg')).toBeVisible();
+  const cashierUrl = readQrCode(await qr.screenshot());
+  const cashier = await page.context().newPage();
+  await cashier.goto(cashierUrl);
+  await expect(cashier.getByText('800.00')).toBeVisible();
+  await cashier.getByRole('button', { name: '确认支付' }).click();
+  await cashier.close();
+  await expect(page.getByText('支付成功')).toBeVisible({ timeout: 15_000 });
+
+  // 我的申请 lists it in review.
+  await page.goto('/p/soetp/me');
+  const row = page.getByRole('row').filter({ hasText: number });
+  await expect(row).toContainText('待审核');
+  await checkAccessibility(page);
+
+  // Reviewer: rejects the authorization letter.
+  const reviewerContext = await browser.newContext({ locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+  const console = await reviewerContext.newPage();
+  await console.goto('/console/login');
+  await console.getByLabel('登录名').fill(reviewer.login);
+  await console.getByLabel('密码').fill(reviewer.password);
+  await console.getByRole('button', { name: '登录' }).click();
+  await consoleDetail(console, number);
+  await console.getByLabel('授权委托书', { exact: true }).check();
+  await console.getByLabel('授权委托书的原因').selectOption('未加盖公章');
+  await console.getByLabel(/补充说明/).fill('请加盖单位公章后重新扫描上传');
+  await console.getByRole('button', { name: '驳回' }).click();
+  await expect(console.getByText('未通过').first()).toBeVisible();
+
+  // Applicant: sees the reason, re-uploads only that scan, resubmits.
+  await page.goto(`/p/soetp/applications/${number}`);
+  await hydrated(page);
+  await expect(page.getByText('当前状态：未通过')).toBeVisible();
+  await expect(page.locator('.app-flags')).toContainText('授权委托书：未加盖公章');
+  await expect(page.getByText('审核员说明：请加盖单位公章后重新扫描上传')).toBeVisible();
+  await expect(page.getByRole('button', { name: '重新提交审核' })).toBeDisabled();
+  await snap(page, testInfo, 'order-rejected');
+  await checkAccessibility(page);
+  await page.getByRole('link', { name: /去修改\s*授权委托书/ }).click();
+  await hydrated(page);
+  // Only the flagged slot takes a file.
+  await expect(page.locator('#slot-authorization_letter .app-slot__flag')).toContainText('未加盖公章');
+  await expect(page.locator('#slot-business_license .app-slot__actions')).toBeHidden();
+  const stamped = await canvasImage(page, { width: 1240, height: 1754, type: 'image/jpeg', noise: 8 });
+  await page.locator('#file-authorization_letter').setInputFiles({ name: 'stamped.jpg', mimeType: 'image/jpeg', buffer: stamped });
+  await expect(page.locator('#slot-authorization_letter .app-slot__file')).toContainText('stamped.jpg', { timeout: 15_000 });
+  await page.getByRole('link', { name: '返回申请详情' }).click();
+  await hydrated(page);
+  await expect(page.locator('.app-flags')).toContainText('已修改');
+  await page.getByRole('button', { name: '重新提交审核' }).click();
+  await expect(page.getByText('当前状态：待审核')).toBeVisible({ timeout: 15_000 });
+
+  // Reviewer: sees what changed, approves.
+  await consoleDetail(console, number);
+  await expect(console.getByText('已修改：授权委托书')).toBeVisible();
+  await console.getByRole('button', { name: '审核通过' }).click();
+  await expect(console.getByText('待金融认证').first()).toBeVisible();
+
+  // Applicant: the code from the company account's statement, one wrong try first.
+  await page.goto(`/p/soetp/applications/${number}`);
+  await hydrated(page);
+  await expect(page.getByText('当前状态：待金融认证')).toBeVisible();
+  await expect(page.getByText(/还可以输入 5 次/)).toBeVisible();
+  const code = await memoCode(page);
+  await page.getByLabel('金融认证验证码').fill(code === '000000' ? '111111' : '000000');
+  await page.getByRole('button', { name: '提交验证码' }).click();
+  await expect(page.getByLabel('金融认证验证码')).toHaveAccessibleDescription(/验证码不正确，还可以再试 4 次/);
+  await snap(page, testInfo, 'order-bank-check');
+  await page.getByLabel('金融认证验证码').fill(code);
+  await page.getByRole('button', { name: '提交验证码' }).click();
+  await expect(page.getByText('当前状态：金融认证成功')).toBeVisible({ timeout: 15_000 });
+
+  // Reviewer: production and shipment.
+  await consoleDetail(console, number);
+  await console.getByRole('button', { name: '开始制证' }).click();
+  await expect(console.getByText('制证中').first()).toBeVisible();
+  await console.getByLabel('快递公司').selectOption('顺丰速运');
+  await console.getByLabel('运单号').fill('SF1234567890123');
+  await console.getByRole('button', { name: '标记已寄出' }).click();
+  await expect(console.getByText('已寄出').first()).toBeVisible();
+  await reviewerContext.close();
+
+  // Applicant: 已寄出 with the tracking number, and every notice on the way.
+  await page.goto(`/p/soetp/applications/${number}`);
+  await hydrated(page);
+  await expect(page.getByText('当前状态：已寄出')).toBeVisible();
+  await expect(page.getByTestId('shipment')).toContainText('SF1234567890123');
+  await expect(page.locator('.app-timeline')).toContainText('审核未通过');
+  await expect(page.locator('.app-timeline')).toContainText('已修改并重新提交');
+  await snap(page, testInfo, 'order-shipped');
+  const sent = (await texts(page, valid.agentMobile)).join('\n');
+  for (const notice of ['已进入审核', '未通过审核。原因：授权委托书未加盖公章', '0.01 元', '金融认证成功', '已寄出，顺丰速运 运单号 SF1234567890123']) {
+    expect(sent).toContain(notice);
+  }
+  // Another applicant reaches nothing of it, by URL.
+  const stranger = await browser.newContext({ locale: 'zh-CN' });
+  const other = await stranger.newPage();
+  await startApplication(other);
+  await other.goto(`/p/soetp/applications/${number}`);
+  await expect(other.getByRole('heading', { name: '页面不存在' })).toBeVisible();
+  await stranger.close();
+  expect(errors).toEqual([]);
+});
