@@ -12,6 +12,7 @@ use crate::services::handoff::HandoffService;
 use crate::services::login::LoginService;
 use crate::services::materials::MaterialStore;
 use crate::services::orders::OrderService;
+use crate::services::payment::PaymentService;
 use crate::services::sms::{Outbox, SmsSender};
 
 /// What every request may use; cheap to clone.
@@ -34,6 +35,8 @@ pub struct AppState {
     pub handoff: Arc<dyn HandoffService>,
     /// Status, timeline and notices of submitted applications.
     pub orders: Arc<dyn OrderService>,
+    /// Online payment: trades and their QR codes.
+    pub payments: Arc<dyn PaymentService>,
     /// Sessions end after this long without a request; the form warns shortly before.
     pub session_idle_minutes: u32,
 }

@@ -79,6 +79,13 @@ pub struct Config {
     #[arg(long, env = "IDENTITY_RETENTION_DAYS", default_value_t = 30,
           value_parser = clap::value_parser!(u32).range(1..=3650))]
     pub identity_retention_days: u32,
+
+    /// Who takes online payments (微信支付 / 支付宝). `local` is a sandbox cashier on this
+    /// server (`/sandbox/cashier/...`): the QR code opens it, 确认支付 sends a signed notice to
+    /// `/payment/notify/local`, and nothing is charged. For testing only: anyone holding the QR
+    /// code can mark the order paid.
+    #[arg(long, env = "PAYMENT_PROVIDER", value_enum, default_value_t = PaymentProviderKind::Local)]
+    pub payment_provider: PaymentProviderKind,
 }
 
 impl Config {
@@ -102,6 +109,7 @@ impl Config {
             sms_ip_hourly_limit: 20,
             identity_provider: IdentityProviderKind::Local,
             identity_retention_days: 30,
+            payment_provider: PaymentProviderKind::Local,
         }
     }
 
@@ -148,6 +156,12 @@ pub enum SmsProviderKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum IdentityProviderKind {
     /// No vendor: photos and frames are checked on this machine, cards are not read.
+    Local,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PaymentProviderKind {
+    /// The sandbox cashier: no money moves.
     Local,
 }
 
@@ -244,6 +258,8 @@ mod tests {
         assert_eq!(config.identity_provider, IdentityProviderKind::Local);
         assert_eq!(default("identity_retention_days").unwrap(), "30");
         assert_eq!(config.identity_retention_days, 30);
+        assert_eq!(default("payment_provider").unwrap(), "local");
+        assert_eq!(config.payment_provider, PaymentProviderKind::Local);
         assert_eq!(default("secret_key"), None);
     }
 

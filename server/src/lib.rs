@@ -18,6 +18,7 @@ mod health;
 pub mod login;
 pub mod materials;
 pub mod orders;
+pub mod payment;
 mod security;
 pub mod sessions;
 pub mod sms;
@@ -48,6 +49,7 @@ use crate::login::{LoginSettings, SqlLoginService};
 use crate::materials::storage::ObjectStorage;
 use crate::materials::store::SqlMaterialStore;
 use crate::orders::SqlOrderService;
+use crate::payment::store::SqlPaymentService;
 pub use crate::sessions::{EMBED_SESSION_COOKIE, SESSION_COOKIE, session_layer};
 use crate::sms::SmsProvider;
 
@@ -62,6 +64,8 @@ pub struct Server {
     pub state: AppState,
     /// The handoff service itself, for its purge (and tests).
     pub handoff: Arc<SqlHandoffService>,
+    /// The payment service and provider, for the notify and cashier routes (and tests).
+    pub payments: payment::Payments,
     /// The periodic clean-up; abort it before closing the pool.
     pub maintenance: tokio::task::JoinHandle<()>,
 }
@@ -137,6 +141,16 @@ pub async fn build_with_clock(
         sms.sender.clone(),
         clock.clone(),
     ));
+    let provider =
+        payment::PaymentProvider::from_config(config, pool.clone(), keys.clone(), clock.clone());
+    let payment_service = Arc::new(SqlPaymentService::new(
+        pool.clone(),
+        applications.clone(),
+        orders.clone(),
+        catalog.clone(),
+        provider.gateway,
+        clock.clone(),
+    ));
     let state = AppState {
         catalog,
         agreements: Arc::new(agreements),
@@ -145,10 +159,16 @@ pub async fn build_with_clock(
         outbox: sms.outbox,
         consents: Arc::new(SqlConsentStore::new(pool.clone(), clock.clone())),
         applications,
-        materials: Arc::new(SqlMaterialStore::new(pool.clone(), storage, keys, clock)),
+        materials: Arc::new(SqlMaterialStore::new(
+            pool.clone(),
+            storage,
+            keys,
+            clock.clone(),
+        )),
         documents: documents.clone(),
         handoff: handoff.clone(),
         orders,
+        payments: payment_service.clone(),
         session_idle_minutes: config.session_idle_minutes,
     };
 
@@ -159,6 +179,13 @@ pub async fn build_with_clock(
     let cookies = handoff::CookiePolicy {
         secure: config.is_https(),
     };
+    let payments = payment::Payments {
+        service: payment_service,
+        sandbox: provider.sandbox,
+        state: state.clone(),
+        pool: pool.clone(),
+        clock,
+    };
 
     Ok(Server {
         router: router(
@@ -167,11 +194,13 @@ pub async fn build_with_clock(
             documents,
             pool.clone(),
             cookies,
+            payments.clone(),
         )
         .layer(sessions),
         pool,
         state,
         handoff,
+        payments,
         maintenance,
     })
 }
@@ -205,6 +234,7 @@ pub fn router(
     documents: Arc<Documents>,
     pool: SqlitePool,
     cookies: handoff::CookiePolicy,
+    payments: payment::Payments,
 ) -> Router {
     let routes = generate_route_list(App);
     let materials = materials::router(state.clone());
@@ -225,7 +255,8 @@ pub fn router(
         .merge(materials)
         .merge(handoff)
         .merge(handover)
-        .merge(documents);
+        .merge(documents)
+        .merge(payment::router(payments));
     security::with_security_headers(app)
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())

@@ -10,6 +10,7 @@ pub mod embed;
 pub mod identity;
 pub mod materials;
 pub mod outbox;
+pub mod payment;
 #[cfg(feature = "ssr")]
 pub mod session;
 
