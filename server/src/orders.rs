@@ -47,6 +47,17 @@ type OrderRow = (
     Option<String>,
 );
 
+/// event, from, to, actor, actor name, note, at.
+type EventRow = (
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+);
+
 const ORDER_COLUMNS: &str = "id, number, project_id, status, total_fen, submitted_at, \
                              payment_method, courier, tracking_no, shipped_at";
 
@@ -88,15 +99,7 @@ impl SqlOrderService {
         let payment_method = method
             .map(|m| PaymentMethod::from_code(&m).ok_or_else(|| damaged(&number, "method")))
             .transpose()?;
-        let events: Vec<(
-            String,
-            String,
-            String,
-            String,
-            Option<String>,
-            Option<String>,
-            String,
-        )> = sqlx::query_as(
+        let events: Vec<EventRow> = sqlx::query_as(
             "SELECT event, from_status, to_status, actor, actor_name, note, at
              FROM order_events WHERE application_id = ? ORDER BY id",
         )
@@ -343,7 +346,7 @@ impl OrderService for SqlOrderService {
                     .collect();
                 let mut text = reasons.join("；");
                 if let Some(note) = &note {
-                    text.push_str("；");
+                    text.push('；');
                     text.push_str(note);
                 }
                 detail = Some(text);
