@@ -9,5 +9,6 @@ pub mod identity;
 pub mod login;
 pub mod materials;
 pub mod not_found;
+pub mod pay;
 pub mod submitted;
 pub mod verify;
