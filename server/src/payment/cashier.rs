@@ -179,11 +179,11 @@ fn trade_view(trade: &Trade, problem: Option<&'static str>) -> AnyView {
         <div class="app-notice" role="note">
             <p>{format!("这是本机的模拟收银台，代替{method}演示付款流程，不会产生任何真实扣款。")}</p>
         </div>
-        <dl class="app-summary">
-            <div class="app-summary__row"><dt>"收款方"</dt><dd>{trade.merchant.clone()}</dd></div>
-            <div class="app-summary__row"><dt>"申请编号"</dt><dd>{trade.number.clone()}</dd></div>
-            <div class="app-summary__row"><dt>"商户订单号"</dt><dd>{trade.out_trade_no.clone()}</dd></div>
-            <div class="app-summary__row"><dt>"金额"</dt><dd data-testid="cashier-amount">{format!("¥{}", yuan(trade.amount_fen))}</dd></div>
+        <dl class="app-summary-list">
+            <div class="app-summary-list__row"><dt class="app-summary-list__key">"收款方"</dt><dd class="app-summary-list__value">{trade.merchant.clone()}</dd></div>
+            <div class="app-summary-list__row"><dt class="app-summary-list__key">"申请编号"</dt><dd class="app-summary-list__value">{trade.number.clone()}</dd></div>
+            <div class="app-summary-list__row"><dt class="app-summary-list__key">"商户订单号"</dt><dd class="app-summary-list__value">{trade.out_trade_no.clone()}</dd></div>
+            <div class="app-summary-list__row"><dt class="app-summary-list__key">"金额"</dt><dd class="app-summary-list__value" data-testid="cashier-amount">{format!("¥{}", yuan(trade.amount_fen))}</dd></div>
         </dl>
         {match problem {
             Some(text) => view! { <p class="app-notice app-notice--error" role="alert">{text}</p> }.into_any(),
