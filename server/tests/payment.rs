@@ -473,3 +473,70 @@ async fn another_applicant_cannot_reach_the_pay_page_its_codes_or_the_voucher() 
         1
     );
 }
+
+#[tokio::test]
+async fn the_pay_page_works_without_javascript_from_the_checklist_to_the_qr_code() {
+    use app::api::payment::ConfirmMaterials;
+
+    let rig = start().await;
+    let browser = applicant(&rig.server, OWNER).await;
+    let number = applicant::submit(&rig.server, OWNER, &[]).await;
+    let page_uri = format!("/p/{PROJECT}/applications/{number}/pay");
+    let get = |uri: String| {
+        browser.send(
+            Request::get(uri)
+                .header(header::ACCEPT, "text/html")
+                .body(Body::empty())
+                .unwrap(),
+        )
+    };
+
+    // Nothing uploaded yet: the page lists what is missing, and paying is refused.
+    let checklist = get(page_uri.clone()).await;
+    assert_eq!(checklist.status, StatusCode::OK);
+    assert!(checklist.body.contains("pay-missing"), "{}", checklist.body);
+    assert!(checklist.body.contains("用手机完成身份认证"));
+    assert!(
+        checklist
+            .body
+            .contains(&format!("/p/{PROJECT}/applications/{number}/materials"))
+    );
+    let refused =
+        call::<ConfirmMaterials>(&browser, &[("project", PROJECT), ("number", &number)]).await;
+    assert!(refused.json()["Err"].as_str().unwrap().contains("还有资料"));
+    assert_eq!(status(&browser, &number).await, json!("awaiting_materials"));
+
+    // Once payment is open, choosing WeChat draws the code on the server.
+    let user = applicant::user(&rig.server, OWNER).await;
+    let ready = Change::new(Event::ReadyToPay, Who::Applicant(user));
+    rig.server.state.orders.apply(&number, ready).await.unwrap();
+    let choose = get(page_uri.clone()).await;
+    assert!(choose.body.contains("请选择一种支付方式"));
+    assert!(choose.body.contains("480.00"));
+    let wechat = get(format!("{page_uri}?method=wechat")).await;
+    assert_eq!(wechat.status, StatusCode::OK);
+    assert!(wechat.body.contains("data-testid=\"pay-qr\""));
+    assert!(wechat.body.contains("<svg"));
+    assert!(wechat.body.contains("刷新支付状态"));
+    assert!(wechat.body.contains("金融认证"), "the PIN's way is told");
+    // Reloading shows the same code.
+    let open: Vec<String> =
+        sqlx::query_scalar("SELECT out_trade_no FROM payments WHERE state = 'created'")
+            .fetch_all(&rig.server.pool)
+            .await
+            .unwrap();
+    assert_eq!(open.len(), 1);
+    let again = get(format!("{page_uri}?method=wechat")).await;
+    assert!(again.body.contains("pay-qr"));
+    let still: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM payments")
+        .fetch_one(&rig.server.pool)
+        .await
+        .unwrap();
+    assert_eq!(still, 1);
+
+    // Bank transfer: the account, the amount and the memo.
+    let transfer = get(format!("{page_uri}?method=bank_transfer")).await;
+    assert!(transfer.body.contains("bank-account"));
+    assert!(transfer.body.contains("中国工商银行"));
+    assert!(transfer.body.contains("转账凭证"));
+}
