@@ -353,6 +353,8 @@ async fn a_new_code_closes_the_old_trade_and_a_late_payment_of_it_still_counts()
 async fn a_bank_transfer_voucher_moves_the_order_to_awaiting_the_transfer() {
     let rig = start().await;
     let (browser, number) = awaiting_payment(&rig).await;
+    // A QR code opened before deciding to transfer instead.
+    let trade = code(&browser, &number, "wechat", false).await;
     let uri = format!("/p/{PROJECT}/applications/{number}/materials/transfer_voucher");
     let upload = |bytes: Vec<u8>| {
         let mut body = format!(
@@ -416,6 +418,13 @@ async fn a_bank_transfer_voucher_moves_the_order_to_awaiting_the_transfer() {
     assert_eq!(page["status"], "awaiting_transfer");
     assert_eq!(page["voucher"]["slot"], "transfer_voucher");
     assert_eq!(page["method"], "bank_transfer");
+    // The QR code opened before can no longer be paid.
+    let cashier = path_of(trade["code_url"].as_str().unwrap()).to_owned();
+    let (_, _, refused) = common::get(&rig.server, &cashier).await;
+    assert!(
+        refused.contains("无需支付") && !refused.contains("确认支付"),
+        "{refused}"
+    );
 }
 
 #[tokio::test]

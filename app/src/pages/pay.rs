@@ -378,8 +378,8 @@ fn Paid(page: PayPage) -> impl IntoView {
             <h2 class="app-panel__title" tabindex="-1" node_ref=heading>"支付成功"</h2>
             <p class="app-panel__body">
                 {match method {
-                    Some(m) => format!("已通过{}收到您的付款，申请已进入审核。", m.label()),
-                    None => "费用已确认到账，申请已进入审核。".to_owned(),
+                    Some(m) => format!("已通过{}收到您的付款。", m.label()),
+                    None => "受理机构已确认转账到账。".to_owned(),
                 }}
             </p>
         </div>

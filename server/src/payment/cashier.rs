@@ -3,6 +3,7 @@
 //! the paid notice a real provider would send, signs it with the sandbox key, and hands it to
 //! the same notify handling, signature check included. No money moves.
 
+use app::domain::order::Status;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -27,20 +28,22 @@ struct Trade {
     amount_fen: i64,
     state: String,
     expired: bool,
+    /// The order still waits for payment (not paid another way meanwhile).
+    payable: bool,
     merchant: String,
 }
 
 async fn find(payments: &Payments, out_trade_no: &str) -> Result<Option<Trade>, sqlx::Error> {
-    let row: Option<(String, i64, String, String, String, String)> = sqlx::query_as(
-        "SELECT a.number, p.amount_fen, p.state, p.expires_at, a.project_id, p.method
+    let row: Option<(String, i64, String, String, String, String, String)> = sqlx::query_as(
+        "SELECT a.number, p.amount_fen, p.state, p.expires_at, a.project_id, p.method, a.status
          FROM payments p JOIN applications a ON a.id = p.application_id
          WHERE p.out_trade_no = ? AND p.provider = 'local'",
     )
     .bind(out_trade_no)
     .fetch_optional(&payments.pool)
     .await?;
-    Ok(
-        row.map(|(number, amount_fen, state, expires_at, project, method)| {
+    Ok(row.map(
+        |(number, amount_fen, state, expires_at, project, method, status)| {
             let expired = OffsetDateTime::parse(&expires_at, &Rfc3339)
                 .map_or(true, |at| at <= payments.clock.now());
             let merchant = payments
@@ -56,10 +59,11 @@ async fn find(payments: &Payments, out_trade_no: &str) -> Result<Option<Trade>, 
                 amount_fen,
                 state,
                 expired,
+                payable: status == Status::AwaitingPayment.code(),
                 merchant,
             }
-        }),
-    )
+        },
+    ))
 }
 
 /// `GET /sandbox/cashier/{out_trade_no}`.
@@ -160,6 +164,9 @@ fn refusal(trade: &Trade) -> Option<&'static str> {
             Some("这个二维码已失效（已更换支付方式或重新生成），请扫描电脑上的最新二维码。")
         }
         _ if trade.expired => Some("这个二维码已过期，请扫描电脑上的最新二维码。"),
+        _ if !trade.payable => {
+            Some("这份申请当前无需支付（可能已用其他方式付款），请回到电脑上查看。")
+        }
         _ => None,
     }
 }
