@@ -24,6 +24,8 @@ async function readyToPay(page: Page): Promise<string> {
   await expect(page.getByTestId('pay-missing')).toContainText('经办人用手机完成身份认证');
   await expect(page.getByTestId('pay-missing').getByRole('link', { name: '去上传' }).first()).toBeVisible();
   execFileSync('sqlite3', [
+    '-cmd',
+    '.timeout 5000',
     join(process.env.E2E_DATA_DIR!, 'portal.db'),
     `UPDATE applications SET status = 'awaiting_payment' WHERE number = '${number}'`,
   ]);
@@ -104,5 +106,6 @@ test('the applicant pays by bank transfer and uploads the voucher', async ({ pag
   await expect(page.getByRole('heading', { name: '等待受理机构确认到账' })).toBeVisible();
   await snap(page, testInfo, 'pay-transfer-pending');
   await checkAccessibility(page);
-  expect(errors).toEqual([]);
+  // The refused file's answer is the only error.
+  expect(errors.filter((e) => !/status of 415/.test(e))).toEqual([]);
 });

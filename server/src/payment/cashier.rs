@@ -224,7 +224,9 @@ fn render(status: StatusCode, body: AnyView) -> Response {
                 <head>
                     <meta charset="utf-8" />
                     <meta name="viewport" content="width=device-width, initial-scale=1" />
-                    <meta name="referrer" content="no-referrer" />
+                    // Not no-referrer: that makes the browser send `Origin: null` with 确认支付, which the
+                    // site-wide same-origin check refuses.
+                    <meta name="referrer" content="same-origin" />
                     <title>"沙箱收银台 - 数字证书网上办理"</title>
                     <link rel="stylesheet" href="/pkg/cert-portal.css" />
                 </head>
