@@ -75,6 +75,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/p/:project/consent") view=pages::consent::ConsentRoute ssr=SsrMode::Async />
                     <Route path=path!("/p/:project/apply/:step") view={leptos_router::Lazy::<pages::apply::ApplyRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/p/:project/submitted/:number") view=pages::submitted::SubmittedRoute ssr=SsrMode::Async />
+                    <Route path=path!("/p/:project/me") view=pages::orders::MyOrdersRoute ssr=SsrMode::Async />
+                    <Route path=path!("/p/:project/applications/:number") view={leptos_router::Lazy::<pages::orders::OrderRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/p/:project/applications/:number/fix/:section") view=pages::orders::FixRoute ssr=SsrMode::Async />
                     <Route path=path!("/p/:project/applications/:number/materials") view={leptos_router::Lazy::<pages::materials::MaterialsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/p/:project/applications/:number/identity") view={leptos_router::Lazy::<pages::identity::IdentityRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/p/:project/applications/:number/pay") view={leptos_router::Lazy::<pages::pay::PayRoute>::new()} ssr=SsrMode::Async />
@@ -84,6 +87,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/embed/:project/consent") view=pages::consent::ConsentRoute ssr=SsrMode::Async />
                     <Route path=path!("/embed/:project/apply/:step") view={leptos_router::Lazy::<pages::apply::ApplyRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/embed/:project/submitted/:number") view=pages::submitted::SubmittedRoute ssr=SsrMode::Async />
+                    <Route path=path!("/embed/:project/me") view=pages::orders::MyOrdersRoute ssr=SsrMode::Async />
+                    <Route path=path!("/embed/:project/applications/:number") view={leptos_router::Lazy::<pages::orders::OrderRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/embed/:project/applications/:number/fix/:section") view=pages::orders::FixRoute ssr=SsrMode::Async />
                     <Route path=path!("/embed/:project/applications/:number/materials") view={leptos_router::Lazy::<pages::materials::MaterialsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/embed/:project/applications/:number/identity") view={leptos_router::Lazy::<pages::identity::IdentityRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/embed/:project/applications/:number/pay") view={leptos_router::Lazy::<pages::pay::PayRoute>::new()} ssr=SsrMode::Async />

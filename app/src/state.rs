@@ -6,6 +6,7 @@ use leptos::prelude::*;
 
 use crate::domain::catalog::Project;
 use crate::services::applications::ApplicationStore;
+use crate::services::bank_check::{BankCheckService, Statements};
 use crate::services::consent::{Agreements, ConsentStore};
 use crate::services::documents::DocumentService;
 use crate::services::handoff::HandoffService;
@@ -37,6 +38,11 @@ pub struct AppState {
     pub orders: Arc<dyn OrderService>,
     /// Online payment: trades and their QR codes.
     pub payments: Arc<dyn PaymentService>,
+    /// 金融认证: the 0.01-yuan transfer and its code.
+    pub bank_checks: Arc<dyn BankCheckService>,
+    /// Present only while the local bank provider is active: its simulated statement,
+    /// shown at `/dev/outbox`.
+    pub statements: Option<Arc<dyn Statements>>,
     /// Sessions end after this long without a request; the form warns shortly before.
     pub session_idle_minutes: u32,
 }

@@ -38,6 +38,8 @@ CREATE TABLE rejection_flags (
     label          TEXT NOT NULL,
     reason         TEXT NOT NULL,
     fixed_at       TEXT,
+    -- For a corrected form section: the labels of the fields that changed (没有个人信息).
+    changes        TEXT,
     UNIQUE (event_id, item)
 ) STRICT;
 

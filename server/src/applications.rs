@@ -292,6 +292,106 @@ impl ApplicationStore for SqlApplicationStore {
         self.find(number, Some(user)).await
     }
 
+    async fn amend(
+        &self,
+        user: UserId,
+        number: &str,
+        application: &Application,
+    ) -> Result<bool, StoreError> {
+        let json =
+            serde_json::to_vec(application).map_err(|e| StoreError::Backend(e.to_string()))?;
+        let sealed = self.keys.seal(&application_context(number), &json);
+        let updated = sqlx::query(
+            "UPDATE applications SET data = ?, updated_at = ? WHERE number = ? AND user_id = ?",
+        )
+        .bind(sealed)
+        .bind(timestamp(self.clock.now()))
+        .bind(number)
+        .bind(user.0)
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(updated.rows_affected() == 1)
+    }
+
+    async fn submitted_draft(
+        &self,
+        user: UserId,
+        number: &str,
+    ) -> Result<Option<Draft>, StoreError> {
+        let row: Option<(Vec<u8>, String)> = sqlx::query_as(
+            "SELECT data, project_id FROM drafts WHERE submitted_as = ? AND user_id = ?",
+        )
+        .bind(number)
+        .bind(user.0)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        let Some((sealed, project)) = row else {
+            return Ok(None);
+        };
+        let damaged =
+            |e: &dyn std::fmt::Display| StoreError::Backend(format!("draft of {number}: {e}"));
+        let json = self
+            .keys
+            .open(&draft_context(user, &project), &sealed)
+            .map_err(|e| damaged(&e))?;
+        serde_json::from_slice(&json)
+            .map(Some)
+            .map_err(|e| damaged(&e))
+    }
+
+    async fn correct(
+        &self,
+        user: UserId,
+        number: &str,
+        draft: &Draft,
+        application: &Application,
+    ) -> Result<bool, StoreError> {
+        let draft_json =
+            serde_json::to_vec(draft).map_err(|e| StoreError::Backend(e.to_string()))?;
+        let application_json =
+            serde_json::to_vec(application).map_err(|e| StoreError::Backend(e.to_string()))?;
+        let now = timestamp(self.clock.now());
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let project: Option<String> = sqlx::query_scalar(
+            "SELECT project_id FROM applications WHERE number = ? AND user_id = ?",
+        )
+        .bind(number)
+        .bind(user.0)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(backend)?;
+        let Some(project) = project else {
+            return Ok(false);
+        };
+        sqlx::query(
+            "UPDATE drafts SET data = ?, saved_at = ? WHERE submitted_as = ? AND user_id = ?",
+        )
+        .bind(self.keys.seal(&draft_context(user, &project), &draft_json))
+        .bind(&now)
+        .bind(number)
+        .bind(user.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        sqlx::query(
+            "UPDATE applications SET data = ?, updated_at = ? WHERE number = ? AND user_id = ?",
+        )
+        .bind(
+            self.keys
+                .seal(&application_context(number), &application_json),
+        )
+        .bind(&now)
+        .bind(number)
+        .bind(user.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        Ok(true)
+    }
+
     async fn by_number(&self, number: &str) -> Result<Option<SubmittedApplication>, StoreError> {
         self.find(number, None).await
     }

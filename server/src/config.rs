@@ -2,6 +2,48 @@
 
 use std::{fmt, net::SocketAddr, path::PathBuf, str::FromStr};
 
+/// The command line: with no subcommand the server serves; `reviewer …` manages the review
+/// console's accounts on the same database (same `DATA_DIR` / `DATABASE_URL`).
+#[derive(Debug, Clone, clap::Parser)]
+#[command(name = "server", about = "数字证书网上办理: the web server")]
+pub struct Cli {
+    #[command(flatten)]
+    pub config: Config,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum Command {
+    /// Review-console accounts (审核员).
+    Reviewer {
+        #[command(subcommand)]
+        action: ReviewerCommand,
+    },
+}
+
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum ReviewerCommand {
+    /// Creates an account. The password is read from REVIEWER_PASSWORD if set, otherwise as
+    /// one line from standard input (at least 10 characters).
+    Add {
+        /// What the reviewer types to sign in: lower-case letters, digits, `.`, `_`, `-`.
+        login: String,
+        /// The name shown on timelines and in the console, e.g. 张审核.
+        #[arg(long)]
+        name: String,
+        /// `reviewer` reviews; `admin` also sees the accounts and the audit log.
+        #[arg(long, value_enum, default_value_t = crate::console::accounts::Role::Reviewer)]
+        role: crate::console::accounts::Role,
+    },
+    /// Lists the accounts.
+    List,
+    /// Stops an account from signing in; its open sessions end at their next request.
+    Disable { login: String },
+    /// Lets a disabled (or locked) account sign in again.
+    Enable { login: String },
+}
+
 #[derive(Debug, Clone, clap::Parser)]
 #[command(name = "server", about = "数字证书网上办理: the web server")]
 pub struct Config {
@@ -86,6 +128,10 @@ pub struct Config {
     /// code can mark the order paid.
     #[arg(long, env = "PAYMENT_PROVIDER", value_enum, default_value_t = PaymentProviderKind::Local)]
     pub payment_provider: PaymentProviderKind,
+    /// Who sends the financial check's 0.01-yuan transfer. `local` sends nothing: the transfer
+    /// and its memo go into a simulated bank statement shown at `/dev/outbox`.
+    #[arg(long, env = "BANK_PROVIDER", value_enum, default_value_t = BankProviderKind::Local)]
+    pub bank_provider: BankProviderKind,
 }
 
 impl Config {
@@ -110,6 +156,7 @@ impl Config {
             identity_provider: IdentityProviderKind::Local,
             identity_retention_days: 30,
             payment_provider: PaymentProviderKind::Local,
+            bank_provider: BankProviderKind::Local,
         }
     }
 
@@ -162,6 +209,12 @@ pub enum IdentityProviderKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum PaymentProviderKind {
     /// The sandbox cashier: no money moves.
+    Local,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BankProviderKind {
+    /// A simulated statement: nothing is sent.
     Local,
 }
 
@@ -261,6 +314,32 @@ mod tests {
         assert_eq!(default("payment_provider").unwrap(), "local");
         assert_eq!(config.payment_provider, PaymentProviderKind::Local);
         assert_eq!(default("secret_key"), None);
+    }
+
+    #[test]
+    fn no_subcommand_serves_and_reviewer_commands_parse() {
+        let cli = Cli::try_parse_from(["server", "--captcha", "off"]).unwrap();
+        assert!(cli.command.is_none());
+        assert_eq!(cli.config.captcha, CaptchaMode::Off);
+        let cli = Cli::try_parse_from([
+            "server",
+            "reviewer",
+            "add",
+            "zhang",
+            "--name",
+            "张审核",
+            "--role",
+            "admin",
+        ])
+        .unwrap();
+        assert!(matches!(
+            cli.command,
+            Some(Command::Reviewer {
+                action: ReviewerCommand::Add { ref login, role: crate::console::accounts::Role::Admin, .. }
+            }) if login == "zhang"
+        ));
+        assert!(Cli::try_parse_from(["server", "reviewer", "add", "zhang"]).is_err());
+        assert!(Cli::try_parse_from(["server", "reviewer", "list"]).is_ok());
     }
 
     #[test]

@@ -26,6 +26,7 @@ pub struct Keys {
     captcha: [u8; 32],
     document: [u8; 32],
     sandbox_payment: [u8; 32],
+    bank_code: [u8; 32],
 }
 
 /// Sealed data that does not open: wrong key, wrong context, or damaged bytes.
@@ -49,6 +50,7 @@ impl Keys {
             captcha: derive(b"captcha answer, hmac-sha256, v1"),
             document: derive(b"document check code, hmac-sha256, v1"),
             sandbox_payment: derive(b"sandbox payment notice, hmac-sha256, v1"),
+            bank_code: derive(b"bank check code, hmac-sha256, v1"),
         }
     }
 
@@ -63,6 +65,14 @@ impl Keys {
         mac(
             &self.captcha,
             &[captcha_id.as_bytes(), b"\0", answer.as_bytes()],
+        )
+    }
+
+    /// HMAC-SHA256 over application number ‖ NUL ‖ code: the financial check's memo code.
+    pub fn bank_code_mac(&self, number: &str, code: &str) -> [u8; 32] {
+        mac(
+            &self.bank_code,
+            &[number.as_bytes(), b"\0", code.as_bytes()],
         )
     }
 

@@ -4,10 +4,12 @@
 #![recursion_limit = "256"]
 
 pub mod applications;
+pub mod bank_check;
 pub mod catalog;
 pub mod clock;
 pub mod config;
 pub mod consents;
+pub mod console;
 pub mod content;
 pub mod crypto;
 pub mod db;
@@ -38,8 +40,9 @@ use tower_sessions::ExpiredDeletion;
 use tower_sessions_sqlx_store::SqliteStore;
 
 use crate::applications::SqlApplicationStore;
+use crate::bank_check::{BankChecks, LocalBank, SqlBankChecks};
 use crate::clock::{Clock, SystemClock};
-use crate::config::{CaptchaMode, Config, IdentityProviderKind};
+use crate::config::{BankProviderKind, CaptchaMode, Config, IdentityProviderKind};
 use crate::consents::SqlConsentStore;
 use crate::crypto::Keys;
 use crate::documents::Documents;
@@ -50,7 +53,9 @@ use crate::materials::storage::ObjectStorage;
 use crate::materials::store::SqlMaterialStore;
 use crate::orders::SqlOrderService;
 use crate::payment::store::SqlPaymentService;
-pub use crate::sessions::{EMBED_SESSION_COOKIE, SESSION_COOKIE, session_layer};
+pub use crate::sessions::{
+    CONSOLE_SESSION_COOKIE, EMBED_SESSION_COOKIE, SESSION_COOKIE, session_layer,
+};
 use crate::sms::SmsProvider;
 
 /// How often expired sessions, captchas and codes are deleted.
@@ -66,6 +71,8 @@ pub struct Server {
     pub handoff: Arc<SqlHandoffService>,
     /// The payment service and provider, for the notify and cashier routes (and tests).
     pub payments: payment::Payments,
+    /// Reviewer accounts of the review console (`/console`).
+    pub reviewers: Arc<console::accounts::ReviewerStore>,
     /// The periodic clean-up; abort it before closing the pool.
     pub maintenance: tokio::task::JoinHandle<()>,
 }
@@ -134,11 +141,22 @@ pub async fn build_with_clock(
         },
     ));
     let catalog = Arc::new(catalog::into_catalog(loaded));
-    let orders = Arc::new(SqlOrderService::new(
+    let local_bank = Arc::new(LocalBank::new(pool.clone(), clock.clone()));
+    let bank_checks = Arc::new(SqlBankChecks::new(
+        pool.clone(),
+        applications.clone(),
+        match config.bank_provider {
+            BankProviderKind::Local => local_bank.clone(),
+        },
+        keys.clone(),
+        clock.clone(),
+    ));
+    let orders: Arc<SqlOrderService> = Arc::new(SqlOrderService::new(
         pool.clone(),
         applications.clone(),
         catalog.clone(),
         sms.sender.clone(),
+        bank_checks.clone(),
         clock.clone(),
     ));
     let provider =
@@ -151,6 +169,26 @@ pub async fn build_with_clock(
         provider.gateway,
         clock.clone(),
     ));
+    let materials = Arc::new(SqlMaterialStore::new(
+        pool.clone(),
+        storage,
+        keys,
+        clock.clone(),
+    ));
+    let reviewers = Arc::new(console::accounts::ReviewerStore::new(
+        pool.clone(),
+        clock.clone(),
+    ));
+    let console = console::ConsoleState {
+        reviewers: reviewers.clone(),
+        pool: pool.clone(),
+        applications: applications.clone(),
+        materials: materials.clone(),
+        handoff: handoff.clone(),
+        orders: orders.clone(),
+        catalog: catalog.clone(),
+        clock: clock.clone(),
+    };
     let state = AppState {
         catalog,
         agreements: Arc::new(agreements),
@@ -159,16 +197,18 @@ pub async fn build_with_clock(
         outbox: sms.outbox,
         consents: Arc::new(SqlConsentStore::new(pool.clone(), clock.clone())),
         applications,
-        materials: Arc::new(SqlMaterialStore::new(
-            pool.clone(),
-            storage,
-            keys,
-            clock.clone(),
-        )),
+        materials,
+        payments: payment_service.clone(),
         documents: documents.clone(),
         handoff: handoff.clone(),
-        orders,
-        payments: payment_service.clone(),
+        orders: orders.clone(),
+        bank_checks: Arc::new(BankChecks {
+            checks: bank_checks,
+            orders,
+        }),
+        statements: match config.bank_provider {
+            BankProviderKind::Local => Some(local_bank),
+        },
         session_idle_minutes: config.session_idle_minutes,
     };
 
@@ -196,11 +236,13 @@ pub async fn build_with_clock(
             cookies,
             payments.clone(),
         )
+        .merge(console::router(console))
         .layer(sessions),
         pool,
         state,
         handoff,
         payments,
+        reviewers,
         maintenance,
     })
 }

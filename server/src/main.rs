@@ -2,7 +2,7 @@ use std::net::SocketAddr;
 
 use clap::Parser;
 use leptos::config::get_configuration;
-use server::config::Config;
+use server::config::{Cli, Command};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -13,7 +13,10 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
 
-    let config = Config::parse();
+    let Cli { config, command } = Cli::parse();
+    if let Some(Command::Reviewer { action }) = command {
+        return server::console::cli::run(&config, action).await;
+    }
     let mut leptos_options = get_configuration(None)?.leptos_options;
     if let Some(addr) = config.bind_addr {
         leptos_options.site_addr = addr;

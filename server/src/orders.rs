@@ -20,6 +20,7 @@ use app::state::Catalog;
 use sqlx::{Sqlite, SqlitePool, Transaction};
 
 use crate::applications::SqlApplicationStore;
+use crate::bank_check::SqlBankChecks;
 use crate::clock::{Clock, timestamp};
 use crate::consents::backend;
 
@@ -31,6 +32,8 @@ pub struct SqlOrderService {
     applications: Arc<SqlApplicationStore>,
     catalog: Arc<Catalog>,
     sms: Arc<dyn SmsSender>,
+    /// Sends the financial check's transfer when an order enters 待金融认证.
+    bank_checks: Arc<SqlBankChecks>,
     clock: Arc<dyn Clock>,
 }
 
@@ -46,6 +49,9 @@ type OrderRow = (
     Option<String>,
     Option<String>,
 );
+
+/// item, label, reason, fixed at, changes.
+type FlagRow = (String, String, String, Option<String>, Option<String>);
 
 /// event, from, to, actor, actor name, note, at.
 type EventRow = (
@@ -71,6 +77,7 @@ impl SqlOrderService {
         applications: Arc<SqlApplicationStore>,
         catalog: Arc<Catalog>,
         sms: Arc<dyn SmsSender>,
+        bank_checks: Arc<SqlBankChecks>,
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
@@ -78,6 +85,7 @@ impl SqlOrderService {
             applications,
             catalog,
             sms,
+            bank_checks,
             clock,
         }
     }
@@ -121,8 +129,8 @@ impl SqlOrderService {
         }
         // The flags of the latest rejection, and only while it is the one being answered.
         let flags = if matches!(status, Status::Rejected) || status == Status::AwaitingReview {
-            let rows: Vec<(String, String, String, Option<String>)> = sqlx::query_as(
-                "SELECT item, label, reason, fixed_at FROM rejection_flags
+            let rows: Vec<FlagRow> = sqlx::query_as(
+                "SELECT item, label, reason, fixed_at, changes FROM rejection_flags
                  WHERE application_id = ?1
                    AND event_id = (SELECT MAX(event_id) FROM rejection_flags
                                    WHERE application_id = ?1)
@@ -133,12 +141,13 @@ impl SqlOrderService {
             .await
             .map_err(backend)?;
             rows.into_iter()
-                .filter_map(|(item, label, reason, fixed_at)| {
+                .filter_map(|(item, label, reason, fixed_at, changes)| {
                     Some(Flag {
                         item: FlagItem::parse(&item)?,
                         label,
                         reason,
                         fixed_at,
+                        changes,
                     })
                 })
                 .collect()
@@ -407,13 +416,20 @@ impl OrderService for SqlOrderService {
             _ => {}
         }
 
+        // A rejection's timeline line keeps the reviewer's own note (the flags have their own
+        // rows); the notice spells out both.
+        let timeline_note = if change.event == Event::Reject {
+            note.as_deref()
+        } else {
+            detail.as_deref()
+        };
         let (mut next, event_id) = record(
             &mut tx,
             id,
             order,
             change.event,
             &change.who,
-            detail.as_deref(),
+            timeline_note,
             &at,
         )
         .await?;
@@ -456,6 +472,13 @@ impl OrderService for SqlOrderService {
             to = to.code(),
             "order changed"
         );
+        if to == Status::AwaitingBankCheck {
+            // Before the notice, which tells the applicant the transfer went out. Should it
+            // fail, the personal centre sends it when the applicant opens the order.
+            if let Err(error) = self.bank_checks.start(number).await {
+                tracing::error!(%error, number, "financial check transfer not sent");
+            }
+        }
         self.notify(number, to, detail.as_deref()).await;
         Ok(to)
     }
@@ -465,6 +488,7 @@ impl OrderService for SqlOrderService {
         owner: UserId,
         number: &str,
         item: &FlagItem,
+        changes: Option<&str>,
     ) -> Result<(), OrderError> {
         let at = timestamp(self.clock.now());
         let row: Option<(i64, String)> =
@@ -485,13 +509,14 @@ impl OrderService for SqlOrderService {
             .into());
         }
         sqlx::query(
-            "UPDATE rejection_flags SET fixed_at = ?1
+            "UPDATE rejection_flags SET fixed_at = ?1, changes = ?4
              WHERE application_id = ?2 AND item = ?3
                AND event_id = (SELECT MAX(event_id) FROM rejection_flags WHERE application_id = ?2)",
         )
         .bind(&at)
         .bind(id)
         .bind(item.code())
+        .bind(changes)
         .execute(&self.pool)
         .await
         .map_err(backend)?;

@@ -42,11 +42,13 @@ pub fn with_security_headers(mut router: Router) -> Router {
 
 /// `X-Frame-Options: DENY` for browsers that predate CSP `frame-ancestors` (old corporate
 /// PCs), on everything but the embedded flow, whose pages list their portals in the CSP
-/// (`app::state::set_page_security_headers`); the header cannot name an origin.
+/// (`app::state::set_page_security_headers`); the header cannot name an origin. A response
+/// that set its own (the review console's PDF scans, framed by the console: `SAMEORIGIN`)
+/// keeps it.
 async fn deny_framing(request: Request, next: Next) -> Response {
     let embedded = app::paths::Mount::of_path(request.uri().path()) == app::paths::Mount::Embed;
     let mut response = next.run(request).await;
-    if !embedded {
+    if !embedded && !response.headers().contains_key(header::X_FRAME_OPTIONS) {
         response
             .headers_mut()
             .insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));

@@ -1,6 +1,9 @@
 //! Login sessions, stored in the database so several server processes share them, under one
-//! of two cookies:
+//! of three cookies:
 //!
+//! * `cp_console` for the review console, sent only to `/console…` (Path=/console,
+//!   SameSite=Strict, HttpOnly, Secure under https): requests there never read an applicant's
+//!   session, and the applicant's pages never see a reviewer's;
 //! * `cp_session` on the site: HttpOnly, SameSite=Lax, Secure under https;
 //! * `cp_embed_session` in a trading platform's iframe (`/embed/…`): SameSite=None (a Lax
 //!   cookie is neither sent nor stored in a cross-site frame), always Secure (browsers require
@@ -27,12 +30,14 @@ use crate::config::Config;
 
 pub const SESSION_COOKIE: &str = "cp_session";
 pub const EMBED_SESSION_COOKIE: &str = "cp_embed_session";
+pub const CONSOLE_SESSION_COOKIE: &str = "cp_console";
 
-/// Both session layers; each request goes through one.
+/// The session layers; each request goes through one.
 #[derive(Clone)]
 pub struct Sessions {
     site: SessionManagerLayer<SqliteStore>,
     embed: SessionManagerLayer<SqliteStore>,
+    console: SessionManagerLayer<SqliteStore>,
 }
 
 /// Sessions end after `SESSION_IDLE_MINUTES` without a request; every request counts.
@@ -53,7 +58,17 @@ pub fn session_layer(config: &Config, store: SqliteStore) -> Sessions {
         embed: base(EMBED_SESSION_COOKIE)
             .with_same_site(SameSite::None)
             .with_secure(true),
+        console: base(CONSOLE_SESSION_COOKIE)
+            .with_path("/console")
+            .with_same_site(SameSite::Strict)
+            .with_secure(config.is_https()),
     }
+}
+
+/// Whether the request is the review console's (`/console` and below).
+fn is_console<B>(request: &Request<B>) -> bool {
+    let path = request.uri().path();
+    path == "/console" || path.starts_with("/console/")
 }
 
 impl<S: Clone> Layer<S> for Sessions {
@@ -62,7 +77,8 @@ impl<S: Clone> Layer<S> for Sessions {
     fn layer(&self, inner: S) -> Self::Service {
         SessionsService {
             site: self.site.layer(inner.clone()),
-            embed: self.embed.layer(inner),
+            embed: self.embed.layer(inner.clone()),
+            console: self.console.layer(inner),
         }
     }
 }
@@ -71,6 +87,7 @@ impl<S: Clone> Layer<S> for Sessions {
 pub struct SessionsService<T> {
     site: T,
     embed: T,
+    console: T,
 }
 
 type BoxFuture<T, E> = Pin<Box<dyn Future<Output = Result<T, E>> + Send>>;
@@ -86,12 +103,18 @@ where
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         match self.site.poll_ready(cx) {
-            Poll::Ready(Ok(())) => self.embed.poll_ready(cx),
+            Poll::Ready(Ok(())) => match self.embed.poll_ready(cx) {
+                Poll::Ready(Ok(())) => self.console.poll_ready(cx),
+                other => other,
+            },
             other => other,
         }
     }
 
     fn call(&mut self, request: Request<ReqB>) -> Self::Future {
+        if is_console(&request) {
+            return Box::pin(self.console.call(request));
+        }
         if !is_embedded(&request) {
             return Box::pin(self.site.call(request));
         }

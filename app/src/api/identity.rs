@@ -16,6 +16,8 @@ pub struct IdentityPage {
     /// Who does the phone step: 经办人, or 申请人 for a natural person.
     pub role: Role,
     pub status: HandoffStatus,
+    /// Review sent the application back asking for the phone check again: its reason.
+    pub redo_reason: Option<String>,
     /// A fresh link, unless a phone is already at work, the check is done, or it failed
     /// (then the page explains first and offers to start again).
     pub link: Option<HandoffLink>,
@@ -48,9 +50,11 @@ pub async fn load_identity_page(
         .status(user, &number)
         .await
         .map_err(internal)?;
-    let busy = status
-        .stage
-        .is_some_and(|s| s.is_claimed() || s == Stage::Failed || s == Stage::Completed);
+    let redo_reason = redo_reason(user, &number, &status).await?;
+    let busy = redo_reason.is_none()
+        && status
+            .stage
+            .is_some_and(|s| s.is_claimed() || s == Stage::Failed || s == Stage::Completed);
     let link = if busy {
         None
     } else {
@@ -73,7 +77,47 @@ pub async fn load_identity_page(
         role: submitted.application.identity_subject().0,
         status,
         link,
+        redo_reason,
     }))
+}
+
+/// The reason, when the current rejection flags the phone check and the check on record was
+/// done before that rejection (so it must be done again).
+#[cfg(feature = "ssr")]
+async fn redo_reason(
+    user: crate::services::login::UserId,
+    number: &str,
+    status: &HandoffStatus,
+) -> Result<Option<String>, ServerFnError> {
+    use crate::domain::order::{Event, Status};
+    use crate::services::orders::FlagItem;
+
+    let Some(order) = super::session::state()
+        .orders
+        .view(Some(user), number)
+        .await
+        .map_err(super::session::internal)?
+        .filter(|o| o.status == Status::Rejected)
+    else {
+        return Ok(None);
+    };
+    let Some(flag) = order.flags.iter().find(|f| f.item == FlagItem::Identity) else {
+        return Ok(None);
+    };
+    let rejected_at = order
+        .timeline
+        .iter()
+        .rev()
+        .find(|e| e.event == Event::Reject)
+        .map(|e| e.at.as_str())
+        .unwrap_or_default();
+    let redone = status.done
+        && status
+            .steps
+            .last()
+            .is_some_and(|s| s.at.as_str() > rejected_at);
+    let running = status.stage.is_some_and(|s| s.is_claimed());
+    Ok((!redone && !running).then(|| flag.reason.clone()))
 }
 
 /// A new QR code, retiring the one before. `restart` also ends a session a phone has begun

@@ -20,6 +20,11 @@ pub struct MaterialsPage {
     /// Who does the identity check on the phone next.
     pub identity_role: Role,
     pub uploaded: Vec<UploadedMaterial>,
+    /// Slots whose file may still change: all of them until payment, after a rejection the
+    /// flagged ones, otherwise none.
+    pub editable: Vec<String>,
+    /// A rejection's reasons, by slot id.
+    pub flagged: Vec<(String, String)>,
     /// The outcome of the last upload made without JavaScript, shown once.
     pub flash: Option<MaterialsFlash>,
 }
@@ -40,7 +45,9 @@ pub async fn load_materials_page(
 ) -> Result<Option<MaterialsPage>, ServerFnError> {
     use super::session::{self, internal};
     use crate::domain::materials;
+    use crate::domain::order::Status;
     use crate::services::materials::FLASH_KEY;
+    use crate::services::orders::FlagItem;
 
     let Some((user, project, submitted)) =
         super::apply::ssr::open_submitted(&project, &number).await?
@@ -53,7 +60,27 @@ pub async fn load_materials_page(
         .list(user, &submitted.number)
         .await
         .map_err(internal)?;
+    let order = state
+        .orders
+        .view(Some(user), &submitted.number)
+        .await
+        .map_err(internal)?;
+    let flagged: Vec<(String, String)> = order
+        .iter()
+        .filter(|o| o.status == Status::Rejected)
+        .flat_map(|o| o.flags.iter())
+        .filter_map(|f| match &f.item {
+            FlagItem::Material(slot) => Some((slot.clone(), f.reason.clone())),
+            _ => None,
+        })
+        .collect();
     let application = &submitted.application;
+    let slots = materials::upload_slots(&project, application);
+    let editable = if submitted.status.materials_open() {
+        slots.iter().map(|s| s.id.clone()).collect()
+    } else {
+        flagged.iter().map(|(slot, _)| slot.clone()).collect()
+    };
     let documents = materials::documents(application)
         .into_iter()
         .map(|kind| DocumentEntry {
@@ -63,7 +90,9 @@ pub async fn load_materials_page(
         })
         .collect();
     Ok(Some(MaterialsPage {
-        slots: materials::upload_slots(&project, application),
+        slots,
+        editable,
+        flagged,
         identity_role: application.identity_subject().0,
         project_id: project.id.clone(),
         project_name: project.name.clone(),

@@ -9,6 +9,7 @@ pub mod documents;
 pub mod embed;
 pub mod identity;
 pub mod materials;
+pub mod orders;
 pub mod outbox;
 pub mod payment;
 #[cfg(feature = "ssr")]

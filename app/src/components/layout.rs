@@ -7,7 +7,8 @@ use crate::paths::{Mount, use_mount};
 
 #[component]
 pub fn SiteHeader() -> impl IntoView {
-    (use_mount() == Mount::Site).then(|| {
+    let location = leptos_router::hooks::use_location();
+    (use_mount() == Mount::Site).then(move || {
         view! {
             <a class="app-skip-link" href="#main">"跳到主要内容"</a>
             <header class="app-header">
@@ -16,6 +17,9 @@ pub fn SiteHeader() -> impl IntoView {
                         <span class="app-header__mark" aria-hidden="true">"CA"</span>
                         <span>"数字证书网上办理"</span>
                     </a>
+                    {move || site_project(&location.pathname.get()).map(|project| view! {
+                        <a class="app-header__link" href=format!("/p/{project}/me")>"我的申请"</a>
+                    })}
                 </div>
             </header>
         }
@@ -42,4 +46,10 @@ pub fn SiteFooter() -> impl IntoView {
             </div>
         </footer>
     })
+}
+
+/// The project of a `/p/<project>/…` page, for the header's link to the personal centre.
+fn site_project(path: &str) -> Option<String> {
+    let id = path.strip_prefix("/p/")?.split('/').next()?;
+    (!id.is_empty()).then(|| id.to_owned())
 }

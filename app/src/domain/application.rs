@@ -152,6 +152,36 @@ impl Application {
         }
     }
 
+    /// The account the financial check pays 0.01 yuan into: holder name, opening bank, number.
+    pub fn bank_account(&self) -> (&str, &OpeningBank, &BankAccount) {
+        match &self.applicant {
+            Applicant::Organisation { bank, .. } => (
+                bank.account_name.as_str(),
+                &bank.opening_bank,
+                &bank.account_number,
+            ),
+            Applicant::NaturalPerson { bank, .. } => (
+                bank.account_name.as_str(),
+                &bank.opening_bank,
+                &bank.account_number,
+            ),
+        }
+    }
+
+    /// Corrects the opening bank and account number (the holder's name stays the applicant's).
+    pub fn set_bank_account(&mut self, opening_bank: OpeningBank, number: BankAccount) {
+        match &mut self.applicant {
+            Applicant::Organisation { bank, .. } => {
+                bank.opening_bank = opening_bank;
+                bank.account_number = number;
+            }
+            Applicant::NaturalPerson { bank, .. } => {
+                bank.opening_bank = opening_bank;
+                bank.account_number = number;
+            }
+        }
+    }
+
     /// The organisation's name, or the natural person's.
     pub fn applicant_name(&self) -> &str {
         match &self.applicant {

@@ -5,8 +5,10 @@
 
 pub mod application;
 pub mod bank_account;
+pub mod bank_check;
 pub mod banks;
 pub mod catalog;
+pub mod correction;
 pub mod credit_code;
 pub mod draft;
 pub mod email;
@@ -21,5 +23,6 @@ pub mod org_code;
 pub mod postal_code;
 pub mod quote;
 pub mod regions;
+pub mod review;
 pub mod taxpayer_id;
 pub mod text;

@@ -3,12 +3,14 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::outbox::outbox_messages;
+use crate::api::outbox::{bank_statement, outbox_messages};
+use crate::domain::money::Fen;
 use crate::pages::not_found::NotFound;
 
 #[component]
 pub fn DevOutbox() -> impl IntoView {
     let messages = Resource::new(|| (), |_| outbox_messages());
+    let statement = Resource::new(|| (), |_| bank_statement());
     view! {
         <Title text="本地短信发件箱" />
         <Suspense fallback=|| view! { <p>"正在加载…"</p> }>
@@ -43,6 +45,11 @@ pub fn DevOutbox() -> impl IntoView {
                                     </table>
                                 }.into_any()
                             }}
+                            <Suspense fallback=|| ()>
+                                {move || Suspend::new(async move {
+                                    statement.await.ok().flatten().map(|lines| view! { <BankStatement lines /> })
+                                })}
+                            </Suspense>
                         </div>
                     }.into_any(),
                     Ok(None) => view! { <NotFound /> }.into_any(),
@@ -50,5 +57,42 @@ pub fn DevOutbox() -> impl IntoView {
                 }
             })}
         </Suspense>
+    }
+}
+
+/// 金融认证 transfers as the applicant's bank would list them.
+#[component]
+fn BankStatement(lines: Vec<crate::services::bank_check::StatementLine>) -> impl IntoView {
+    view! {
+        <h2 class="app-heading-l">"模拟银行流水（金融认证打款）"</h2>
+        <p>"当前使用本地银行通道：0.01 元不会真的转出。下面是申请人对公账户会看到的入账记录。"</p>
+        {if lines.is_empty() {
+            view! { <p>"还没有打款。"</p> }.into_any()
+        } else {
+            view! {
+                <table class="app-table app-statement">
+                    <thead><tr>
+                        <th scope="col">"时间（UTC）"</th>
+                        <th scope="col">"收款户名"</th>
+                        <th scope="col">"开户行"</th>
+                        <th scope="col">"账号"</th>
+                        <th scope="col">"金额（元）"</th>
+                        <th scope="col">"附言"</th>
+                    </tr></thead>
+                    <tbody>
+                        {lines.into_iter().map(|l| view! {
+                            <tr>
+                                <td>{l.at}</td>
+                                <td>{l.account_name}</td>
+                                <td>{l.opening_bank}</td>
+                                <td>{l.account_masked}</td>
+                                <td class="app-table__num">{Fen(l.amount_fen).yuan_text()}</td>
+                                <td class="app-statement__memo">{l.memo}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            }.into_any()
+        }}
     }
 }

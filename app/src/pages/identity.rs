@@ -170,6 +170,11 @@ fn IdentityView(page: IdentityPage) -> impl IntoView {
         <div class="app-width app-page app-identity-page" data-hydrated=move || hydrated.get().then_some("true")>
             <p class="app-caption">{page.project_name.clone()} " · 申请编号 " {page.number.clone()}</p>
             <h1 class="app-heading-l">"在线认证"</h1>
+            {page.redo_reason.clone().map(|reason| view! {
+                <div class="app-notice app-notice--error" role="alert">
+                    <p>"审核要求重新进行手机身份认证：" {reason} "。请用手机扫描下面的二维码重新认证。"</p>
+                </div>
+            })}
             {move || notice.get().map(|(ok, text)| {
                 let class = if ok { "app-notice app-notice--success" } else { "app-notice app-notice--error" };
                 let role = if ok { "status" } else { "alert" };

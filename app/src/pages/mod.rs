@@ -9,6 +9,7 @@ pub mod identity;
 pub mod login;
 pub mod materials;
 pub mod not_found;
+pub mod orders;
 pub mod pay;
 pub mod submitted;
 pub mod verify;

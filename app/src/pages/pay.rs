@@ -341,7 +341,7 @@ fn Transfer(page: PayPage, resource: PageResource) -> impl IntoView {
         {page.flash.clone().filter(|f| !f.ok).map(|f| view! {
             <p class="app-notice app-notice--error" role="alert">{f.message}</p>
         })}
-        <SlotCard base spec=page.voucher_slot.clone() file keep=true />
+        <SlotCard base spec=page.voucher_slot.clone() file editable=true flag=None keep=true />
     }
 }
 
@@ -357,7 +357,7 @@ fn TransferPending(page: PayPage) -> impl IntoView {
         </div>
         <p>{PaymentMethod::BankTransfer.pin_delivery()}</p>
         <p class="app-hint">"凭证上传错了？在确认到账之前可以更换："</p>
-        <SlotCard base spec=page.voucher_slot.clone() file keep=true />
+        <SlotCard base spec=page.voucher_slot.clone() file editable=true flag=None keep=true />
         <p><a href=order_path(use_mount(), &page.project_id, &page.number)>"查看申请进度"</a></p>
     }
 }

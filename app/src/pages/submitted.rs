@@ -49,7 +49,10 @@ pub fn SubmittedRoute() -> impl IntoView {
                             </dl>
                             <h2 class="app-heading-m">"接下来"</h2>
                             <p>"请打印系统按申请生成的文件，签字（单位还须盖章）后上传扫描件，再用手机完成实名认证，然后缴费。我们会以短信通知每一步的进展。"</p>
-                            <a class="app-button" href=materials>"打印并上传资料"</a>
+                            <div class="app-button-row">
+                                <a class="app-button" href=materials>"打印并上传资料"</a>
+                                <a class="app-button app-button--secondary" href=crate::pages::orders::order_path(use_mount(), &s.project_id, &s.number)>"查看申请详情"</a>
+                            </div>
                         </div>
                     }.into_any()
                     }

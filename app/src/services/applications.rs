@@ -90,6 +90,33 @@ pub trait ApplicationStore: Send + Sync {
         number: &str,
     ) -> Result<Option<SubmittedApplication>, StoreError>;
 
+    /// Replaces the contents of `user`'s application `number` (a corrected section or bank
+    /// account); `false` when there is no such application of theirs. The caller checks that
+    /// the order allows it.
+    async fn amend(
+        &self,
+        user: UserId,
+        number: &str,
+        application: &Application,
+    ) -> Result<bool, StoreError>;
+
+    /// The draft `user`'s application `number` was submitted from (the form's own text).
+    async fn submitted_draft(
+        &self,
+        user: UserId,
+        number: &str,
+    ) -> Result<Option<Draft>, StoreError>;
+
+    /// Replaces both the submitted draft and the application (a corrected form section), in
+    /// one transaction; `false` when there is no such application of theirs.
+    async fn correct(
+        &self,
+        user: UserId,
+        number: &str,
+        draft: &Draft,
+        application: &Application,
+    ) -> Result<bool, StoreError>;
+
     /// The application numbered `number`, whoever submitted it: for the verification page
     /// that printed documents link to, and for reviewers.
     async fn by_number(&self, number: &str) -> Result<Option<SubmittedApplication>, StoreError>;

@@ -4,6 +4,7 @@
 //! shared with the browser.
 
 pub mod applications;
+pub mod bank_check;
 pub mod consent;
 pub mod documents;
 pub mod handoff;

@@ -74,6 +74,8 @@ pub struct Flag {
     pub reason: String,
     /// RFC 3339, UTC: when the applicant changed it, if they did.
     pub fixed_at: Option<String>,
+    /// For a corrected form section: which fields changed (移动电话、电子邮箱).
+    pub changes: Option<String>,
 }
 
 /// How the certificate travels back.
@@ -194,11 +196,12 @@ pub trait OrderService: Send + Sync {
     /// financial check or acceptance), and sends the notice. Returns the new status.
     async fn apply(&self, number: &str, change: Change) -> Result<Status, OrderError>;
 
-    /// Marks the flagged `item` of a rejected order as changed by its owner.
+    /// Marks the flagged `item` of a rejected order as changed by its owner, with what changed.
     async fn mark_fixed(
         &self,
         owner: UserId,
         number: &str,
         item: &FlagItem,
+        changes: Option<&str>,
     ) -> Result<(), OrderError>;
 }

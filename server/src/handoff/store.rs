@@ -831,8 +831,20 @@ impl HandoffService for SqlHandoffService {
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(internal)?;
+        // A completed check is final, unless review sent the application back asking for it
+        // again (the current rejection flags `identity`); then a session completed after
+        // that rejection is final again.
         let completed: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM handoffs WHERE application_id = ? AND stage = 'completed')",
+            "SELECT EXISTS (
+                SELECT 1 FROM handoffs h WHERE h.application_id = ?1 AND h.stage = 'completed'
+                AND NOT EXISTS (
+                    SELECT 1 FROM applications a
+                    JOIN rejection_flags f ON f.application_id = a.id AND f.item = 'identity'
+                    JOIN order_events e ON e.id = f.event_id
+                    WHERE a.id = ?1 AND a.status = 'rejected'
+                      AND f.event_id = (SELECT MAX(event_id) FROM rejection_flags
+                                        WHERE application_id = ?1)
+                      AND unixepoch(e.at) >= h.ended_at))",
         )
         .bind(application_id)
         .fetch_one(&mut *tx)
@@ -1368,4 +1380,116 @@ async fn insert_token(
     .await
     .map_err(internal)?;
     Ok(())
+}
+
+/// One liveness attempt as a reviewer reads it.
+#[derive(Clone, Debug)]
+pub struct ReviewedAttempt {
+    /// RFC 3339, UTC.
+    pub at: String,
+    /// `None`: passed; otherwise why not, in Chinese.
+    pub failure: Option<String>,
+    pub note: String,
+    /// Whether the face matched the ID photo, and the provider's score, when compared.
+    pub face: Option<(bool, Option<f32>)>,
+}
+
+/// The phone step of an application as the review console shows it: the latest session's
+/// progress and mismatches, what the provider noted, each liveness attempt, and which ID
+/// photos are still stored (they go `IDENTITY_RETENTION_DAYS` after the session ended).
+#[derive(Clone, Debug)]
+pub struct ReviewIdentity {
+    pub status: HandoffStatus,
+    pub provider: String,
+    pub notes: Vec<String>,
+    pub attempts: Vec<ReviewedAttempt>,
+    pub photos: Vec<IdSide>,
+}
+
+fn side_kind(side: IdSide) -> &'static str {
+    match side {
+        IdSide::Front => "id_front",
+        IdSide::Back => "id_back",
+    }
+}
+
+impl SqlHandoffService {
+    /// The latest phone session of application `number`, for a reviewer; `None` when the
+    /// applicant never started one (or there is no such application).
+    pub async fn review(&self, number: &str) -> Result<Option<ReviewIdentity>, HandoffError> {
+        let application: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM applications WHERE number = ?")
+                .bind(number)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(internal)?;
+        let Some(application) = application else {
+            return Ok(None);
+        };
+        let Some(row) = self.latest(application).await? else {
+            return Ok(None);
+        };
+        let record = self.record(&row)?;
+        let photos: Vec<String> = sqlx::query_scalar(
+            "SELECT kind FROM handoff_files WHERE handoff_id = ? AND kind IN ('id_front', 'id_back')
+             ORDER BY kind DESC",
+        )
+        .bind(row.id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(internal)?;
+        let mut notes = Vec::new();
+        if let Some(front) = &record.front {
+            notes.push(format!("人像面：{}", front.note));
+        }
+        if let Some(back) = &record.back {
+            notes.push(format!("国徽面：{}", back.note));
+        }
+        let attempts = record
+            .liveness
+            .iter()
+            .map(|a| ReviewedAttempt {
+                at: a.at.clone(),
+                failure: a.failure.map(|f| f.message().to_owned()),
+                note: a.note.clone(),
+                face: a.face.as_ref().map(|f| (f.matched, f.score)),
+            })
+            .collect();
+        let provider = record.provider.clone();
+        Ok(Some(ReviewIdentity {
+            status: self.desktop_view(Some(row)).await?,
+            provider,
+            notes,
+            attempts,
+            photos: [IdSide::Front, IdSide::Back]
+                .into_iter()
+                .filter(|side| photos.iter().any(|k| k == side_kind(*side)))
+                .collect(),
+        }))
+    }
+
+    /// The stored ID photo of one side from the latest phone session of `number`, decrypted,
+    /// for a reviewer; `None` when there is none (never taken, or deleted after retention).
+    pub async fn review_photo(
+        &self,
+        number: &str,
+        side: IdSide,
+    ) -> Result<Option<Vec<u8>>, HandoffError> {
+        let object: Option<String> = sqlx::query_scalar(
+            "SELECT f.object FROM handoff_files f
+             WHERE f.kind = ?2 AND f.handoff_id = (
+                 SELECT h.id FROM handoffs h JOIN applications a ON a.id = h.application_id
+                 WHERE a.number = ?1 ORDER BY h.id DESC LIMIT 1)
+             ORDER BY f.seq DESC LIMIT 1",
+        )
+        .bind(number)
+        .bind(side_kind(side))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(internal)?;
+        match object {
+            Some(key) => Ok(Some(self.get_photo(&key).await?)),
+            None => Ok(None),
+        }
+    }
 }

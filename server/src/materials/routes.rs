@@ -14,7 +14,7 @@ use app::domain::order::{Event, PaymentMethod, Status};
 use app::services::StoreError;
 use app::services::login::UserId;
 use app::services::materials::{FLASH_KEY, MaterialsFlash, NewMaterial, UploadedMaterial};
-use app::services::orders::{Change, Who};
+use app::services::orders::{Change, FlagItem, Who};
 use app::state::AppState;
 use axum::Router;
 use axum::extract::multipart::{MultipartError, MultipartRejection};
@@ -87,6 +87,10 @@ async fn upload(
 ) -> Response {
     let outcome = async {
         let (user, slot, status) = authorize(&state, &session, &target, Access::Upload).await?;
+        // The voucher has its own rule in `authorize`.
+        if slot.id != TRANSFER_VOUCHER {
+            writable(&state, user, &target.number, &slot).await?;
+        }
         let (file_name, bytes) = read_file(multipart).await?;
         let checked = tokio::task::spawn_blocking(move || inspect(&bytes).map(|i| (i, bytes)))
             .await
@@ -127,6 +131,7 @@ async fn remove(
 ) -> Response {
     let outcome = async {
         let (user, slot, _) = authorize(&state, &session, &target, Access::Remove).await?;
+        writable(&state, user, &target.number, &slot).await?;
         let removed = state
             .materials
             .remove(user, &target.number, &slot.id)
@@ -248,6 +253,30 @@ async fn authorize(
     Ok((user, slot, submitted.status))
 }
 
+/// Scans may change until the order is paid; after a rejection, only the flagged ones.
+async fn writable(
+    state: &AppState,
+    user: UserId,
+    number: &str,
+    slot: &Slot,
+) -> Result<(), Failure> {
+    let order = state
+        .orders
+        .view(Some(user), number)
+        .await?
+        .ok_or(Failure::NotFound)?;
+    let flagged = order.status == Status::Rejected
+        && order
+            .flags
+            .iter()
+            .any(|f| f.item == FlagItem::Material(slot.id.clone()));
+    if order.status.materials_open() || flagged {
+        Ok(())
+    } else {
+        Err(Failure::Locked)
+    }
+}
+
 /// The `file` field's name and bytes, reading no more than one byte past the limit.
 async fn read_file(
     multipart: Result<Multipart, MultipartRejection>,
@@ -302,6 +331,8 @@ enum Failure {
     CrossSite,
     /// Not a multipart body, or one cut short.
     Malformed,
+    /// The order went past the point where scans may change (and this one was not flagged).
+    Locked,
     Rejected(UploadRejection),
     /// Logged with its cause when answered; the applicant sees a generic message.
     Internal(String),
@@ -326,6 +357,7 @@ impl Failure {
             Failure::NotFound => StatusCode::NOT_FOUND,
             Failure::CrossSite => StatusCode::FORBIDDEN,
             Failure::Malformed => StatusCode::BAD_REQUEST,
+            Failure::Locked => StatusCode::CONFLICT,
             Failure::Rejected(UploadRejection::TooLarge) => StatusCode::PAYLOAD_TOO_LARGE,
             Failure::Rejected(UploadRejection::NotAllowedType { .. }) => {
                 StatusCode::UNSUPPORTED_MEDIA_TYPE
@@ -341,6 +373,7 @@ impl Failure {
             Failure::NotFound => "not_found",
             Failure::CrossSite => "cross_site",
             Failure::Malformed => "bad_request",
+            Failure::Locked => "locked",
             Failure::Rejected(rejection) => rejection.code(),
             Failure::Internal(_) => "server_error",
         }
@@ -352,6 +385,7 @@ impl Failure {
             Failure::NotFound => "找不到这份申请或这项资料".into(),
             Failure::CrossSite => "请求不是从本站页面发出的，已拒绝。请回到本站页面重新操作".into(),
             Failure::Malformed => "上传没有完成，请重新选择文件上传".into(),
+            Failure::Locked => "申请已进入审核，这项资料不能再修改".into(),
             Failure::Rejected(rejection) => rejection.message(),
             Failure::Internal(_) => "系统繁忙，请稍后重试".into(),
         }

@@ -90,8 +90,17 @@ fn MaterialsView(page: MaterialsPage) -> impl IntoView {
                 <p class="app-progress-text" role="status" aria-live="polite">
                     {move || format!("已上传 {} / {} 项", done.get(), total)}
                 </p>
-                {uploaded.into_iter().map(|(slot, file)| view! {
-                    <upload_slot::SlotCard base=base.clone() spec=slot file />
+                {(page.editable.len() < total).then(|| view! {
+                    <p class="app-inset">{if page.flagged.is_empty() {
+                        "申请已进入审核，资料不能再修改。"
+                    } else {
+                        "请按审核意见重新上传标出的资料，其他资料不需要改动。"
+                    }}</p>
+                })}
+                {uploaded.into_iter().map(|(slot, file)| {
+                    let editable = page.editable.contains(&slot.id);
+                    let flag = page.flagged.iter().find(|(s, _)| *s == slot.id).map(|(_, r)| r.clone());
+                    view! { <upload_slot::SlotCard base=base.clone() spec=slot file editable flag /> }
                 }).collect_view()}
             </section>
 
@@ -102,12 +111,19 @@ fn MaterialsView(page: MaterialsPage) -> impl IntoView {
                 } else {
                     view! { <p>{format!("全部资料上传后，请{role}用手机完成身份核验并缴费。资料会随时保存，可以分几次上传。")}</p> }.into_any()
                 }}
-                <a class="app-button" href=identity>"下一步：手机身份认证"</a>
-                <p>
-                    "已在手机上完成身份认证？"
-                    <a href=pay>"直接去支付"</a>
-                    "（支付页会列出尚未完成的事项）"
-                </p>
+                {if page.editable.len() == total {
+                    view! {
+                        <a class="app-button" href=identity>"下一步：手机身份认证"</a>
+                        <p>
+                            "已在手机上完成身份认证？"
+                            <a href=pay>"直接去支付"</a>
+                            "（支付页会列出尚未完成的事项）"
+                        </p>
+                    }.into_any()
+                } else {
+                    let order = crate::pages::orders::order_path(use_mount(), &page.project_id, &page.number);
+                    view! { <a class="app-button" href=order>"返回申请详情"</a> }.into_any()
+                }}
             </section>
         </div>
     }

@@ -27,6 +27,10 @@ pub fn SlotCard(
     /// The file may be replaced but not deleted (the transfer voucher).
     #[prop(optional)]
     keep: bool,
+    /// Whether the file may still change (see `MaterialsPage::editable`).
+    editable: bool,
+    /// Why review sent it back, when it did.
+    flag: Option<String>,
 ) -> impl IntoView {
     let slot = spec;
     let upload_url = format!("{base}/{}", slot.id);
@@ -138,7 +142,10 @@ pub fn SlotCard(
                 }.into_any(),
                 Activity::Deleting => view! { <p class="app-slot__activity">"正在删除…"</p> }.into_any(),
             }}
-            <div class="app-slot__actions">
+            {flag.map(|reason| view! {
+                <p class="app-error-message app-slot__flag">"审核意见：" {reason} "，请重新上传"</p>
+            })}
+            <div class="app-slot__actions" hidden=!editable>
                 <form method="post" action=upload_url enctype="multipart/form-data" class="app-slot__upload"
                     on:submit=move |event| {
                         event.prevent_default();
