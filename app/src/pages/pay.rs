@@ -18,6 +18,7 @@ use crate::components::quote_table::QuoteTable;
 use crate::domain::money::Fen;
 use crate::domain::order::{PaymentMethod, Status};
 use crate::pages::materials::upload_slot::SlotCard;
+use crate::pages::orders::order_path;
 use crate::paths::{Mount, use_mount};
 
 /// A new QR code is fetched this many seconds before the old one expires.
@@ -63,11 +64,6 @@ impl LazyRoute for PayRoute {
 
 pub fn page_path(mount: Mount, project: &str, number: &str) -> String {
     format!("{}/applications/{number}/pay", mount.project(project))
-}
-
-/// The application's own page in the personal centre, where it goes on after payment.
-fn order_path(mount: Mount, project: &str, number: &str) -> String {
-    format!("{}/applications/{number}", mount.project(project))
 }
 
 #[component]
