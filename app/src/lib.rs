@@ -80,6 +80,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/p/:project/applications/:number/fix/:section") view=pages::orders::FixRoute ssr=SsrMode::Async />
                     <Route path=path!("/p/:project/applications/:number/materials") view={leptos_router::Lazy::<pages::materials::MaterialsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/p/:project/applications/:number/identity") view={leptos_router::Lazy::<pages::identity::IdentityRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/p/:project/applications/:number/pay") view={leptos_router::Lazy::<pages::pay::PayRoute>::new()} ssr=SsrMode::Async />
                     // The same flow inside a trading platform's iframe (see `paths`).
                     <Route path=path!("/embed/:project") view=pages::guide::Guide ssr=SsrMode::Async />
                     <Route path=path!("/embed/:project/login") view=pages::login::LoginRoute ssr=SsrMode::Async />
@@ -91,6 +92,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/embed/:project/applications/:number/fix/:section") view=pages::orders::FixRoute ssr=SsrMode::Async />
                     <Route path=path!("/embed/:project/applications/:number/materials") view={leptos_router::Lazy::<pages::materials::MaterialsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/embed/:project/applications/:number/identity") view={leptos_router::Lazy::<pages::identity::IdentityRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/embed/:project/applications/:number/pay") view={leptos_router::Lazy::<pages::pay::PayRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/verify/:number") view=pages::verify::VerifyRoute ssr=SsrMode::Async />
                     <Route path=path!("/dev/outbox") view=pages::dev_outbox::DevOutbox ssr=SsrMode::Async />
                 </Routes>

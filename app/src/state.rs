@@ -13,6 +13,7 @@ use crate::services::handoff::HandoffService;
 use crate::services::login::LoginService;
 use crate::services::materials::MaterialStore;
 use crate::services::orders::OrderService;
+use crate::services::payment::PaymentService;
 use crate::services::sms::{Outbox, SmsSender};
 
 /// What every request may use; cheap to clone.
@@ -35,6 +36,8 @@ pub struct AppState {
     pub handoff: Arc<dyn HandoffService>,
     /// Status, timeline and notices of submitted applications.
     pub orders: Arc<dyn OrderService>,
+    /// Online payment: trades and their QR codes.
+    pub payments: Arc<dyn PaymentService>,
     /// 金融认证: the 0.01-yuan transfer and its code.
     pub bank_checks: Arc<dyn BankCheckService>,
     /// Present only while the local bank provider is active: its simulated statement,

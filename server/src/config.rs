@@ -122,6 +122,12 @@ pub struct Config {
           value_parser = clap::value_parser!(u32).range(1..=3650))]
     pub identity_retention_days: u32,
 
+    /// Who takes online payments (微信支付 / 支付宝). `local` is a sandbox cashier on this
+    /// server (`/sandbox/cashier/...`): the QR code opens it, 确认支付 sends a signed notice to
+    /// `/payment/notify/local`, and nothing is charged. For testing only: anyone holding the QR
+    /// code can mark the order paid.
+    #[arg(long, env = "PAYMENT_PROVIDER", value_enum, default_value_t = PaymentProviderKind::Local)]
+    pub payment_provider: PaymentProviderKind,
     /// Who sends the financial check's 0.01-yuan transfer. `local` sends nothing: the transfer
     /// and its memo go into a simulated bank statement shown at `/dev/outbox`.
     #[arg(long, env = "BANK_PROVIDER", value_enum, default_value_t = BankProviderKind::Local)]
@@ -149,6 +155,7 @@ impl Config {
             sms_ip_hourly_limit: 20,
             identity_provider: IdentityProviderKind::Local,
             identity_retention_days: 30,
+            payment_provider: PaymentProviderKind::Local,
             bank_provider: BankProviderKind::Local,
         }
     }
@@ -196,6 +203,12 @@ pub enum SmsProviderKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum IdentityProviderKind {
     /// No vendor: photos and frames are checked on this machine, cards are not read.
+    Local,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PaymentProviderKind {
+    /// The sandbox cashier: no money moves.
     Local,
 }
 
@@ -298,6 +311,8 @@ mod tests {
         assert_eq!(config.identity_provider, IdentityProviderKind::Local);
         assert_eq!(default("identity_retention_days").unwrap(), "30");
         assert_eq!(config.identity_retention_days, 30);
+        assert_eq!(default("payment_provider").unwrap(), "local");
+        assert_eq!(config.payment_provider, PaymentProviderKind::Local);
         assert_eq!(default("secret_key"), None);
     }
 

@@ -25,6 +25,7 @@ pub struct Keys {
     sms_code: [u8; 32],
     captcha: [u8; 32],
     document: [u8; 32],
+    sandbox_payment: [u8; 32],
     bank_code: [u8; 32],
 }
 
@@ -48,6 +49,7 @@ impl Keys {
             sms_code: derive(b"sms login code, hmac-sha256, v1"),
             captcha: derive(b"captcha answer, hmac-sha256, v1"),
             document: derive(b"document check code, hmac-sha256, v1"),
+            sandbox_payment: derive(b"sandbox payment notice, hmac-sha256, v1"),
             bank_code: derive(b"bank check code, hmac-sha256, v1"),
         }
     }
@@ -78,6 +80,12 @@ impl Keys {
     /// code, so the verification page cannot be walked through by guessing numbers.
     pub fn document_mac(&self, number: &str) -> [u8; 32] {
         mac(&self.document, &[number.as_bytes()])
+    }
+
+    /// HMAC-SHA256 over a payment notice's signed message: how the local sandbox cashier signs
+    /// the notices it delivers and how the notify route checks them.
+    pub fn sandbox_payment_mac(&self, message: &[u8]) -> [u8; 32] {
+        mac(&self.sandbox_payment, &[message])
     }
 
     /// Encrypts with a fresh random nonce; returns nonce ‖ ciphertext (with its 16-byte tag).

@@ -20,6 +20,7 @@ mod health;
 pub mod login;
 pub mod materials;
 pub mod orders;
+pub mod payment;
 mod security;
 pub mod sessions;
 pub mod sms;
@@ -51,6 +52,7 @@ use crate::login::{LoginSettings, SqlLoginService};
 use crate::materials::storage::ObjectStorage;
 use crate::materials::store::SqlMaterialStore;
 use crate::orders::SqlOrderService;
+use crate::payment::store::SqlPaymentService;
 pub use crate::sessions::{
     CONSOLE_SESSION_COOKIE, EMBED_SESSION_COOKIE, SESSION_COOKIE, session_layer,
 };
@@ -67,6 +69,8 @@ pub struct Server {
     pub state: AppState,
     /// The handoff service itself, for its purge (and tests).
     pub handoff: Arc<SqlHandoffService>,
+    /// The payment service and provider, for the notify and cashier routes (and tests).
+    pub payments: payment::Payments,
     /// Reviewer accounts of the review console (`/console`).
     pub reviewers: Arc<console::accounts::ReviewerStore>,
     /// The periodic clean-up; abort it before closing the pool.
@@ -155,6 +159,16 @@ pub async fn build_with_clock(
         bank_checks.clone(),
         clock.clone(),
     ));
+    let provider =
+        payment::PaymentProvider::from_config(config, pool.clone(), keys.clone(), clock.clone());
+    let payment_service = Arc::new(SqlPaymentService::new(
+        pool.clone(),
+        applications.clone(),
+        orders.clone(),
+        catalog.clone(),
+        provider.gateway,
+        clock.clone(),
+    ));
     let materials = Arc::new(SqlMaterialStore::new(
         pool.clone(),
         storage,
@@ -184,6 +198,7 @@ pub async fn build_with_clock(
         consents: Arc::new(SqlConsentStore::new(pool.clone(), clock.clone())),
         applications,
         materials,
+        payments: payment_service.clone(),
         documents: documents.clone(),
         handoff: handoff.clone(),
         orders: orders.clone(),
@@ -204,6 +219,13 @@ pub async fn build_with_clock(
     let cookies = handoff::CookiePolicy {
         secure: config.is_https(),
     };
+    let payments = payment::Payments {
+        service: payment_service,
+        sandbox: provider.sandbox,
+        state: state.clone(),
+        pool: pool.clone(),
+        clock,
+    };
 
     Ok(Server {
         router: router(
@@ -212,12 +234,14 @@ pub async fn build_with_clock(
             documents,
             pool.clone(),
             cookies,
+            payments.clone(),
         )
         .merge(console::router(console))
         .layer(sessions),
         pool,
         state,
         handoff,
+        payments,
         reviewers,
         maintenance,
     })
@@ -252,6 +276,7 @@ pub fn router(
     documents: Arc<Documents>,
     pool: SqlitePool,
     cookies: handoff::CookiePolicy,
+    payments: payment::Payments,
 ) -> Router {
     let routes = generate_route_list(App);
     let materials = materials::router(state.clone());
@@ -272,7 +297,8 @@ pub fn router(
         .merge(materials)
         .merge(handoff)
         .merge(handover)
-        .merge(documents);
+        .merge(documents)
+        .merge(payment::router(payments));
     security::with_security_headers(app)
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())

@@ -50,6 +50,9 @@ type OrderRow = (
     Option<String>,
 );
 
+/// item, label, reason, fixed at, changes.
+type FlagRow = (String, String, String, Option<String>, Option<String>);
+
 /// event, from, to, actor, actor name, note, at.
 type FlagRow = (String, String, String, Option<String>, Option<String>);
 

@@ -154,7 +154,7 @@ pub async fn send_handoff_sms(
 }
 
 #[cfg(feature = "ssr")]
-mod ssr {
+pub(crate) mod ssr {
     use leptos::prelude::ServerFnError;
     use qrcode::render::svg;
     use qrcode::{EcLevel, QrCode};
@@ -189,7 +189,7 @@ mod ssr {
 
     /// Medium error correction: a phone reads it off a glossy monitor at an angle. Sized by
     /// CSS; the quiet zone is part of the image.
-    fn qr_svg(url: &str) -> Result<String, qrcode::types::QrError> {
+    pub(crate) fn qr_svg(url: &str) -> Result<String, qrcode::types::QrError> {
         let code = QrCode::with_error_correction_level(url.as_bytes(), EcLevel::M)?;
         let document = code
             .render::<svg::Color>()

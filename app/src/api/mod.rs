@@ -11,6 +11,7 @@ pub mod identity;
 pub mod materials;
 pub mod orders;
 pub mod outbox;
+pub mod payment;
 #[cfg(feature = "ssr")]
 pub mod session;
 

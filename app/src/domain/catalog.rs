@@ -76,6 +76,19 @@ pub struct CaInfo {
     pub short_name: String,
     pub hotline: String,
     pub website: String,
+    /// Where applicants paying by corporate transfer (对公转账) send the fee.
+    pub bank: ReceivingAccount,
+}
+
+/// The CA's receiving account (收款账户) for corporate transfers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceivingAccount {
+    /// 户名.
+    pub account_name: String,
+    /// 开户行.
+    pub bank: String,
+    /// 账号, as printed (groups of four digits are fine).
+    pub number: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

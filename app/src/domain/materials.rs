@@ -44,6 +44,22 @@ pub struct Slot {
     pub document: Option<DocumentKind>,
 }
 
+/// The slot id of the bank transfer's remittance voucher (转账凭证), stored with the scans
+/// but uploaded from the pay page.
+pub const TRANSFER_VOUCHER: &str = "transfer_voucher";
+
+/// The slot for the remittance voucher of a payment by corporate transfer.
+pub fn transfer_voucher_slot() -> Slot {
+    Slot {
+        id: TRANSFER_VOUCHER.to_owned(),
+        material_id: TRANSFER_VOUCHER.to_owned(),
+        name: "转账凭证".to_owned(),
+        description: "银行回单或网银转账成功页面的截图，须能看清付款户名、金额和附言。".to_owned(),
+        template: None,
+        document: None,
+    }
+}
+
 /// The documents to print for `application`, in [`DocumentKind::ALL`] order. A natural person
 /// applies in person and authorizes nobody, so gets no authorization letter.
 pub fn documents(application: &Application) -> Vec<DocumentKind> {

@@ -81,6 +81,7 @@ fn IdentityView(page: IdentityPage) -> impl IntoView {
     let view_now = Memo::new(move |_| status.with(view_of));
     let hydrated = crate::components::form::use_hydrated();
     let here = page_path(use_mount(), &project, &number);
+    let pay = crate::pages::pay::page_path(use_mount(), &project, &number);
     let role = page.role.label();
 
     let refresh = Action::new({
@@ -180,7 +181,7 @@ fn IdentityView(page: IdentityPage) -> impl IntoView {
                 view! { <div class=class role=role><p>{text}</p></div> }
             })}
             {move || match view_now.get() {
-                View::Done => view! { <DoneView role /> }.into_any(),
+                View::Done => view! { <DoneView role pay=pay.clone() /> }.into_any(),
                 View::Failed => view! {
                     <div class="app-notice app-notice--error" role="alert">
                         <h2 class="app-heading-s">"本次认证未通过"</h2>
@@ -302,7 +303,7 @@ fn Progress(status: RwSignal<HandoffStatus>) -> impl IntoView {
 }
 
 #[component]
-fn DoneView(role: &'static str) -> impl IntoView {
+fn DoneView(role: &'static str, pay: String) -> impl IntoView {
     let heading = NodeRef::<leptos::html::H2>::new();
     // Moving on is announced: focus goes to the new state.
     Effect::new(move |_| {
@@ -315,7 +316,8 @@ fn DoneView(role: &'static str) -> impl IntoView {
             <h2 class="app-panel__title" tabindex="-1" node_ref=heading>"身份认证已完成"</h2>
             <p class="app-panel__body">{format!("{role}的身份证和活体检测均已通过核验。")}</p>
         </div>
-        <h2 class="app-heading-m">"下一步：缴费"</h2>
-        <p>"审核人员将核对您上传的资料。缴费功能开通后，您将在这里看到付款方式；我们也会以短信通知审核进展。"</p>
+        <h2 class="app-heading-m">"下一步：支付"</h2>
+        <p>"确认资料无误后支付证书费用，可选微信、支付宝或对公转账。支付后审核人员开始核对资料，审核进展将以短信通知。"</p>
+        <p><a class="app-button" href=pay data-testid="go-pay">"下一步：支付"</a></p>
     }
 }

@@ -10,5 +10,6 @@ pub mod login;
 pub mod materials;
 pub mod not_found;
 pub mod orders;
+pub mod pay;
 pub mod submitted;
 pub mod verify;

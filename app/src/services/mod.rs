@@ -11,6 +11,7 @@ pub mod handoff;
 pub mod login;
 pub mod materials;
 pub mod orders;
+pub mod payment;
 pub mod sms;
 
 /// A storage failure; details go to the server log, the applicant sees a generic message.

@@ -6,12 +6,15 @@
 //! signed-in owner of the application reaches a file; anyone else gets 404.
 
 use app::domain::catalog::Project;
-use app::domain::materials::{FileKind, MAX_UPLOAD_BYTES, Slot, UploadRejection, upload_slots};
-use app::domain::order::Status;
+use app::domain::materials::{
+    FileKind, MAX_UPLOAD_BYTES, Slot, TRANSFER_VOUCHER, UploadRejection, transfer_voucher_slot,
+    upload_slots,
+};
+use app::domain::order::{Event, PaymentMethod, Status};
 use app::services::StoreError;
 use app::services::login::UserId;
 use app::services::materials::{FLASH_KEY, MaterialsFlash, NewMaterial, UploadedMaterial};
-use app::services::orders::FlagItem;
+use app::services::orders::{Change, FlagItem, Who};
 use app::state::AppState;
 use axum::Router;
 use axum::extract::multipart::{MultipartError, MultipartRejection};
@@ -56,9 +59,23 @@ struct Target {
 }
 
 impl Target {
+    /// Where a plain form comes back to: the pay page for the transfer voucher.
     fn page(&self) -> String {
-        format!("/p/{}/applications/{}/materials", self.project, self.number)
+        let page = if self.slot == TRANSFER_VOUCHER {
+            "pay"
+        } else {
+            "materials"
+        };
+        format!("/p/{}/applications/{}/{page}", self.project, self.number)
     }
+}
+
+/// What a request does with a slot, which decides when the transfer voucher is open.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Access {
+    Upload,
+    Remove,
+    Read,
 }
 
 async fn upload(
@@ -69,8 +86,11 @@ async fn upload(
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Response {
     let outcome = async {
-        let (user, slot) = authorize(&state, &session, &target).await?;
-        writable(&state, user, &target.number, &slot).await?;
+        let (user, slot, status) = authorize(&state, &session, &target, Access::Upload).await?;
+        // The voucher has its own rule in `authorize`.
+        if slot.id != TRANSFER_VOUCHER {
+            writable(&state, user, &target.number, &slot).await?;
+        }
         let (file_name, bytes) = read_file(multipart).await?;
         let checked = tokio::task::spawn_blocking(move || inspect(&bytes).map(|i| (i, bytes)))
             .await
@@ -94,6 +114,9 @@ async fn upload(
             .save(user, &target.number, material)
             .await?
             .ok_or(Failure::NotFound)?;
+        if slot.id == TRANSFER_VOUCHER && status == Status::AwaitingPayment {
+            voucher_uploaded(&state, user, &target.number).await?;
+        }
         Ok(Done::Stored(saved, slot))
     }
     .await;
@@ -107,7 +130,7 @@ async fn remove(
     headers: HeaderMap,
 ) -> Response {
     let outcome = async {
-        let (user, slot) = authorize(&state, &session, &target).await?;
+        let (user, slot, _) = authorize(&state, &session, &target, Access::Remove).await?;
         writable(&state, user, &target.number, &slot).await?;
         let removed = state
             .materials
@@ -127,7 +150,7 @@ async fn file(
     headers: HeaderMap,
 ) -> Response {
     let outcome = async {
-        let (user, slot) = authorize(&state, &session, &target).await?;
+        let (user, slot, _) = authorize(&state, &session, &target, Access::Read).await?;
         state
             .materials
             .open(user, &target.number, &slot.id)
@@ -170,13 +193,28 @@ async fn file(
     (headers, bytes).into_response()
 }
 
-/// The signed-in user and the slot, if the project exists, the user owns the application in
-/// that project, and the slot is one the application needs.
+/// The order moves to 待确认到账 once its transfer voucher is stored.
+async fn voucher_uploaded(state: &AppState, user: UserId, number: &str) -> Result<(), Failure> {
+    let mut change = Change::new(Event::VoucherUploaded, Who::Applicant(user));
+    change.payment_method = Some(PaymentMethod::BankTransfer);
+    state
+        .orders
+        .apply(number, change)
+        .await
+        .map(|_| ())
+        .map_err(|e| Failure::Internal(e.to_string()))
+}
+
+/// The signed-in user, the slot and the order's status, if the project exists, the user owns
+/// the application in that project, and the slot is one the application needs. The transfer
+/// voucher may be uploaded (or replaced) only while the order waits for payment or for the
+/// transfer, and never removed: the reviewer checks it against the account.
 async fn authorize(
     state: &AppState,
     session: &Session,
     target: &Target,
-) -> Result<(UserId, Slot), Failure> {
+    access: Access,
+) -> Result<(UserId, Slot, Status), Failure> {
     let project: &Project = state
         .catalog
         .project(&target.project)
@@ -193,11 +231,26 @@ async fn authorize(
         .await?
         .filter(|a| a.project_id == project.id)
         .ok_or(Failure::NotFound)?;
+    if target.slot == TRANSFER_VOUCHER {
+        let open = match access {
+            Access::Read => true,
+            Access::Upload => matches!(
+                submitted.status,
+                Status::AwaitingPayment | Status::AwaitingTransfer
+            ),
+            Access::Remove => false,
+        };
+        return if open {
+            Ok((user, transfer_voucher_slot(), submitted.status))
+        } else {
+            Err(Failure::NotFound)
+        };
+    }
     let slot = upload_slots(project, &submitted.application)
         .into_iter()
         .find(|slot| slot.id == target.slot)
         .ok_or(Failure::NotFound)?;
-    Ok((user, slot))
+    Ok((user, slot, submitted.status))
 }
 
 /// Scans may change until the order is paid; after a rejection, only the flagged ones.

@@ -5,7 +5,7 @@
 //! the browser and uploads show progress without leaving the page.
 
 mod print;
-mod upload_slot;
+pub mod upload_slot;
 
 use leptos::prelude::*;
 use leptos_router::{LazyRoute, lazy_route};
@@ -58,6 +58,7 @@ fn MaterialsView(page: MaterialsPage) -> impl IntoView {
     let hydrated = crate::components::form::use_hydrated();
     let flash = page.flash.clone();
     let identity = crate::pages::identity::page_path(use_mount(), &page.project_id, &page.number);
+    let pay = crate::pages::pay::page_path(use_mount(), &page.project_id, &page.number);
     let role = page.identity_role.label();
 
     view! {
@@ -111,7 +112,14 @@ fn MaterialsView(page: MaterialsPage) -> impl IntoView {
                     view! { <p>{format!("全部资料上传后，请{role}用手机完成身份核验并缴费。资料会随时保存，可以分几次上传。")}</p> }.into_any()
                 }}
                 {if page.editable.len() == total {
-                    view! { <a class="app-button" href=identity>"下一步：手机身份认证"</a> }.into_any()
+                    view! {
+                        <a class="app-button" href=identity>"下一步：手机身份认证"</a>
+                        <p>
+                            "已在手机上完成身份认证？"
+                            <a href=pay>"直接去支付"</a>
+                            "（支付页会列出尚未完成的事项）"
+                        </p>
+                    }.into_any()
                 } else {
                     let order = crate::pages::orders::order_path(use_mount(), &page.project_id, &page.number);
                     view! { <a class="app-button" href=order>"返回申请详情"</a> }.into_any()

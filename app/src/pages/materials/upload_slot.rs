@@ -24,6 +24,9 @@ pub fn SlotCard(
     base: String,
     spec: Slot,
     file: RwSignal<Option<UploadedMaterial>>,
+    /// The file may be replaced but not deleted (the transfer voucher).
+    #[prop(optional)]
+    keep: bool,
     /// Whether the file may still change (see `MaterialsPage::editable`).
     editable: bool,
     /// Why review sent it back, when it did.
@@ -160,7 +163,7 @@ pub fn SlotCard(
                     // Without JavaScript the file goes up with this button.
                     <button type="submit" class="app-button app-button--secondary" hidden=move || hydrated.get()>"上传"</button>
                 </form>
-                {move || file.with(Option::is_some).then(|| view! {
+                {move || (!keep && file.with(Option::is_some)).then(|| view! {
                     <form method="post" action=delete_url.clone() class="app-slot__delete" on:submit=on_delete>
                         <button type="submit" class="app-button app-button--warning">"删除"</button>
                     </form>

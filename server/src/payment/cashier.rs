@@ -1,0 +1,248 @@
+//! The local provider's cashier (沙箱收银台) at `/sandbox/cashier/{out_trade_no}`: what the
+//! payer's phone would show after scanning, as a plain server-rendered page. 确认支付 builds
+//! the paid notice a real provider would send, signs it with the sandbox key, and hands it to
+//! the same notify handling, signature check included. No money moves.
+
+use app::domain::order::Status;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use leptos::prelude::*;
+use rand::Rng;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use super::Payments;
+use super::sandbox::{NoticeAmount, NoticeBody};
+use crate::clock::timestamp;
+
+const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
+     form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/// A trade as the cashier shows it.
+struct Trade {
+    out_trade_no: String,
+    number: String,
+    method: String,
+    amount_fen: i64,
+    state: String,
+    expired: bool,
+    /// The order still waits for payment (not paid another way meanwhile).
+    payable: bool,
+    merchant: String,
+}
+
+async fn find(payments: &Payments, out_trade_no: &str) -> Result<Option<Trade>, sqlx::Error> {
+    let row: Option<(String, i64, String, String, String, String, String)> = sqlx::query_as(
+        "SELECT a.number, p.amount_fen, p.state, p.expires_at, a.project_id, p.method, a.status
+         FROM payments p JOIN applications a ON a.id = p.application_id
+         WHERE p.out_trade_no = ? AND p.provider = 'local'",
+    )
+    .bind(out_trade_no)
+    .fetch_optional(&payments.pool)
+    .await?;
+    Ok(row.map(
+        |(number, amount_fen, state, expires_at, project, method, status)| {
+            let expired = OffsetDateTime::parse(&expires_at, &Rfc3339)
+                .map_or(true, |at| at <= payments.clock.now());
+            let merchant = payments
+                .state
+                .catalog
+                .project(&project)
+                .map(|p| p.ca.name.clone())
+                .unwrap_or_default();
+            Trade {
+                out_trade_no: out_trade_no.to_owned(),
+                number,
+                method,
+                amount_fen,
+                state,
+                expired,
+                payable: status == Status::AwaitingPayment.code(),
+                merchant,
+            }
+        },
+    ))
+}
+
+/// `GET /sandbox/cashier/{out_trade_no}`.
+pub async fn page(State(payments): State<Payments>, Path(out_trade_no): Path<String>) -> Response {
+    match find(&payments, &out_trade_no).await {
+        Ok(Some(trade)) => {
+            let problem = refusal(&trade);
+            render(StatusCode::OK, trade_view(&trade, problem))
+        }
+        Ok(None) => message(
+            StatusCode::NOT_FOUND,
+            "没有这笔交易",
+            "二维码不完整或交易不存在。",
+        ),
+        Err(error) => {
+            tracing::error!(%error, "sandbox cashier failed");
+            message(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "暂时无法打开",
+                "请稍后重试。",
+            )
+        }
+    }
+}
+
+/// `POST /sandbox/cashier/{out_trade_no}/pay`: pays, as far as the sandbox can.
+pub async fn pay(
+    State(payments): State<Payments>,
+    Path(out_trade_no): Path<String>,
+    _form: Bytes,
+) -> Response {
+    let Some(sandbox) = payments.sandbox.clone() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let trade = match find(&payments, &out_trade_no).await {
+        Ok(Some(trade)) => trade,
+        Ok(None) => {
+            return message(
+                StatusCode::NOT_FOUND,
+                "没有这笔交易",
+                "二维码不完整或交易不存在。",
+            );
+        }
+        Err(error) => {
+            tracing::error!(%error, "sandbox cashier failed");
+            return message(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "暂时无法支付",
+                "请稍后重试。",
+            );
+        }
+    };
+    if let Some(problem) = refusal(&trade) {
+        return render(StatusCode::CONFLICT, trade_view(&trade, Some(problem)));
+    }
+    let transaction_id: String = std::iter::once("4200".to_owned())
+        .chain((0..24).map(|_| rand::rng().random_range(0..10).to_string()))
+        .collect();
+    let body = NoticeBody {
+        event_type: "TRANSACTION.SUCCESS".into(),
+        out_trade_no: trade.out_trade_no.clone(),
+        transaction_id,
+        trade_state: "SUCCESS".into(),
+        amount: NoticeAmount {
+            total: trade.amount_fen,
+            currency: "CNY".into(),
+        },
+        success_time: timestamp(payments.clock.now()),
+    };
+    let Ok(body) = serde_json::to_vec(&body) else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let headers = sandbox.sign(&body);
+    let answer = super::deliver(&payments.service, &headers, &body).await;
+    if answer.status().is_success() {
+        message(
+            StatusCode::OK,
+            "支付成功",
+            &format!(
+                "沙箱已确认支付 {} 元，未产生真实扣款。请回到电脑上的支付页面，页面会自动进入下一步。",
+                yuan(trade.amount_fen)
+            ),
+        )
+    } else {
+        message(
+            StatusCode::BAD_GATEWAY,
+            "支付未完成",
+            "支付通知未被受理，请回到电脑上刷新支付页面后重新扫码。",
+        )
+    }
+}
+
+/// Why this trade cannot be paid now.
+fn refusal(trade: &Trade) -> Option<&'static str> {
+    match trade.state.as_str() {
+        "paid" => Some("这笔交易已经支付，无需重复支付。"),
+        "closed" => {
+            Some("这个二维码已失效（已更换支付方式或重新生成），请扫描电脑上的最新二维码。")
+        }
+        _ if trade.expired => Some("这个二维码已过期，请扫描电脑上的最新二维码。"),
+        _ if !trade.payable => {
+            Some("这份申请当前无需支付（可能已用其他方式付款），请回到电脑上查看。")
+        }
+        _ => None,
+    }
+}
+
+fn yuan(fen: i64) -> String {
+    format!("{}.{:02}", fen / 100, fen % 100)
+}
+
+fn trade_view(trade: &Trade, problem: Option<&'static str>) -> AnyView {
+    let method = match trade.method.as_str() {
+        "wechat" => "微信支付",
+        _ => "支付宝",
+    };
+    let action = format!("/sandbox/cashier/{}/pay", trade.out_trade_no);
+    view! {
+        <h1 class="app-heading-l">"沙箱收银台"</h1>
+        <div class="app-notice" role="note">
+            <p>{format!("这是本机的模拟收银台，代替{method}演示付款流程，不会产生任何真实扣款。")}</p>
+        </div>
+        <dl class="app-summary-list">
+            <div class="app-summary-list__row"><dt class="app-summary-list__key">"收款方"</dt><dd class="app-summary-list__value">{trade.merchant.clone()}</dd></div>
+            <div class="app-summary-list__row"><dt class="app-summary-list__key">"申请编号"</dt><dd class="app-summary-list__value">{trade.number.clone()}</dd></div>
+            <div class="app-summary-list__row"><dt class="app-summary-list__key">"商户订单号"</dt><dd class="app-summary-list__value">{trade.out_trade_no.clone()}</dd></div>
+            <div class="app-summary-list__row"><dt class="app-summary-list__key">"金额"</dt><dd class="app-summary-list__value" data-testid="cashier-amount">{format!("¥{}", yuan(trade.amount_fen))}</dd></div>
+        </dl>
+        {match problem {
+            Some(text) => view! { <p class="app-notice app-notice--error" role="alert">{text}</p> }.into_any(),
+            None => view! {
+                <form method="post" action=action>
+                    <button type="submit" class="app-button">"确认支付"</button>
+                </form>
+            }.into_any(),
+        }}
+    }
+    .into_any()
+}
+
+fn message(status: StatusCode, title: &'static str, text: &str) -> Response {
+    let text = text.to_owned();
+    render(
+        status,
+        view! {
+            <h1 class="app-heading-l">"沙箱收银台"</h1>
+            <h2 class="app-heading-m">{title}</h2>
+            <p>{text}</p>
+        }
+        .into_any(),
+    )
+}
+
+fn render(status: StatusCode, body: AnyView) -> Response {
+    let html = Owner::new().with(|| {
+        view! {
+            <html lang="zh-CN">
+                <head>
+                    <meta charset="utf-8" />
+                    <meta name="viewport" content="width=device-width, initial-scale=1" />
+                    // Not no-referrer: that makes the browser send `Origin: null` with 确认支付, which the
+                    // site-wide same-origin check refuses.
+                    <meta name="referrer" content="same-origin" />
+                    <title>"沙箱收银台 - 数字证书网上办理"</title>
+                    <link rel="stylesheet" href="/pkg/cert-portal.css" />
+                </head>
+                <body class="phone">
+                    <main id="main" class="phone-main">{body}</main>
+                </body>
+            </html>
+        }
+        .to_html()
+    });
+    let mut response = (status, Html(format!("<!DOCTYPE html>{html}"))).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}

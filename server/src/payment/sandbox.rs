@@ -1,0 +1,200 @@
+//! The local payment provider: a sandbox cashier on this server instead of WeChat Pay or
+//! Alipay, so the whole path (QR code, paying, the signed notice, its check) runs on one
+//! machine and nothing is charged.
+//!
+//! The trade's `code_url` is `<PUBLIC_URL>/sandbox/cashier/<out_trade_no>` (see `cashier`).
+//! Its notices are signed like WeChat Pay v3's: `Wechatpay-Timestamp`, `Wechatpay-Nonce` and
+//! `Wechatpay-Signature` = base64(HMAC-SHA256(timestamp \n nonce \n body \n)), with a key
+//! derived from the server's secret instead of the platform certificate. The body is the
+//! plain JSON a v3 notice carries inside its encrypted `resource`.
+
+use std::sync::Arc;
+
+use app::services::payment::{
+    GatewayError, PaidNotice, PaymentGateway, PrecreateRequest, TradeState,
+};
+use axum::http::{HeaderMap, HeaderValue};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use sqlx::SqlitePool;
+
+use crate::clock::Clock;
+use crate::consents::backend;
+use crate::crypto::{self, Keys};
+
+pub const PROVIDER: &str = "local";
+pub const TIMESTAMP: &str = "wechatpay-timestamp";
+pub const NONCE: &str = "wechatpay-nonce";
+pub const SIGNATURE: &str = "wechatpay-signature";
+pub const SERIAL: &str = "wechatpay-serial";
+/// The "certificate serial" the sandbox signs under.
+const SANDBOX_SERIAL: &str = "LOCAL-SANDBOX";
+/// A notice signed longer ago than this (or this far ahead) is refused as a replay.
+const MAX_SKEW_SECS: i64 = 300;
+
+/// The notice body: the fields of WeChat Pay v3's decrypted transaction resource we use.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct NoticeBody {
+    pub event_type: String,
+    pub out_trade_no: String,
+    pub transaction_id: String,
+    pub trade_state: String,
+    pub amount: NoticeAmount,
+    /// RFC 3339.
+    pub success_time: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct NoticeAmount {
+    /// Fen.
+    pub total: i64,
+    pub currency: String,
+}
+
+pub struct SandboxGateway {
+    public_url: String,
+    pool: SqlitePool,
+    keys: Arc<Keys>,
+    clock: Arc<dyn Clock>,
+}
+
+impl SandboxGateway {
+    pub fn new(public_url: &str, pool: SqlitePool, keys: Arc<Keys>, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            public_url: public_url.trim_end_matches('/').to_owned(),
+            pool,
+            keys,
+            clock,
+        }
+    }
+
+    /// The headers of a notice for `body`, as the provider would send them.
+    pub fn sign(&self, body: &[u8]) -> HeaderMap {
+        let timestamp = self.clock.now().unix_timestamp().to_string();
+        let nonce: String = rand::rng()
+            .sample_iter(rand::distr::Alphanumeric)
+            .take(32)
+            .map(char::from)
+            .collect();
+        let signature = STANDARD.encode(self.mac(&timestamp, &nonce, body));
+        let mut headers = HeaderMap::new();
+        for (name, value) in [
+            (TIMESTAMP, timestamp),
+            (NONCE, nonce),
+            (SIGNATURE, signature),
+            (SERIAL, SANDBOX_SERIAL.to_owned()),
+        ] {
+            if let Ok(value) = HeaderValue::from_str(&value) {
+                headers.insert(name, value);
+            }
+        }
+        headers
+    }
+
+    fn mac(&self, timestamp: &str, nonce: &str, body: &[u8]) -> [u8; 32] {
+        let mut message = Vec::with_capacity(body.len() + 64);
+        for part in [timestamp.as_bytes(), nonce.as_bytes(), body] {
+            message.extend_from_slice(part);
+            message.push(b'\n');
+        }
+        self.keys.sandbox_payment_mac(&message)
+    }
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Result<&'a str, GatewayError> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| GatewayError::Signature(format!("no {name} header")))
+}
+
+#[async_trait::async_trait]
+impl PaymentGateway for SandboxGateway {
+    fn provider(&self) -> &'static str {
+        PROVIDER
+    }
+
+    async fn precreate(&self, request: &PrecreateRequest) -> Result<String, GatewayError> {
+        // The cashier reads the trade from the payments table; nothing to register here.
+        Ok(format!(
+            "{}/sandbox/cashier/{}",
+            self.public_url, request.out_trade_no
+        ))
+    }
+
+    /// The sandbox's ledger is the payments table itself.
+    async fn query(&self, out_trade_no: &str) -> Result<TradeState, GatewayError> {
+        let row: Option<(String, Option<String>, i64, Option<String>)> = sqlx::query_as(
+            "SELECT state, transaction_id, amount_fen, paid_at FROM payments
+             WHERE out_trade_no = ?",
+        )
+        .bind(out_trade_no)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(|e| GatewayError::Provider(backend(e).to_string()))?;
+        Ok(match row {
+            Some((_, Some(transaction_id), amount_fen, Some(paid_at))) => {
+                TradeState::Paid(PaidNotice {
+                    out_trade_no: out_trade_no.to_owned(),
+                    transaction_id,
+                    amount_fen,
+                    paid_at,
+                })
+            }
+            Some((state, ..)) if state == "closed" => TradeState::Closed,
+            _ => TradeState::NotPaid,
+        })
+    }
+
+    async fn close(&self, _out_trade_no: &str) -> Result<(), GatewayError> {
+        // The cashier refuses a trade the payments table marks closed.
+        Ok(())
+    }
+
+    fn verify_notify(&self, headers: &HeaderMap, body: &[u8]) -> Result<PaidNotice, GatewayError> {
+        let timestamp = header(headers, TIMESTAMP)?;
+        let nonce = header(headers, NONCE)?;
+        let given = STANDARD
+            .decode(header(headers, SIGNATURE)?)
+            .map_err(|_| GatewayError::Signature("signature is not base64".into()))?;
+        if header(headers, SERIAL)? != SANDBOX_SERIAL {
+            return Err(GatewayError::Signature("unknown signer serial".into()));
+        }
+        if !crypto::same(&given, &self.mac(timestamp, nonce, body)) {
+            return Err(GatewayError::Signature("signature does not match".into()));
+        }
+        let signed_at: i64 = timestamp
+            .parse()
+            .map_err(|_| GatewayError::Signature("timestamp is not a number".into()))?;
+        if (self.clock.now().unix_timestamp() - signed_at).abs() > MAX_SKEW_SECS {
+            return Err(GatewayError::Signature("timestamp too old or ahead".into()));
+        }
+        let notice: NoticeBody =
+            serde_json::from_slice(body).map_err(|e| GatewayError::Malformed(e.to_string()))?;
+        if notice.event_type != "TRANSACTION.SUCCESS" || notice.trade_state != "SUCCESS" {
+            return Err(GatewayError::Malformed(format!(
+                "not a successful payment: {} {}",
+                notice.event_type, notice.trade_state
+            )));
+        }
+        if notice.amount.currency != "CNY" {
+            return Err(GatewayError::Malformed("currency is not CNY".into()));
+        }
+        Ok(PaidNotice {
+            out_trade_no: notice.out_trade_no,
+            transaction_id: notice.transaction_id,
+            amount_fen: notice.amount.total,
+            paid_at: notice.success_time,
+        })
+    }
+
+    /// WeChat Pay v3 takes a 2xx with this body as "received".
+    fn success_reply(&self) -> (&'static str, String) {
+        (
+            "application/json",
+            r#"{"code":"SUCCESS","message":"成功"}"#.to_owned(),
+        )
+    }
+}
