@@ -54,8 +54,6 @@ type OrderRow = (
 type FlagRow = (String, String, String, Option<String>, Option<String>);
 
 /// event, from, to, actor, actor name, note, at.
-type FlagRow = (String, String, String, Option<String>, Option<String>);
-
 type EventRow = (
     String,
     String,
