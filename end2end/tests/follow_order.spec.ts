@@ -79,16 +79,18 @@ test('an applicant pays, fixes what review flagged, enters the financial code an
   await page.goto(`/p/soetp/applications/${number}/pay`);
   await hydrated(page);
   await page.getByRole('button', { name: '确认资料无误，去支付' }).click();
-  await page.getByLabel('微信支付').check();
-  const qr = page.getByTestId('payment-qr');
+  await page.getByRole('link', { name: '微信支付' }).click();
+  const qr = page.getByTestId('pay-qr');
   await expect(qr.locator('svg')).toBeVisible();
   const cashierUrl = readQrCode(await qr.screenshot());
-  const cashier = await page.context().newPage();
+  const phone = await browser.newContext();
+  const cashier = await phone.newPage();
   await cashier.goto(cashierUrl);
-  await expect(cashier.getByText('800.00')).toBeVisible();
+  await expect(cashier.getByTestId('cashier-amount')).toHaveText('¥800.00');
   await cashier.getByRole('button', { name: '确认支付' }).click();
-  await cashier.close();
-  await expect(page.getByText('支付成功')).toBeVisible({ timeout: 15_000 });
+  await expect(cashier.getByRole('heading', { name: '支付成功' })).toBeVisible();
+  await phone.close();
+  await expect(page.getByTestId('pay-done')).toBeVisible({ timeout: 15_000 });
 
   // 我的申请 lists it in review.
   await page.goto('/p/soetp/me');
