@@ -434,6 +434,55 @@ async fn a_flagged_section_is_corrected_by_the_forms_rules_and_nothing_else_chan
 }
 
 #[tokio::test]
+async fn before_payment_the_agent_corrects_their_own_details_and_the_phone_check_starts_again() {
+    let rig = start().await;
+    let (browser, number, _) = rig.submitted(OWNER).await;
+    let fix = |section: &str, fields: &str| {
+        server_fn(
+            SubmitFix::PATH,
+            &format!("project=soetp&number={number}&section={section}&{fields}"),
+        )
+    };
+    let org = browser.send(fix("org", "values[org-name]=别的公司")).await;
+    assert!(org.body.contains("不能更改"), "{}", org.body);
+    let agent = browser
+        .send(fix("agent", "values[agent-name]=孙经办"))
+        .await;
+    assert!(
+        agent.body.contains("\"back_to_identity\":true"),
+        "{}",
+        agent.body
+    );
+    let after = rig
+        .server
+        .state
+        .applications
+        .by_number(&number)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        after.application.identity_subject().1.name.as_str(),
+        "孙经办"
+    );
+    // Once paid, the same correction is closed.
+    let user = applicant::user(&rig.server, OWNER).await;
+    rig.apply(
+        &number,
+        Change::new(Event::ReadyToPay, Who::Applicant(user)),
+    )
+    .await
+    .unwrap();
+    let mut paid = Change::new(Event::PaidOnline, Who::System);
+    paid.payment_method = Some(PaymentMethod::Wechat);
+    rig.apply(&number, paid).await.unwrap();
+    let late = browser
+        .send(fix("agent", "values[agent-name]=周经办"))
+        .await;
+    assert!(late.body.contains("不能更改"), "{}", late.body);
+}
+
+#[tokio::test]
 async fn the_financial_code_locks_after_five_wrong_tries_and_a_new_transfer_unlocks() {
     let rig = start().await;
     let (_, number, user) = rig.in_review(OWNER).await;

@@ -337,6 +337,21 @@ pub mod ssr {
     use crate::services::login::UserId;
     use crate::services::orders::{FlagItem, OrderView};
 
+    /// Before payment the person who does the phone check may correct their own section (for
+    /// a card that disagrees with the form): nothing has been reviewed yet.
+    pub fn own_section_open(
+        status: crate::domain::order::Status,
+        section: &str,
+        variant: crate::domain::application::Variant,
+    ) -> bool {
+        use crate::domain::application::Variant;
+        let own = match variant {
+            Variant::Organisation => "agent",
+            Variant::NaturalPerson => "applicant",
+        };
+        status.materials_open() && section == own
+    }
+
     /// Times in Beijing time for display (the comparisons are done by then).
     pub fn localize(order: &mut OrderView) {
         use crate::api::apply::ssr::clock_label_full;
@@ -452,6 +467,8 @@ pub struct FixReply {
     /// A problem not tied to one field.
     pub message: Option<String>,
     pub done: bool,
+    /// Corrected before payment: the phone check starts again on the identity page.
+    pub back_to_identity: bool,
 }
 
 #[server]
@@ -477,6 +494,9 @@ pub async fn load_fix_page(
         .view(Some(user), &number)
         .await
         .map_err(super::session::internal)?;
+    let before_payment = order.as_ref().is_some_and(|o| {
+        ssr::own_section_open(o.status, &section, submitted.application.variant())
+    });
     let flag = order
         .filter(|o| o.status == Status::Rejected)
         .and_then(|o| {
@@ -497,8 +517,18 @@ pub async fn load_fix_page(
         number,
         section,
         title: spec.label.to_owned(),
-        reason: flag.as_ref().map(|f| f.reason.clone()).unwrap_or_default(),
-        open: flag.is_some(),
+        reason: flag
+            .as_ref()
+            .map(|f| format!("审核意见：{}", f.reason))
+            .unwrap_or_else(|| {
+                if before_payment {
+                    "支付前可以更正本人信息；手机认证将用更正后的信息重新进行，授权委托书请重新打印"
+                        .into()
+                } else {
+                    String::new()
+                }
+            }),
+        open: flag.is_some() || before_payment,
         fields: spec
             .fields
             .iter()
@@ -537,13 +567,18 @@ pub async fn submit_fix(
     };
     let state = super::session::state();
     let item = FlagItem::Section(section.clone());
-    let flagged = state
+    let order = state
         .orders
         .view(Some(user), &number)
         .await
-        .map_err(internal)?
+        .map_err(internal)?;
+    let flagged = order
+        .as_ref()
         .is_some_and(|o| o.status == Status::Rejected && o.flags.iter().any(|f| f.item == item));
-    if !flagged {
+    let before_payment = order.as_ref().is_some_and(|o| {
+        ssr::own_section_open(o.status, &section, submitted.application.variant())
+    });
+    if !flagged && !before_payment {
         return Ok(refused("这部分信息没有被要求修改，不能更改"));
     }
     let Some(mut draft) = state
@@ -586,13 +621,22 @@ pub async fn submit_fix(
         .correct(user, &number, &draft, &corrected)
         .await
         .map_err(internal)?;
-    state
-        .orders
-        .mark_fixed(user, &number, &item, Some(&changed.join("、")))
-        .await
-        .map_err(internal)?;
+    if flagged {
+        state
+            .orders
+            .mark_fixed(user, &number, &item, Some(&changed.join("、")))
+            .await
+            .map_err(internal)?;
+    } else {
+        // The phone check ran against the old details: retire it, the next QR code carries
+        // the corrected ones.
+        if let Err(error) = state.handoff.create(user, &number, true).await {
+            tracing::info!(%error, number, "no new phone check after a correction");
+        }
+    }
     Ok(FixReply {
         done: true,
+        back_to_identity: !flagged,
         ..FixReply::default()
     })
 }

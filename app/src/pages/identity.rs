@@ -83,6 +83,14 @@ fn IdentityView(page: IdentityPage) -> impl IntoView {
     let here = page_path(use_mount(), &project, &number);
     let pay = crate::pages::pay::page_path(use_mount(), &project, &number);
     let role = page.role.label();
+    let fix_path = format!(
+        "{}/fix/{}",
+        crate::pages::orders::order_path(use_mount(), &project, &number),
+        match page.role {
+            crate::domain::handoff::Role::Agent => "agent",
+            crate::domain::handoff::Role::Applicant => "applicant",
+        }
+    );
 
     let refresh = Action::new({
         let (project, number) = (project.clone(), number.clone());
@@ -199,7 +207,7 @@ fn IdentityView(page: IdentityPage) -> impl IntoView {
                 }.into_any(),
                 View::Scan => view! { <ScanView link left sms refresh role /> }.into_any(),
             }}
-            <Progress status />
+            <Progress status role fix=fix_path.clone() />
             <noscript>
                 <p><a href=here.clone()>"刷新进度"</a></p>
             </noscript>
@@ -275,7 +283,12 @@ fn ScanView(
 
 /// The phone's progress lines, newest last, and any disagreement with the form.
 #[component]
-fn Progress(status: RwSignal<HandoffStatus>) -> impl IntoView {
+fn Progress(
+    status: RwSignal<HandoffStatus>,
+    role: &'static str,
+    /// The correction form for the person's own section.
+    fix: String,
+) -> impl IntoView {
     view! {
         <section class="app-section" aria-labelledby="progress-title">
             <h2 class="app-heading-m" id="progress-title">"认证进度"</h2>
@@ -289,12 +302,14 @@ fn Progress(status: RwSignal<HandoffStatus>) -> impl IntoView {
                 }).collect_view())}
             </ol>
             {move || status.with(|s| (!s.mismatches.is_empty()).then(|| {
+                let fix = fix.clone();
                 let lines = s.mismatches.iter().map(|m| view! { <li>{m.message.clone()}</li> }).collect_view();
                 view! {
                     <div class="app-notice app-notice--error" role="alert">
                         <p>"手机拍摄的身份证与申请表不一致："</p>
                         <ul>{lines}</ul>
-                        <p>"如果是拍摄不清，请在手机上重拍；如果是申请表填写有误，请联系受理机构更正后重新认证。"</p>
+                        <p>"如果是拍摄不清，请在手机上重拍；如果是申请表填写有误，请先更正申请信息，再用新的二维码重新认证。"</p>
+                        <p><a class="app-button app-button--secondary" href=fix.clone()>"更正" {role} "信息"</a></p>
                     </div>
                 }
             }))}

@@ -499,12 +499,13 @@ fn FixView(page: FixPage) -> impl IntoView {
     let submit = ServerAction::<SubmitFix>::new();
     let reply = move || submit.value().get().and_then(Result::ok);
     let navigate = leptos_router::hooks::use_navigate();
+    let identity = format!("{back}/identity");
     Effect::new({
         let back = back.clone();
-        move |_| {
-            if reply().is_some_and(|r| r.done) {
-                navigate(&back, Default::default());
-            }
+        move |_| match reply() {
+            Some(r) if r.done && r.back_to_identity => navigate(&identity, Default::default()),
+            Some(r) if r.done => navigate(&back, Default::default()),
+            _ => {}
         }
     });
     let summary = Signal::derive(move || reply().map(|r| r.errors).unwrap_or_default());
@@ -514,8 +515,8 @@ fn FixView(page: FixPage) -> impl IntoView {
             <h1 class="app-heading-xl">"修改" {page.title.clone()}</h1>
             {if page.open {
                 view! {
-                    <div class="app-notice app-notice--error"><p>"审核意见：" {page.reason.clone()}</p></div>
-                    <p class="app-lead">"只需修改这一部分，其他信息保持不变。保存后回到申请页面重新提交。"</p>
+                    <div class="app-notice app-notice--error"><p>{page.reason.clone()}</p></div>
+                    <p class="app-lead">"只需修改这一部分，其他信息保持不变。"</p>
                     <ErrorSummary errors=summary />
                     {move || reply().and_then(|r| r.message).map(|m| view! {
                         <div class="app-notice app-notice--error" role="alert"><p>{m}</p></div>
