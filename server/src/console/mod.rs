@@ -431,6 +431,9 @@ async fn queue(
 // ---------------------------------------------------------------------------------------------
 // Detail
 
+/// out_trade_no, transaction id, amount in fen, paid at (RFC 3339).
+pub(crate) type PaidTrade = (String, Option<String>, i64, Option<String>);
+
 /// Everything the detail page shows.
 pub(crate) struct Detail {
     pub number: String,
@@ -439,6 +442,8 @@ pub(crate) struct Detail {
     pub order: app::services::orders::OrderView,
     pub application: Application,
     pub quote: Option<app::domain::quote::Quote>,
+    /// The online payment that paid the order.
+    pub paid: Option<PaidTrade>,
     pub shipping_option: Option<String>,
     pub slots: Vec<app::domain::materials::Slot>,
     pub uploaded: Vec<app::services::materials::UploadedMaterial>,
@@ -604,6 +609,14 @@ async fn load_detail(
             .await
             .map_err(server_error)?;
     let quote = quote_json.and_then(|q| serde_json::from_str(&q).ok());
+    let paid: Option<PaidTrade> = sqlx::query_as(
+        "SELECT out_trade_no, transaction_id, amount_fen, paid_at FROM payments
+         WHERE application_id = ? AND state = 'paid' ORDER BY paid_at LIMIT 1",
+    )
+    .bind(application_id)
+    .fetch_optional(&state.pool)
+    .await
+    .map_err(server_error)?;
     let uploaded = state
         .materials
         .list(UserId(user_id), number)
@@ -646,6 +659,7 @@ async fn load_detail(
         flag_items: flag_items(&found.application, &slots),
         application: found.application,
         quote,
+        paid,
         shipping_option,
         slots,
         uploaded,

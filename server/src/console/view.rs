@@ -886,6 +886,12 @@ fn payment(detail: &Detail) -> AnyView {
         <dl class="c-dl">
             {row("支付方式", method)}
             {row("应付金额", format!("{} 元", Fen(order.total_fen).yuan_text()))}
+            {detail.paid.clone().map(|(trade, transaction, amount, at)| view! {
+                {row("实收金额", format!("{} 元", Fen(amount).yuan_text()))}
+                {row("商户订单号", trade)}
+                {row("支付平台交易号", transaction.unwrap_or_default())}
+                {row("支付时间", at.unwrap_or_default())}
+            })}
         </dl>
         {voucher}
     }
