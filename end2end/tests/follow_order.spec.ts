@@ -57,7 +57,7 @@ async function memoCode(page: Page): Promise<string> {
 async function consoleDetail(console: Page, number: string) {
   await console.goto('/console');
   await console.getByRole('link', { name: number }).click();
-  await expect(console.getByRole('heading', { name: new RegExp(number) })).toBeVisible();
+  await expect(console.getByText(`申请编号 ${number}`)).toBeVisible();
 }
 
 test('an applicant pays, fixes what review flagged, enters the financial code and sees the shipment', async ({ page, browser, baseURL }, testInfo) => {
@@ -106,8 +106,8 @@ test('an applicant pays, fixes what review flagged, enters the financial code an
   await console.getByLabel('密码').fill(reviewer.password);
   await console.getByRole('button', { name: '登录' }).click();
   await consoleDetail(console, number);
-  await console.getByLabel('授权委托书', { exact: true }).check();
-  await console.getByLabel('授权委托书的原因').selectOption('未加盖公章');
+  await console.getByLabel('《授权委托书》扫描件', { exact: true }).check();
+  await console.getByLabel('《授权委托书》扫描件的原因').selectOption('未加盖公章');
   await console.getByLabel(/补充说明/).fill('请加盖单位公章后重新扫描上传');
   await console.getByRole('button', { name: '驳回' }).click();
   await expect(console.getByText('未通过').first()).toBeVisible();
@@ -116,12 +116,12 @@ test('an applicant pays, fixes what review flagged, enters the financial code an
   await page.goto(`/p/soetp/applications/${number}`);
   await hydrated(page);
   await expect(page.getByText('当前状态：未通过')).toBeVisible();
-  await expect(page.locator('.app-flags')).toContainText('授权委托书：未加盖公章');
+  await expect(page.locator('.app-flags')).toContainText('《授权委托书》扫描件：未加盖公章');
   await expect(page.getByText('审核员说明：请加盖单位公章后重新扫描上传')).toBeVisible();
   await expect(page.getByRole('button', { name: '重新提交审核' })).toBeDisabled();
   await snap(page, testInfo, 'order-rejected');
   await checkAccessibility(page);
-  await page.getByRole('link', { name: /去修改\s*授权委托书/ }).click();
+  await page.getByRole('link', { name: /去修改\s*《授权委托书》扫描件/ }).click();
   await hydrated(page);
   // Only the flagged slot takes a file.
   await expect(page.locator('#slot-authorization_letter .app-slot__flag')).toContainText('未加盖公章');
@@ -137,7 +137,7 @@ test('an applicant pays, fixes what review flagged, enters the financial code an
 
   // Reviewer: sees what changed, approves.
   await consoleDetail(console, number);
-  await expect(console.getByText('已修改：授权委托书')).toBeVisible();
+  await expect(console.getByText(/已修改：《授权委托书》扫描件/)).toBeVisible();
   await console.getByRole('button', { name: '审核通过' }).click();
   await expect(console.getByText('待金融认证').first()).toBeVisible();
 
@@ -174,7 +174,7 @@ test('an applicant pays, fixes what review flagged, enters the financial code an
   await expect(page.locator('.app-timeline')).toContainText('已修改并重新提交');
   await snap(page, testInfo, 'order-shipped');
   const sent = (await texts(page, valid.agentMobile)).join('\n');
-  for (const notice of ['已进入审核', '未通过审核。原因：授权委托书未加盖公章', '0.01 元', '金融认证成功', '已寄出，顺丰速运 运单号 SF1234567890123']) {
+  for (const notice of ['已进入审核', '未通过审核。原因：《授权委托书》扫描件未加盖公章', '0.01 元', '金融认证成功', '已寄出，顺丰速运 运单号 SF1234567890123']) {
     expect(sent).toContain(notice);
   }
   // Another applicant reaches nothing of it, by URL.

@@ -421,7 +421,7 @@ fn BankCheckPanel(project: String, number: String, check: BankCheckView) -> impl
                 <div class="app-form-group" class:app-form-group--error=move || code_error.get().is_some()>
                     <label class="app-label" for="code">"金融认证验证码"</label>
                     <p class="app-hint" id="code-hint">"6 位数字，见转账附言"</p>
-                    <ErrorMessage id="code-error" message=code_error />
+                    <ErrorMessage id="code" message=code_error />
                     <input class="app-input app-input--w6" class:app-input--error=move || code_error.get().is_some()
                         id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code"
                         maxlength=CODE_LEN as u32 * 2
@@ -441,14 +441,14 @@ fn BankCheckPanel(project: String, number: String, check: BankCheckView) -> impl
                         <input type="hidden" name="number" value=number.clone() />
                         <div class="app-form-group" class:app-form-group--error=move || bank_error.get().is_some()>
                             <label class="app-label" for="opening_bank">"开户行（不更正请留空）"</label>
-                            <ErrorMessage id="opening_bank-error" message=bank_error />
+                            <ErrorMessage id="opening_bank" message=bank_error />
                             <input class="app-input app-input--w30" id="opening_bank" name="opening_bank" type="text" maxlength=60
                                 aria-invalid=move || bank_error.get().is_some().then_some("true")
                                 aria-describedby=move || bank_error.get().is_some().then_some("opening_bank-error") />
                         </div>
                         <div class="app-form-group" class:app-form-group--error=move || account_error.get().is_some()>
                             <label class="app-label" for="account_number">"银行账号（不更正请留空）"</label>
-                            <ErrorMessage id="account_number-error" message=account_error />
+                            <ErrorMessage id="account_number" message=account_error />
                             <input class="app-input app-input--w20" id="account_number" name="account_number" type="text" inputmode="numeric" maxlength=40
                                 aria-invalid=move || account_error.get().is_some().then_some("true")
                                 aria-describedby=move || account_error.get().is_some().then_some("account_number-error") />
