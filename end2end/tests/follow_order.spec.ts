@@ -54,9 +54,14 @@ async function memoCode(page: Page): Promise<string> {
   return /认证码(\d{6})/.exec(memo)![1];
 }
 
-async function consoleDetail(console: Page, number: string) {
-  await console.goto('/console');
-  await console.getByRole('link', { name: number }).click();
+/** The application's page in the console: from the queue while it waits for review. */
+async function consoleDetail(console: Page, number: string, fromQueue = false) {
+  if (fromQueue) {
+    await console.goto('/console');
+    await console.getByRole('link', { name: number }).click();
+  } else {
+    await console.goto(`/console/applications/${number}`);
+  }
   await expect(console.getByText(`申请编号 ${number}`)).toBeVisible();
 }
 
@@ -105,7 +110,7 @@ test('an applicant pays, fixes what review flagged, enters the financial code an
   await console.getByLabel('登录名').fill(reviewer.login);
   await console.getByLabel('密码').fill(reviewer.password);
   await console.getByRole('button', { name: '登录' }).click();
-  await consoleDetail(console, number);
+  await consoleDetail(console, number, true);
   await console.getByLabel('《授权委托书》扫描件', { exact: true }).check();
   await console.getByLabel('《授权委托书》扫描件的原因').selectOption('未加盖公章');
   await console.getByLabel(/补充说明/).fill('请加盖单位公章后重新扫描上传');
@@ -136,7 +141,7 @@ test('an applicant pays, fixes what review flagged, enters the financial code an
   await expect(page.getByText('当前状态：待审核')).toBeVisible({ timeout: 15_000 });
 
   // Reviewer: sees what changed, approves.
-  await consoleDetail(console, number);
+  await consoleDetail(console, number, true);
   await expect(console.getByText(/已修改：《授权委托书》扫描件/)).toBeVisible();
   await console.getByRole('button', { name: '审核通过' }).click();
   await expect(console.getByText('待金融认证').first()).toBeVisible();

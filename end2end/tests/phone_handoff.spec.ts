@@ -219,3 +219,40 @@ test('an expired link tells the phone to rescan, and the desktop draws a new one
 function tokenHash(token: string): string {
   return createHash('sha256').update(Buffer.from(token, 'base64url')).digest('hex');
 }
+
+test('a card that disagrees with the form: the agent corrects the form and scans a new code', async ({ page, baseURL }) => {
+  const url = await desktopQr(page);
+  const browser = await phoneBrowser(fakeCamera('still'));
+  try {
+    const phone = await (await phoneContext(browser, baseURL!, false)).newPage();
+    await phone.goto(url);
+    await phone.getByRole('button', { name: '开始认证' }).click();
+    const card = withJpegComment(
+      await canvasImage(page, { width: 856, height: 540, type: 'image/jpeg' }),
+      'cert-portal-ocr:name=李四',
+    );
+    await phone.locator('#phone-file').setInputFiles({ name: 'card.jpg', mimeType: 'image/jpeg', buffer: card });
+    await phone.getByRole('button', { name: '上传照片' }).click();
+    await expect(phone.locator('#phone-mismatch')).toContainText('姓名不一致');
+
+    // The form was wrong, not the photo: correct it on the computer.
+    await page.getByRole('alert').filter({ hasText: '姓名不一致' }).getByRole('link', { name: '更正经办人信息' }).click();
+    await expect(page.getByRole('heading', { name: '修改经办人信息' })).toBeVisible();
+    await expect(page.getByLabel('经办人姓名')).toHaveValue(org.agent);
+    await page.getByLabel('移动电话').fill('1398765');
+    await page.getByRole('button', { name: '保存修改' }).click();
+    await expect(page.getByLabel('移动电话')).toHaveAccessibleDescription(/手机号/);
+    await page.getByLabel('移动电话').fill('13987654321');
+    await page.getByLabel('经办人姓名').fill('李四');
+    await page.getByRole('button', { name: '保存修改' }).click();
+
+    // Back on 在线认证 with a new code for the corrected details; the old link is retired.
+    await expect(page).toHaveURL(/\/identity$/);
+    const fresh = await scanQr(page);
+    expect(fresh).not.toBe(url);
+    await phone.reload();
+    await expect(phone.getByRole('heading', { name: '请回到电脑重新扫码' })).toBeVisible();
+  } finally {
+    await browser.close();
+  }
+});
