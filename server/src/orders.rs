@@ -178,8 +178,8 @@ impl SqlOrderService {
     /// Sends the notice for arriving at `to`, signed for the order's project, to the person
     /// who applies (the agent, or the natural person). A failed send is logged, not undone:
     /// the change stands and the personal centre shows it.
-    async fn notify(&self, number: &str, to: Status, detail: Option<&str>) {
-        let Some(body) = order::notice(number, to, detail) else {
+    async fn notify(&self, number: &str, event: Event, detail: Option<&str>) {
+        let Some(body) = order::notice(number, event, detail) else {
             return;
         };
         let found = match self.applications.by_number(number).await {
@@ -449,20 +449,14 @@ impl OrderService for SqlOrderService {
                 .map_err(backend)?;
             }
         }
-        // Approval is followed at once by the system's step, which depends on the money.
+        // Approval is followed at once by the system's step, which depends on the money; the
+        // notice is that step's.
+        let mut last = change.event;
         if next.status == Status::Approved {
             let method =
                 method.ok_or_else(|| damaged(number, "payment method of an approved order"))?;
-            (next, _) = record(
-                &mut tx,
-                id,
-                next,
-                method.after_approval(),
-                &Who::System,
-                None,
-                &at,
-            )
-            .await?;
+            last = method.after_approval();
+            (next, _) = record(&mut tx, id, next, last, &Who::System, None, &at).await?;
         }
         tx.commit().await.map_err(backend)?;
         let to = next.status;
@@ -479,7 +473,7 @@ impl OrderService for SqlOrderService {
                 tracing::error!(%error, number, "financial check transfer not sent");
             }
         }
-        self.notify(number, to, detail.as_deref()).await;
+        self.notify(number, last, detail.as_deref()).await;
         Ok(to)
     }
 

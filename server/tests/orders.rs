@@ -230,6 +230,8 @@ async fn a_bank_transfer_is_accepted_without_a_financial_check() {
     )
     .await
     .unwrap();
+    // 资料齐全 is the applicant's own step: no text for it.
+    assert_eq!(rig.agent_sms().await, "");
     let mut voucher = Change::new(Event::VoucherUploaded, Who::Applicant(user));
     voucher.payment_method = Some(PaymentMethod::Wechat);
     assert!(matches!(
@@ -241,6 +243,14 @@ async fn a_bank_transfer_is_accepted_without_a_financial_check() {
         rig.apply(&number, voucher).await.unwrap(),
         Status::AwaitingTransfer
     );
+    // A refused transfer sends the applicant back to paying, and says why.
+    rig.apply(&number, Change::new(Event::TransferRefused, reviewer()))
+        .await
+        .unwrap();
+    assert!(rig.agent_sms().await.contains("转账凭证未能匹配"));
+    let mut voucher = Change::new(Event::VoucherUploaded, Who::Applicant(user));
+    voucher.payment_method = Some(PaymentMethod::BankTransfer);
+    rig.apply(&number, voucher).await.unwrap();
     rig.apply(&number, Change::new(Event::TransferConfirmed, reviewer()))
         .await
         .unwrap();

@@ -464,34 +464,36 @@ impl NextAction {
     }
 }
 
-/// The SMS notice an order's move into `to` sends, without the signature. `None`: no message
-/// for this step (the applicant caused it and is looking at the page).
+/// The SMS notice `event` sends, without the signature; keyed by the event, since one status
+/// is reached in different ways (待支付 after 资料齐全 needs no message, after a refused
+/// transfer it does). `None`: no message for this step (the applicant caused it and is looking
+/// at the page).
 ///
 /// `detail` is the reasons for a rejection or the courier and tracking number for a shipment.
-pub fn notice(number: &str, to: Status, detail: Option<&str>) -> Option<String> {
-    let text = match to {
-        Status::AwaitingReview => {
+pub fn notice(number: &str, event: Event, detail: Option<&str>) -> Option<String> {
+    let text = match event {
+        Event::PaidOnline | Event::TransferConfirmed | Event::Resubmit => {
             format!(
                 "您的数字证书申请 {number} 已进入审核，我们会在一个工作日内处理，结果将短信告知。"
             )
         }
-        Status::Rejected => format!(
+        Event::Reject => format!(
             "您的数字证书申请 {number} 未通过审核。原因：{}。请登录网上办理平台“我的申请”修改后重新提交。",
             detail.unwrap_or("详见申请页面")
         ),
-        Status::AwaitingPayment => format!(
+        Event::TransferRefused => format!(
             "您为数字证书申请 {number} 上传的转账凭证未能匹配到账款项，请核对后重新上传或改用在线支付。"
         ),
-        Status::AwaitingBankCheck => format!(
+        Event::RequestBankCheck => format!(
             "您的数字证书申请 {number} 已审核通过。我们已向贵单位对公账户转账 0.01 元，请向财务人员索取附言中的 6 位验证码，登录“我的申请”完成金融认证。"
         ),
-        Status::Accepted => {
+        Event::Accept => {
             format!("您的数字证书申请 {number} 已审核通过并成功受理，证书制作完成后将寄出。")
         }
-        Status::BankCheckPassed => {
+        Event::BankCheckPassed => {
             format!("您的数字证书申请 {number} 金融认证成功，证书制作完成后将寄出。")
         }
-        Status::Shipped => format!(
+        Event::Ship => format!(
             "您的数字证书 {number} 已寄出，{}。可登录“我的申请”查看物流。",
             detail.unwrap_or("快递信息见申请页面")
         ),
@@ -605,14 +607,21 @@ mod tests {
     fn notices_carry_the_number_and_detail() {
         let text = notice(
             "SQ202612060001",
-            Status::Rejected,
+            Event::Reject,
             Some("授权委托书未加盖公章"),
         )
         .unwrap();
         assert!(text.contains("SQ202612060001") && text.contains("授权委托书未加盖公章"));
-        let text = notice("SQ1", Status::Shipped, Some("顺丰速运 SF1234567890")).unwrap();
+        let text = notice("SQ1", Event::Ship, Some("顺丰速运 SF1234567890")).unwrap();
         assert!(text.contains("SF1234567890"));
-        assert_eq!(notice("SQ1", Status::Approved, None), None);
+        assert_eq!(notice("SQ1", Event::Approve, None), None);
+        // 待支付 is reached twice: only the refused transfer is news to the applicant.
+        assert_eq!(notice("SQ1", Event::ReadyToPay, None), None);
+        assert!(
+            notice("SQ1", Event::TransferRefused, None)
+                .unwrap()
+                .contains("转账凭证")
+        );
     }
 
     fn status() -> impl Strategy<Value = Status> {
