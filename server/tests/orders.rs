@@ -649,3 +649,33 @@ fn multipart(jpeg: &[u8]) -> Vec<u8> {
     body.extend_from_slice(b"\r\n--orders-test--\r\n");
     body
 }
+
+#[tokio::test]
+async fn an_applicant_cancels_only_before_paying() {
+    let rig = start().await;
+    let (browser, number, _) = rig.submitted(OWNER).await;
+    let cancel = server_fn(
+        OrderAction::PATH,
+        &format!("project=soetp&number={number}&action=cancel"),
+    );
+    let done = browser.send(cancel).await;
+    assert!(done.body.contains("申请已取消"), "{}", done.body);
+    let order = rig
+        .server
+        .state
+        .orders
+        .view(None, &number)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(order.status, Status::Cancelled);
+
+    let (browser, paid, _) = rig.in_review(OTHER).await;
+    let refused = browser
+        .send(server_fn(
+            OrderAction::PATH,
+            &format!("project=soetp&number={paid}&action=cancel"),
+        ))
+        .await;
+    assert!(refused.body.contains("不能执行此操作"), "{}", refused.body);
+}
