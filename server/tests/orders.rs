@@ -77,6 +77,17 @@ impl Rig {
         (browser, number, user)
     }
 
+    /// The order as a reviewer sees it (no owner check).
+    async fn order(&self, number: &str) -> app::services::orders::OrderView {
+        self.server
+            .state
+            .orders
+            .view(None, number)
+            .await
+            .unwrap()
+            .unwrap()
+    }
+
     async fn count(&self, sql: &str, number: &str) -> i64 {
         sqlx::query_scalar(sql)
             .bind(number)
@@ -148,14 +159,7 @@ async fn an_order_paid_online_goes_from_review_to_shipment() {
             .unwrap(),
         CodeOutcome::Passed
     );
-    let order = rig
-        .server
-        .state
-        .orders
-        .view(None, &number)
-        .await
-        .unwrap()
-        .unwrap();
+    let order = rig.order(&number).await;
     assert_eq!(order.status, Status::BankCheckPassed);
 
     rig.apply(&number, Change::new(Event::StartProduction, reviewer()))
@@ -171,14 +175,7 @@ async fn an_order_paid_online_goes_from_review_to_shipment() {
     assert_eq!(rig.apply(&number, ship).await.unwrap(), Status::Shipped);
     assert!(rig.agent_sms().await.contains("SF1234567890"));
 
-    let order = rig
-        .server
-        .state
-        .orders
-        .view(Some(user), &number)
-        .await
-        .unwrap()
-        .unwrap();
+    let order = rig.order(&number).await;
     let events: Vec<Event> = order.timeline.iter().map(|e| e.event).collect();
     assert_eq!(
         events,
@@ -270,13 +267,8 @@ async fn a_bank_transfer_is_accepted_without_a_financial_check() {
             .is_none()
     );
     assert!(
-        rig.server
-            .state
-            .orders
-            .view(None, &number)
+        rig.order(&number)
             .await
-            .unwrap()
-            .unwrap()
             .payment_method
             .is_some_and(|m| !m.is_online())
     );
@@ -345,14 +337,7 @@ async fn a_rejection_opens_only_the_flagged_items_and_resubmits() {
     assert_eq!(uploaded.status, StatusCode::OK, "{}", uploaded.body);
     let done = browser.send(action("resubmit")).await;
     assert!(done.body.contains("\"ok\":true"), "{}", done.body);
-    let order = rig
-        .server
-        .state
-        .orders
-        .view(Some(user), &number)
-        .await
-        .unwrap()
-        .unwrap();
+    let order = rig.order(&number).await;
     assert_eq!(order.status, Status::AwaitingReview);
     let resubmitted = order.timeline.last().unwrap();
     assert_eq!(resubmitted.event, Event::Resubmit);
@@ -429,14 +414,7 @@ async fn a_flagged_section_is_corrected_by_the_forms_rules_and_nothing_else_chan
         ))
         .await;
     assert!(done.body.contains("\"ok\":true"), "{}", done.body);
-    let order = rig
-        .server
-        .state
-        .orders
-        .view(Some(user), &number)
-        .await
-        .unwrap()
-        .unwrap();
+    let order = rig.order(&number).await;
     assert_eq!(
         order.timeline.last().unwrap().note.as_deref(),
         Some("已修改：经办人信息（移动电话）")
@@ -596,14 +574,7 @@ async fn another_applicant_reaches_nothing_of_an_order() {
         .await;
     assert!(cancel.body.contains("没有找到这份申请"), "{}", cancel.body);
     // Nothing moved.
-    let order = rig
-        .server
-        .state
-        .orders
-        .view(None, &number)
-        .await
-        .unwrap()
-        .unwrap();
+    let order = rig.order(&number).await;
     assert_eq!(order.status, Status::AwaitingBankCheck);
 }
 
@@ -660,14 +631,7 @@ async fn an_applicant_cancels_only_before_paying() {
     );
     let done = browser.send(cancel).await;
     assert!(done.body.contains("申请已取消"), "{}", done.body);
-    let order = rig
-        .server
-        .state
-        .orders
-        .view(None, &number)
-        .await
-        .unwrap()
-        .unwrap();
+    let order = rig.order(&number).await;
     assert_eq!(order.status, Status::Cancelled);
 
     let (browser, paid, _) = rig.in_review(OTHER).await;
