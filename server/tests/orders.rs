@@ -277,7 +277,7 @@ async fn a_bank_transfer_is_accepted_without_a_financial_check() {
 #[tokio::test]
 async fn a_rejection_opens_only_the_flagged_items_and_resubmits() {
     let rig = start().await;
-    let (browser, number, user) = rig.in_review(OWNER).await;
+    let (browser, number, _) = rig.in_review(OWNER).await;
 
     let mut reject = Change::new(Event::Reject, reviewer());
     assert!(matches!(
@@ -347,7 +347,7 @@ async fn a_rejection_opens_only_the_flagged_items_and_resubmits() {
 #[tokio::test]
 async fn a_flagged_section_is_corrected_by_the_forms_rules_and_nothing_else_changes() {
     let rig = start().await;
-    let (browser, number, user) = rig.in_review(OWNER).await;
+    let (browser, number, _) = rig.in_review(OWNER).await;
     let mut reject = Change::new(Event::Reject, reviewer());
     reject.flags = vec![(
         FlagItem::Section("agent".into()),
