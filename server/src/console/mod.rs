@@ -98,7 +98,7 @@ pub fn router(state: ConsoleState) -> Router {
         )
         .with_state(state);
     crate::security::with_security_headers(routes)
-        .layer(tower_http::compression::CompressionLayer::new())
+        .layer(crate::compression())
         .layer(tower_http::trace::TraceLayer::new_for_http())
 }
 
