@@ -7,6 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CARGO_LEPTOS_VERSION=0.3.10
+# The test runner (scripts/test.sh): a process per test, and a hung test stopped and named.
+NEXTEST_VERSION=0.9.143
 # Must equal the wasm-bindgen crate version pinned in Cargo.toml.
 WASM_BINDGEN_VERSION=$(sed -n 's/^wasm-bindgen = "=\(.*\)"$/\1/p' Cargo.toml)
 
@@ -54,6 +56,10 @@ if [ "$(cat node_modules/.lock-hash 2>/dev/null)" != "$lock_hash" ]; then
 fi
 
 if [ "${1:-}" = "--test" ]; then
+  if ! cargo nextest --version >/dev/null 2>&1; then
+    say "cargo: installing cargo-nextest $NEXTEST_VERSION (about 10 minutes on 2 cores, once)"
+    cargo install --locked cargo-nextest --version "$NEXTEST_VERSION"
+  fi
   # Playwright drives Debian's Chromium; it never downloads a browser of its own.
   # poppler-utils, qpdf and zbar-tools check the generated PDFs (text, structure, QR code);
   # zbar-tools also reads the handoff QR code off a screenshot. sqlite3 lets a test move a

@@ -1,11 +1,47 @@
 #!/usr/bin/env bash
 # The whole test suite: format, lints, unit + integration tests, release build, and the
 # Playwright suite in Debian's Chromium against that build. Installs what it needs first.
+# Every stage that runs tests has a time cap, so a hang fails with a name instead of running
+# until CI gives up; the time each stage took is printed at the end (also after a failure).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+stages=()
+stage=""
+stage_started=0
+finish_stage() {
+  if [ -n "$stage" ]; then
+    stages+=("$(printf '%6d s  %s' $(($(date +%s) - stage_started)) "$stage")")
+  fi
+  stage=""
+}
+step() {
+  finish_stage
+  stage="$*"
+  stage_started=$(date +%s)
+  printf '\n\033[1m==> %s\033[0m\n' "$*"
+}
+report() {
+  local status=$?
+  finish_stage
+  printf '\n\033[1m==> stage times\033[0m\n'
+  printf '%s\n' "${stages[@]}"
+  [ "$status" -eq 0 ] || printf 'FAILED (exit status %d) in the last stage above\n' "$status"
+}
+trap report EXIT
 
+# Runs "$@" for at most $1 minutes, then stops it (and its children) and fails.
+capped() {
+  local minutes=$1
+  shift
+  timeout --kill-after=30s "${minutes}m" "$@" || {
+    local status=$?
+    [ "$status" -eq 124 ] && echo "TIMED OUT after ${minutes} minutes: $*" >&2
+    return "$status"
+  }
+}
+
+step "set-up"
 scripts/setup.sh --test
 
 step "format"
@@ -16,8 +52,17 @@ cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy -p app --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
 cargo clippy -p phone --lib --target wasm32-unknown-unknown -- -D warnings
 
+step "build the tests"
+cargo nextest run --workspace --no-run
+
+# cargo-nextest runs each test in a process of its own and stops one that hangs
+# (.config/nextest.toml: 2 minutes a test, 30 for the run), naming it.
 step "unit, property and integration tests"
-cargo test --workspace
+cargo nextest run --workspace
+
+# nextest does not run doctests.
+step "doctests"
+capped 15 cargo test --workspace --doc
 
 step "release build"
 cargo leptos build --release --split
@@ -25,8 +70,10 @@ cargo leptos build --release --split
 scripts/build-documents.sh
 scripts/build-phone.sh
 
+# Playwright has its own limits too (end2end/playwright.config.ts: 30 s a test, 25 minutes
+# the run); this cap also covers its web server and browsers.
 step "end-to-end in Chromium"
-npx playwright test -c end2end/playwright.config.ts
+capped 30 npx playwright test -c end2end/playwright.config.ts
 
 step "sizes"
 scripts/sizes.sh

@@ -132,6 +132,13 @@ pub struct Config {
     /// and its memo go into a simulated bank statement shown at `/dev/outbox`.
     #[arg(long, env = "BANK_PROVIDER", value_enum, default_value_t = BankProviderKind::Local)]
     pub bank_provider: BankProviderKind,
+
+    /// Seconds a page may take to render in full. A page not ready by then is answered with
+    /// 503 and a Chinese page offering to try again, and the route is logged; other requests
+    /// have fixed limits (see `deadline`).
+    #[arg(long, env = "PAGE_TIMEOUT_SECS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=120))]
+    pub page_timeout_secs: u64,
 }
 
 impl Config {
@@ -157,6 +164,7 @@ impl Config {
             identity_retention_days: 30,
             payment_provider: PaymentProviderKind::Local,
             bank_provider: BankProviderKind::Local,
+            page_timeout_secs: 10,
         }
     }
 
@@ -314,6 +322,8 @@ mod tests {
         assert_eq!(default("payment_provider").unwrap(), "local");
         assert_eq!(config.payment_provider, PaymentProviderKind::Local);
         assert_eq!(default("secret_key"), None);
+        assert_eq!(default("page_timeout_secs").unwrap(), "10");
+        assert_eq!(config.page_timeout_secs, 10);
     }
 
     #[test]

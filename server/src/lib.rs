@@ -13,6 +13,7 @@ pub mod console;
 pub mod content;
 pub mod crypto;
 pub mod db;
+pub mod deadline;
 pub mod documents;
 pub mod handoff;
 mod handover;
@@ -25,7 +26,7 @@ mod security;
 pub mod sessions;
 pub mod sms;
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use app::services::handoff::IdentityVerifier;
@@ -33,7 +34,7 @@ use app::state::AppState;
 use app::{App, shell};
 use axum::{Router, routing::get};
 use leptos::prelude::*;
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use sqlx::SqlitePool;
 use tower_http::{compression::CompressionLayer, trace::TraceLayer};
 use tower_sessions::ExpiredDeletion;
@@ -227,17 +228,20 @@ pub async fn build_with_clock(
         clock,
     };
 
+    let router = router(
+        leptos_options,
+        state.clone(),
+        documents,
+        pool.clone(),
+        cookies,
+        payments.clone(),
+    )
+    .merge(console::router(console))
+    .layer(sessions);
+    let limits = deadline::Deadlines::with_page(Duration::from_secs(config.page_timeout_secs));
+
     Ok(Server {
-        router: router(
-            leptos_options,
-            state.clone(),
-            documents,
-            pool.clone(),
-            cookies,
-            payments.clone(),
-        )
-        .merge(console::router(console))
-        .layer(sessions),
+        router: deadline::bound(router, limits),
         pool,
         state,
         handoff,
@@ -278,6 +282,12 @@ pub fn compression() -> CompressionLayer {
     CompressionLayer::new().quality(tower_http::CompressionLevel::Precise(7))
 }
 
+/// The app's routes, listed once per process. Listing renders the whole app under a
+/// process-wide flag that leaves any `Resource` first polled meanwhile, on any thread, pending
+/// forever (leptos issue 4773): a page rendered while a second server was being built in the
+/// same process (tests build many) never finished. Once listed, no later build renders again.
+static ROUTES: LazyLock<Vec<AxumRouteListing>> = LazyLock::new(|| generate_route_list(App));
+
 pub fn router(
     leptos_options: LeptosOptions,
     state: AppState,
@@ -286,7 +296,7 @@ pub fn router(
     cookies: handoff::CookiePolicy,
     payments: payment::Payments,
 ) -> Router {
-    let routes = generate_route_list(App);
+    let routes = ROUTES.clone();
     let materials = materials::router(state.clone());
     let handoff = handoff::router(state.clone(), cookies);
     let documents = documents::router(state.clone(), documents);

@@ -170,3 +170,23 @@ async fn submit_draft(
         .await
         .unwrap()
 }
+
+/// Records `mobile`'s acceptance of every agreement in force, as the consent page does.
+pub async fn accept_agreements(server: &server::Server, mobile: &str) {
+    let all: Vec<app::services::consent::Acceptance> = server
+        .state
+        .agreements
+        .iter()
+        .map(|a| app::services::consent::Acceptance {
+            document: a.id.clone(),
+            version: a.version.clone(),
+        })
+        .collect();
+    let ip = "203.0.113.7".parse().unwrap();
+    server
+        .state
+        .consents
+        .record(user(server, mobile).await, &all, ip)
+        .await
+        .unwrap();
+}

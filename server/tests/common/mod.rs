@@ -4,6 +4,7 @@
 
 pub mod applicant;
 pub mod browser;
+pub mod pages;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
