@@ -16,7 +16,7 @@ use axum::body::Body;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use leptos::prelude::*;
 use tokio::time::{Instant, timeout_at};
 
@@ -142,7 +142,6 @@ fn retry_target(request: &Request) -> String {
 
 fn unavailable(html: bool, retry: &str, route: &str) -> Response {
     let mut response = if html {
-        let mut response = (StatusCode::SERVICE_UNAVAILABLE, Html(page(retry))).into_response();
         // The embedded flow's portals frame it; elsewhere no one may.
         let frame = if route.starts_with("/embed/") {
             ""
@@ -151,25 +150,22 @@ fn unavailable(html: bool, retry: &str, route: &str) -> Response {
         };
         let csp =
             format!("default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'{frame}");
-        if let Ok(value) = HeaderValue::from_str(&csp) {
-            response
-                .headers_mut()
-                .insert(header::CONTENT_SECURITY_POLICY, value);
-        }
-        response
+        crate::html::page(StatusCode::SERVICE_UNAVAILABLE, &csp, page(retry))
     } else {
         let body = serde_json::json!({
             "error": "服务器繁忙，没能及时处理这次请求。请稍等几秒再试",
             "code": "timeout",
         });
-        (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response()
+        let mut response = (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response();
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        response
     };
-    let headers = response.headers_mut();
-    headers.insert(
+    response.headers_mut().insert(
         header::RETRY_AFTER,
         HeaderValue::from_static(RETRY_AFTER_SECS),
     );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
 
@@ -208,6 +204,7 @@ fn page(retry: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::response::Html;
     use axum::routing::{get, post};
     use futures_util::{StreamExt, stream};
     use tower::ServiceExt;

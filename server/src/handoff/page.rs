@@ -12,8 +12,8 @@ use app::domain::handoff::{IdSide, MAX_RETAKES, Next, Stage};
 use app::services::handoff::{HandoffError, PhoneState};
 use app::state::AppState;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use leptos::prelude::*;
 use serde::Deserialize;
 
@@ -75,14 +75,7 @@ pub async fn code_page(Query(query): Query<PageQuery>) -> Response {
 }
 
 fn page(status: StatusCode, title: &str, body: AnyView) -> Response {
-    let mut response = (status, Html(render(title, body))).into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
-    );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
+    crate::html::page(status, CSP, render(title, body))
 }
 
 fn render(title: &str, body: AnyView) -> String {
@@ -473,6 +466,7 @@ fn code_view(problem: Option<String>) -> AnyView {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::header;
 
     #[test]
     fn every_form_error_code_has_its_own_sentence() {

@@ -6,8 +6,8 @@
 use app::domain::order::Status;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use leptos::prelude::*;
 use rand::Rng;
 use time::OffsetDateTime;
@@ -237,12 +237,5 @@ fn render(status: StatusCode, body: AnyView) -> Response {
         }
         .to_html()
     });
-    let mut response = (status, Html(format!("<!DOCTYPE html>{html}"))).into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
-    );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
+    crate::html::page(status, CSP, format!("<!DOCTYPE html>{html}"))
 }

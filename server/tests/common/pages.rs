@@ -83,6 +83,7 @@ fn public() -> Vec<String> {
         "/p/no-such-project".to_owned(),
         "/m".to_owned(),
         "/console/login".to_owned(),
+        "/dev/outbox".to_owned(),
     ];
     for project in PROJECTS {
         for mount in ["p", "embed"] {
