@@ -22,6 +22,7 @@ pub mod html;
 pub mod login;
 pub mod materials;
 pub mod orders;
+mod owner_scope;
 pub mod payment;
 mod security;
 pub mod sessions;
@@ -242,7 +243,7 @@ pub async fn build_with_clock(
     let limits = deadline::Deadlines::with_page(Duration::from_secs(config.page_timeout_secs));
 
     Ok(Server {
-        router: deadline::bound(router, limits),
+        router: owner_scope::scoped(deadline::bound(router, limits)),
         pool,
         state,
         handoff,

@@ -44,7 +44,8 @@ pub fn with_security_headers(router: Router) -> Router {
 
 /// Logs an HTML response that set no Content-Security-Policy of its own: it gets the strict
 /// default, which blocks the page's scripts and styles. Pages set theirs while rendering, so
-/// this should never happen; it has been seen once in a test run and not explained yet.
+/// this should never happen; it did while a static file could take a page's headers (see
+/// `owner_scope`).
 async fn note_page_without_policy(request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();
     let response = next.run(request).await;

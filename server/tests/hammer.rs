@@ -1,7 +1,8 @@
 //! No page hangs under load: every server-rendered page, as a visitor and as a signed-in
 //! applicant sees it, requested over real loopback HTTP, 50 at a time; each answer must be
 //! complete, body and all, within [`ANSWER_LIMIT`]. `HAMMER_REQUESTS` sets how many (400 in the
-//! suite; `scripts/bench.sh` sends 2,000 to a release build). Prints count, p50, p99, the
+//! suite; `scripts/bench.sh` sends 2,000 to a release build), and each page must carry its own
+//! security policy (the one naming its scripts' nonce). Prints count, p50, p99, the
 //! slowest, errors and answers that never completed.
 
 mod common;
@@ -69,7 +70,22 @@ async fn no_server_rendered_page_hangs_under_load() {
                 let answer = async {
                     let response = client.request(request).await?;
                     let status = response.status().as_u16();
-                    response.into_body().collect().await?;
+                    let policy = response
+                        .headers()
+                        .get(header::CONTENT_SECURITY_POLICY)
+                        .map(|v| v.to_str().unwrap_or_default().to_owned());
+                    let body = response.into_body().collect().await?.to_bytes();
+                    // A page's scripts carry the nonce its own policy names; a page that
+                    // lost its headers would fall back to the strict non-HTML policy.
+                    let body = String::from_utf8_lossy(&body);
+                    if let Some(nonce) = body
+                        .split("nonce=\"")
+                        .nth(1)
+                        .and_then(|r| r.split('"').next())
+                        && !policy.is_some_and(|p| p.contains(&format!("'nonce-{nonce}'")))
+                    {
+                        return Err("not served with its own policy".into());
+                    }
                     Ok::<_, Box<dyn std::error::Error + Send + Sync>>(status)
                 };
                 match tokio::time::timeout(ANSWER_LIMIT, answer).await {
