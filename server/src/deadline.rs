@@ -172,33 +172,27 @@ fn unavailable(html: bool, retry: &str, route: &str) -> Response {
 /// The 503 page: what happened, that nothing saved is lost, and one way on.
 fn page(retry: &str) -> String {
     let retry = retry.to_owned();
-    let body = Owner::new().with(|| {
-        view! {
-            <html lang="zh-CN">
-                <head>
-                    <meta charset="utf-8" />
-                    <meta name="viewport" content="width=device-width, initial-scale=1" />
-                    <title>"页面暂时打不开 - 数字证书网上办理"</title>
-                    <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
-                    <link rel="stylesheet" href="/pkg/cert-portal.css" />
-                </head>
-                <body>
-                    <main id="main" class="app-main">
-                        <div class="app-width app-page app-narrow">
-                            <h1>"页面暂时打不开"</h1>
-                            <p>"服务器这一次没能及时准备好页面，多半是此刻办理的人较多。已经保存的申请信息和上传的资料都不会丢失。"</p>
-                            <p>
-                                <a class="app-button" href=retry>"再试一次"</a>
-                            </p>
-                            <p>"如果多次重试仍打不开，请过几分钟再来，或联系受理机构。"</p>
-                        </div>
-                    </main>
-                </body>
-            </html>
-        }
-        .to_html()
-    });
-    format!("<!DOCTYPE html>{body}")
+    let body = view! {
+        <main id="main" class="app-main">
+            <div class="app-width app-page app-narrow">
+                <h1>"页面暂时打不开"</h1>
+                <p>"服务器这一次没能及时准备好页面，多半是此刻办理的人较多。已经保存的申请信息和上传的资料都不会丢失。"</p>
+                <p>
+                    <a class="app-button" href=retry>"再试一次"</a>
+                </p>
+                <p>"如果多次重试仍打不开，请过几分钟再来，或联系受理机构。"</p>
+            </div>
+        </main>
+    };
+    crate::html::document(
+        crate::html::Head {
+            title: "页面暂时打不开 - 数字证书网上办理",
+            stylesheet: "/pkg/cert-portal.css",
+            script: None,
+        },
+        None,
+        body.into_any(),
+    )
 }
 
 #[cfg(test)]

@@ -29,30 +29,23 @@ fn render(title: &str, reviewer: Option<&Reviewer>, body: AnyView) -> String {
             </nav>
         }
     });
-    let html = Owner::new().with(|| {
-        view! {
-            <html lang="zh-CN">
-                <head>
-                    <meta charset="utf-8" />
-                    <meta name="viewport" content="width=device-width, initial-scale=1" />
-                    <meta name="referrer" content="same-origin" />
-                    <meta name="robots" content="noindex" />
-                    <title>{title}</title>
-                    <link rel="stylesheet" href="/console/console.css" />
-                </head>
-                <body class="c-body">
-                    <a class="c-skip" href="#main">"跳到主要内容"</a>
-                    <header class="c-header">
-                        <span class="c-header__brand">"数字证书网上办理 · 审核后台"</span>
-                        {nav}
-                    </header>
-                    <main id="main" class="c-main">{body}</main>
-                </body>
-            </html>
-        }
-        .to_html()
-    });
-    format!("<!DOCTYPE html>{html}")
+    let body = view! {
+        <a class="c-skip" href="#main">"跳到主要内容"</a>
+        <header class="c-header">
+            <span class="c-header__brand">"数字证书网上办理 · 审核后台"</span>
+            {nav}
+        </header>
+        <main id="main" class="c-main">{body}</main>
+    };
+    crate::html::document(
+        crate::html::Head {
+            title: &title,
+            stylesheet: "/console/console.css",
+            script: None,
+        },
+        Some("c-body"),
+        body.into_any(),
+    )
 }
 
 pub(super) fn message_page(reviewer: Option<&Reviewer>, title: &str, text: &str) -> String {

@@ -79,32 +79,22 @@ fn page(status: StatusCode, title: &str, body: AnyView) -> Response {
 }
 
 fn render(title: &str, body: AnyView) -> String {
-    let title = format!("{title} - 数字证书网上办理");
-    let html = Owner::new().with(|| {
-        view! {
-            <html lang="zh-CN">
-                <head>
-                    <meta charset="utf-8" />
-                    <meta name="viewport" content="width=device-width, initial-scale=1" />
-                    <meta name="format-detection" content="telephone=no" />
-                    <meta name="referrer" content="same-origin" />
-                    <title>{title}</title>
-                    <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
-                    <link rel="stylesheet" href="/pkg/cert-portal.css" />
-                    <script type="module" src="/phone/boot.js"></script>
-                </head>
-                <body class="phone">
-                    <header class="phone-header">
-                        <span class="phone-header__brand">"数字证书网上办理"</span>
-                        <span class="phone-header__part">"手机身份认证"</span>
-                    </header>
-                    <main id="main" class="phone-main">{body}</main>
-                </body>
-            </html>
-        }
-        .to_html()
-    });
-    format!("<!DOCTYPE html>{html}")
+    let body = view! {
+        <header class="phone-header">
+            <span class="phone-header__brand">"数字证书网上办理"</span>
+            <span class="phone-header__part">"手机身份认证"</span>
+        </header>
+        <main id="main" class="phone-main">{body}</main>
+    };
+    crate::html::document(
+        crate::html::Head {
+            title: &format!("{title} - 数字证书网上办理"),
+            stylesheet: "/pkg/cert-portal.css",
+            script: Some("/phone/boot.js"),
+        },
+        Some("phone"),
+        body.into_any(),
+    )
 }
 
 /// The message for a `?error=` code a plain form came back with.

@@ -218,24 +218,15 @@ fn message(status: StatusCode, title: &'static str, text: &str) -> Response {
 }
 
 fn render(status: StatusCode, body: AnyView) -> Response {
-    let html = Owner::new().with(|| {
-        view! {
-            <html lang="zh-CN">
-                <head>
-                    <meta charset="utf-8" />
-                    <meta name="viewport" content="width=device-width, initial-scale=1" />
-                    // Not no-referrer: that makes the browser send `Origin: null` with 确认支付, which the
-                    // site-wide same-origin check refuses.
-                    <meta name="referrer" content="same-origin" />
-                    <title>"沙箱收银台 - 数字证书网上办理"</title>
-                    <link rel="stylesheet" href="/pkg/cert-portal.css" />
-                </head>
-                <body class="phone">
-                    <main id="main" class="phone-main">{body}</main>
-                </body>
-            </html>
-        }
-        .to_html()
-    });
-    crate::html::page(status, CSP, format!("<!DOCTYPE html>{html}"))
+    let body = view! { <main id="main" class="phone-main">{body}</main> };
+    let html = crate::html::document(
+        crate::html::Head {
+            title: "沙箱收银台 - 数字证书网上办理",
+            stylesheet: "/pkg/cert-portal.css",
+            script: None,
+        },
+        Some("phone"),
+        body.into_any(),
+    );
+    crate::html::page(status, CSP, html)
 }
