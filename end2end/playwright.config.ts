@@ -84,6 +84,8 @@ export default defineConfig({
       DATA_DIR: dataDir,
       CATALOG_DIR: process.env.E2E_CATALOG_DIR,
       RUST_LOG: 'warn',
+      // The stand-in providers and /dev/outbox exist only in the sandbox.
+      SANDBOX: 'on',
       // Automated tests read codes from /dev/outbox and cannot read a captcha image.
       CAPTCHA: 'off',
       // Every test logs in from 127.0.0.1.

@@ -10,4 +10,7 @@ cargo leptos build --release --split
 scripts/build-documents.sh
 # The phone page's module (/m/...), kept apart from the desktop application.
 scripts/build-phone.sh
-exec target/release/server
+# The stand-in providers (SMS outbox, sandbox cashier, simulated bank and identity checks) run
+# only in the sandbox; every page then says 演示环境. A real deployment: see "Going to
+# production" in the README.
+SANDBOX="${SANDBOX:-on}" exec target/release/server

@@ -58,6 +58,15 @@ pub fn App() -> impl IntoView {
         }
     });
 
+    // Read on the server and carried to the browser in the page, so hydration agrees.
+    let sandbox = SharedValue::new(|| {
+        #[cfg(feature = "ssr")]
+        return use_context::<state::AppState>().is_some_and(|state| state.sandbox);
+        #[cfg(not(feature = "ssr"))]
+        false
+    })
+    .into_inner();
+
     view! {
         <Stylesheet id="leptos" href="/pkg/cert-portal.css" />
         <Title formatter=|page: String| {
@@ -65,6 +74,7 @@ pub fn App() -> impl IntoView {
         } />
         <Router>
             <components::layout::SiteHeader />
+            {sandbox.then(|| view! { <components::layout::SandboxBanner /> })}
             <components::layout::SiteMain>
                 <Routes fallback=pages::not_found::NotFound>
                     <Route path=path!("/") view=pages::home::Home />

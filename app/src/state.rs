@@ -45,6 +45,8 @@ pub struct AppState {
     pub statements: Option<Arc<dyn Statements>>,
     /// Sessions end after this long without a request; the form warns shortly before.
     pub session_idle_minutes: u32,
+    /// `SANDBOX=on`: stand-in providers, and a 演示环境 banner on every page.
+    pub sandbox: bool,
 }
 
 /// The projects an operator configured, in the order they were listed, each with the version

@@ -95,6 +95,18 @@ pub struct Config {
     #[arg(long, env = "SECRET_KEY", hide_env_values = true)]
     pub secret_key: Option<SecretKey>,
 
+    /// A file holding the master secret (hex or base64), e.g. a mounted secret. Outside the
+    /// sandbox it must lie outside `DATA_DIR`, so a backup of the data never carries its key.
+    #[arg(long, env = "SECRET_KEY_FILE", conflicts_with = "secret_key")]
+    pub secret_key_file: Option<PathBuf>,
+
+    /// `on` runs the stand-ins' demonstration surfaces: the SMS outbox and simulated bank
+    /// statement at `/dev/outbox`, the sandbox cashier, and the identity test hook, with a
+    /// 演示环境 banner on every page. The local providers need it; an `https://` `PUBLIC_URL`
+    /// refuses it (see `production`).
+    #[arg(long, env = "SANDBOX", value_enum, default_value_t = SandboxMode::Off)]
+    pub sandbox: SandboxMode,
+
     /// The address applicants use, e.g. `https://ca.example.cn`. Session cookies are marked
     /// `Secure` exactly when it starts with `https://`.
     #[arg(long, env = "PUBLIC_URL", default_value = "http://127.0.0.1:3000")]
@@ -157,6 +169,8 @@ impl Config {
             captcha: CaptchaMode::On,
             sms_provider: SmsProviderKind::Local,
             secret_key: None,
+            secret_key_file: None,
+            sandbox: SandboxMode::Off,
             public_url: "http://127.0.0.1:3000".to_owned(),
             session_idle_minutes: 30,
             sms_ip_hourly_limit: 20,
@@ -183,9 +197,13 @@ impl Config {
         self.data_dir.join("identity")
     }
 
-    /// Where the generated master secret is kept when `SECRET_KEY` is unset.
-    pub fn secret_key_file(&self) -> PathBuf {
+    /// Where the generated master secret is kept in the sandbox when no key is given.
+    pub fn generated_secret_file(&self) -> PathBuf {
         self.data_dir.join("secret.key")
+    }
+
+    pub fn is_sandbox(&self) -> bool {
+        self.sandbox == SandboxMode::On
     }
 
     /// Whether the site is served over HTTPS, so cookies must be `Secure`.
@@ -198,6 +216,12 @@ impl Config {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum CaptchaMode {
+    On,
+    Off,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SandboxMode {
     On,
     Off,
 }
@@ -322,6 +346,9 @@ mod tests {
         assert_eq!(default("payment_provider").unwrap(), "local");
         assert_eq!(config.payment_provider, PaymentProviderKind::Local);
         assert_eq!(default("secret_key"), None);
+        assert_eq!(default("secret_key_file"), None);
+        assert_eq!(default("sandbox").unwrap(), "off");
+        assert!(!config.is_sandbox());
         assert_eq!(default("page_timeout_secs").unwrap(), "10");
         assert_eq!(config.page_timeout_secs, 10);
     }

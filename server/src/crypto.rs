@@ -140,13 +140,17 @@ pub fn same(a: &[u8], b: &[u8]) -> bool {
     a.ct_eq(b).into()
 }
 
-/// `SECRET_KEY` when set; otherwise the key in `<DATA_DIR>/secret.key`, generated on first
+/// `SECRET_KEY` when set, else the file named by `SECRET_KEY_FILE`; otherwise (the sandbox:
+/// a production start refuses this) the key in `<DATA_DIR>/secret.key`, generated on first
 /// start (32 random bytes, hex, file mode 0600).
 pub fn load_or_create_secret(config: &Config) -> anyhow::Result<SecretKey> {
     if let Some(key) = &config.secret_key {
         return Ok(key.clone());
     }
-    let path = config.secret_key_file();
+    if let Some(path) = &config.secret_key_file {
+        return read_secret_file(path);
+    }
+    let path = config.generated_secret_file();
     if !path.exists() {
         create_secret_file(&path)?;
         tracing::warn!(

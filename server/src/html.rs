@@ -15,6 +15,11 @@ pub struct Head<'a> {
     pub script: Option<&'a str>,
 }
 
+/// Present in a request's context while `SANDBOX=on` (see `owner_scope`): every page then
+/// says it is a demonstration.
+#[derive(Clone, Copy, Debug)]
+pub struct Sandbox;
+
 /// The HTML document around `body` (which brings its own header and `<main>`).
 pub fn document(head: Head<'_>, body_class: Option<&str>, body: AnyView) -> String {
     let title = head.title.to_owned();
@@ -24,6 +29,16 @@ pub fn document(head: Head<'_>, body_class: Option<&str>, body: AnyView) -> Stri
         .map(|src| view! { <script type="module" src=src.to_owned()></script> });
     let body_class = body_class.map(str::to_owned);
     let html = Owner::new().with(|| {
+        let banner = use_context::<Sandbox>().map(|_| {
+            view! {
+                <div class="app-sandbox-banner" role="note">
+                    <div class="app-width">
+                        <strong class="app-sandbox-banner__tag">"演示环境"</strong>
+                        " 本站只用于演示和测试：短信不会发出，付款不会扣钱，身份核验不作数。请不要填写真实信息。"
+                    </div>
+                </div>
+            }
+        });
         view! {
             <html lang="zh-CN">
                 <head>
@@ -39,7 +54,7 @@ pub fn document(head: Head<'_>, body_class: Option<&str>, body: AnyView) -> Stri
                     <link rel="stylesheet" href=stylesheet />
                     {script}
                 </head>
-                <body class=body_class>{body}</body>
+                <body class=body_class>{banner}{body}</body>
             </html>
         }
         .to_html()

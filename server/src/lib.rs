@@ -24,6 +24,7 @@ pub mod materials;
 pub mod orders;
 mod owner_scope;
 pub mod payment;
+pub mod production;
 mod security;
 pub mod sessions;
 pub mod sms;
@@ -127,8 +128,10 @@ pub async fn build_with_clock(
         keys.clone(),
         clock.clone(),
     ));
+    let sandbox = config.is_sandbox();
     let verifier: Arc<dyn IdentityVerifier> = match config.identity_provider {
-        IdentityProviderKind::Local => Arc::new(LocalVerifier),
+        IdentityProviderKind::Local if sandbox => Arc::new(LocalVerifier::sandbox()),
+        IdentityProviderKind::Local => Arc::new(LocalVerifier::default()),
     };
     let handoff = Arc::new(SqlHandoffService::new(
         pool.clone(),
@@ -197,7 +200,8 @@ pub async fn build_with_clock(
         agreements: Arc::new(agreements),
         login: login.clone(),
         sms: sms.sender,
-        outbox: sms.outbox,
+        // The outbox and the statement show codes and memos to anyone: sandbox only.
+        outbox: sms.outbox.filter(|_| sandbox),
         consents: Arc::new(SqlConsentStore::new(pool.clone(), clock.clone())),
         applications,
         materials,
@@ -210,9 +214,11 @@ pub async fn build_with_clock(
             orders,
         }),
         statements: match config.bank_provider {
-            BankProviderKind::Local => Some(local_bank),
+            BankProviderKind::Local if sandbox => Some(local_bank),
+            BankProviderKind::Local => None,
         },
         session_idle_minutes: config.session_idle_minutes,
+        sandbox,
     };
 
     let session_store = SqliteStore::new(pool.clone());
@@ -224,7 +230,8 @@ pub async fn build_with_clock(
     };
     let payments = payment::Payments {
         service: payment_service,
-        sandbox: provider.sandbox,
+        // Without the sandbox no cashier is mounted, so nobody can mark an order paid.
+        sandbox: provider.sandbox.filter(|_| sandbox),
         state: state.clone(),
         pool: pool.clone(),
         clock,
@@ -243,7 +250,7 @@ pub async fn build_with_clock(
     let limits = deadline::Deadlines::with_page(Duration::from_secs(config.page_timeout_secs));
 
     Ok(Server {
-        router: owner_scope::scoped(deadline::bound(router, limits)),
+        router: owner_scope::scoped(deadline::bound(router, limits), sandbox),
         pool,
         state,
         handoff,

@@ -17,6 +17,20 @@ async fn main() -> anyhow::Result<()> {
     if let Some(Command::Reviewer { action }) = command {
         return server::console::cli::run(&config, action).await;
     }
+    let refusals = server::production::refusals(&config);
+    if !refusals.is_empty() {
+        eprintln!("The server will not start with these settings:");
+        for refusal in &refusals {
+            eprintln!("  - {refusal}");
+        }
+        eprintln!("See \"Going to production\" in the README.");
+        std::process::exit(2);
+    }
+    if config.is_sandbox() {
+        tracing::warn!(
+            "SANDBOX=on: stand-in providers; /dev/outbox shows login codes and the sandbox cashier marks orders paid"
+        );
+    }
     let mut leptos_options = get_configuration(None)?.leptos_options;
     if let Some(addr) = config.bind_addr {
         leptos_options.site_addr = addr;

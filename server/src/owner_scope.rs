@@ -14,18 +14,25 @@ use axum::Router;
 use axum::extract::Request;
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use leptos::prelude::Owner;
+use leptos::prelude::{Owner, provide_context};
 use leptos::reactive::computed::ScopedFuture;
 
-pub fn scoped(router: Router) -> Router {
-    router.layer(middleware::from_fn(run_scoped))
+pub fn scoped(router: Router, sandbox: bool) -> Router {
+    router.layer(middleware::from_fn(move |request, next| {
+        run_scoped(request, next, sandbox)
+    }))
 }
 
-async fn run_scoped(request: Request, next: Next) -> Response {
+async fn run_scoped(request: Request, next: Next, sandbox: bool) -> Response {
     let root = Owner::new_root(None);
     // `new_root` has made it this thread's owner for good; the future below sets it only
     // while it is polled.
-    let future = root.with(|| ScopedFuture::new(next.run(request)));
+    let future = root.with(|| {
+        if sandbox {
+            provide_context(crate::html::Sandbox);
+        }
+        ScopedFuture::new(next.run(request))
+    });
     root.unset();
     future.await
 }

@@ -15,7 +15,7 @@ use common::applicant::{self, OWNER, PROJECT};
 use common::browser::{Browser, Reply};
 use leptos::server_fn::ServerFn;
 use serde_json::{Value, json};
-use server::config::{CaptchaMode, Config};
+use server::config::{CaptchaMode, Config, SandboxMode};
 
 const OTHER: &str = "13987654321";
 const BOUNDARY: &str = "----payment-test-boundary";
@@ -26,9 +26,14 @@ struct Rig {
 }
 
 async fn start() -> Rig {
+    start_in(SandboxMode::On).await
+}
+
+async fn start_in(sandbox: SandboxMode) -> Rig {
     let dir = tempfile::tempdir().unwrap();
     let config = Config {
         captcha: CaptchaMode::Off,
+        sandbox,
         ..common::config(dir.path())
     };
     let (server, _clock) = common::start_with(config).await;
@@ -548,4 +553,23 @@ async fn the_pay_page_works_without_javascript_from_the_checklist_to_the_qr_code
     assert!(transfer.body.contains("bank-account"));
     assert!(transfer.body.contains("中国工商银行"));
     assert!(transfer.body.contains("转账凭证"));
+}
+
+#[tokio::test]
+async fn outside_the_sandbox_no_cashier_can_mark_an_order_paid() {
+    let rig = start_in(SandboxMode::Off).await;
+    let (browser, number) = awaiting_payment(&rig).await;
+    let trade = code(&browser, &number, "wechat", false).await;
+    let cashier = path_of(trade["code_url"].as_str().unwrap()).to_owned();
+
+    let (page_status, _, _) = common::get(&rig.server, &cashier).await;
+    assert_eq!(page_status, StatusCode::NOT_FOUND);
+    let pay = Request::post(format!("{cashier}/pay"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::empty())
+        .unwrap();
+    let (paid_status, _, _) = common::send(&rig.server.router, pay).await;
+    assert_eq!(paid_status, StatusCode::NOT_FOUND);
+    assert_eq!(status(&browser, &number).await, json!("awaiting_payment"));
+    assert_eq!(paid_events(&rig, &number).await, 0);
 }

@@ -26,6 +26,21 @@ pub fn SiteHeader() -> impl IntoView {
     })
 }
 
+/// Says on every page of a sandbox (`SANDBOX=on`) that nothing here is real, so nobody
+/// mistakes a demonstration for the CA's service or types in their own data.
+#[component]
+pub fn SandboxBanner() -> impl IntoView {
+    view! {
+        <div class="app-sandbox-banner" role="note">
+            <div class="app-width">
+                <strong class="app-sandbox-banner__tag">"演示环境"</strong>
+                " 本站只用于演示和测试：短信不会发出，付款不会扣钱，身份核验不作数，办出的证书也不能使用。请不要填写真实的个人和企业信息。 "
+                <a href="/dev/outbox" target="_blank">"查看本地发件箱"</a>
+            </div>
+        </div>
+    }
+}
+
 /// The page's main area. Embedded, it is only as tall as its content, so the portal can size
 /// the frame to it.
 #[component]

@@ -15,7 +15,8 @@
 //! * **A hook for tests**: an image whose JPEG comment (COM segment) or PNG `tEXt` chunk starts
 //!   with `cert-portal-ocr:` is read as saying what follows, `name=…;id_number=…;validity=…`,
 //!   so a test can make the card disagree with the form or show an expired card. No real
-//!   camera writes such a comment.
+//!   camera writes such a comment, and the hook is read only in the sandbox (`SANDBOX=on`,
+//!   which the tests run under): outside it, such an image is just a photo.
 
 use app::domain::handoff::{
     LivenessFailure, MAX_FRAME_BYTES, MAX_PHOTO_BYTES, MIN_FRAME_SIDE, MIN_PHOTO_SIDE, Prompt,
@@ -40,7 +41,17 @@ const PIXEL_DELTA: u8 = 16;
 const MIN_CHANGED_SHARE: f64 = 0.01;
 
 #[derive(Debug, Default, Clone, Copy)]
-pub struct LocalVerifier;
+pub struct LocalVerifier {
+    /// Whether the test hook is read.
+    test_hook: bool,
+}
+
+impl LocalVerifier {
+    /// The verifier with its test hook, for the sandbox only.
+    pub fn sandbox() -> Self {
+        Self { test_hook: true }
+    }
+}
 
 /// What the test hook says, field by field.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -58,9 +69,12 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| VerifierError::Unavailable(format!("local verifier task: {e}")))?
 }
 
-/// Checks an ID photo and returns what its test hook says, if anything.
-fn id_photo(bytes: &[u8]) -> Result<Option<Hooked>, VerifierError> {
+/// Checks an ID photo and returns what its test hook says, if anything and if `test_hook`.
+fn id_photo(bytes: &[u8], test_hook: bool) -> Result<Option<Hooked>, VerifierError> {
     photo::decode(bytes, MAX_PHOTO_BYTES, MIN_PHOTO_SIDE).map_err(VerifierError::Photo)?;
+    if !test_hook {
+        return Ok(None);
+    }
     Ok(comments(bytes)
         .iter()
         .find_map(|c| c.strip_prefix(OCR_HOOK))
@@ -192,7 +206,8 @@ impl IdentityVerifier for LocalVerifier {
         image: &[u8],
     ) -> Result<FrontReading, VerifierError> {
         let bytes = image.to_vec();
-        let hooked = blocking(move || id_photo(&bytes)).await?;
+        let test_hook = self.test_hook;
+        let hooked = blocking(move || id_photo(&bytes, test_hook)).await?;
         Ok(match hooked {
             Some(hooked) => FrontReading {
                 name: hooked.name.unwrap_or_else(|| subject.name.clone()),
@@ -216,7 +231,8 @@ impl IdentityVerifier for LocalVerifier {
         image: &[u8],
     ) -> Result<BackReading, VerifierError> {
         let bytes = image.to_vec();
-        let hooked = blocking(move || id_photo(&bytes)).await?;
+        let test_hook = self.test_hook;
+        let hooked = blocking(move || id_photo(&bytes, test_hook)).await?;
         Ok(match hooked.and_then(|h| h.validity) {
             Some(validity) => BackReading {
                 validity: Some(validity),
@@ -314,37 +330,45 @@ mod tests {
 
     #[tokio::test]
     async fn ocr_echoes_the_form_and_says_so() {
-        let reading = LocalVerifier.ocr_front(&subject(), &card()).await.unwrap();
+        let reading = LocalVerifier::default().ocr_front(&subject(), &card()).await.unwrap();
         assert_eq!(reading.name, "张三");
         assert_eq!(reading.id_number, "11010519491231002X");
         assert!(reading.note.contains("取自申请表"));
-        let back = LocalVerifier.ocr_back(&subject(), &card()).await.unwrap();
+        let back = LocalVerifier::default().ocr_back(&subject(), &card()).await.unwrap();
         assert_eq!(back.validity, None);
     }
 
     #[tokio::test]
-    async fn the_test_hook_overrides_the_reading() {
+    async fn the_test_hook_overrides_the_reading_in_the_sandbox_only() {
         let hooked = with_comment(
             &card(),
             "cert-portal-ocr:name=李四; validity=2005.01.01-2015.01.01",
         );
-        let reading = LocalVerifier.ocr_front(&subject(), &hooked).await.unwrap();
+        let sandbox = LocalVerifier::sandbox();
+        let reading = sandbox.ocr_front(&subject(), &hooked).await.unwrap();
         assert_eq!(reading.name, "李四");
         assert_eq!(reading.id_number, "11010519491231002X");
-        let back = LocalVerifier.ocr_back(&subject(), &hooked).await.unwrap();
+        let back = sandbox.ocr_back(&subject(), &hooked).await.unwrap();
         assert_eq!(back.validity.as_deref(), Some("2005.01.01-2015.01.01"));
         // An ordinary comment is not a reading.
         let plain = with_comment(&card(), "Created with GIMP");
         assert_eq!(comments(&plain), ["Created with GIMP"]);
-        let reading = LocalVerifier.ocr_front(&subject(), &plain).await.unwrap();
+        let reading = sandbox.ocr_front(&subject(), &plain).await.unwrap();
         assert_eq!(reading.name, "张三");
+        // Outside the sandbox the hook is only a comment.
+        let plain = LocalVerifier::default();
+        let reading = plain.ocr_front(&subject(), &hooked).await.unwrap();
+        assert_eq!(reading.name, "张三");
+        assert!(reading.note.contains("取自申请表"));
+        let back = plain.ocr_back(&subject(), &hooked).await.unwrap();
+        assert_eq!(back.validity, None);
     }
 
     #[tokio::test]
     async fn photos_must_be_real_images() {
-        let refused = LocalVerifier.ocr_front(&subject(), b"not a photo").await;
+        let refused = LocalVerifier::default().ocr_front(&subject(), b"not a photo").await;
         assert!(matches!(refused, Err(VerifierError::Photo(_))));
-        let tiny = LocalVerifier.ocr_front(&subject(), &frame(0)).await;
+        let tiny = LocalVerifier::default().ocr_front(&subject(), &frame(0)).await;
         assert!(matches!(
             tiny,
             Err(VerifierError::Photo(
@@ -357,22 +381,22 @@ mod tests {
     async fn moving_frames_pass_and_a_still_picture_fails() {
         let prompts = [Prompt::Blink, Prompt::Nod];
         let moving = vec![frame(0), frame(40), frame(80)];
-        let verdict = LocalVerifier.liveness(&prompts, &moving).await.unwrap();
+        let verdict = LocalVerifier::default().liveness(&prompts, &moving).await.unwrap();
         assert_eq!(verdict.failure, None, "{}", verdict.note);
         assert!(verdict.note.contains("未做真实活体判断"));
 
         let still = vec![frame(0); 3];
-        let verdict = LocalVerifier.liveness(&prompts, &still).await.unwrap();
+        let verdict = LocalVerifier::default().liveness(&prompts, &still).await.unwrap();
         assert_eq!(verdict.failure, Some(LivenessFailure::StillImage));
         // One moved frame is not enough for two prompts.
         let once = vec![frame(0), frame(0), frame(80)];
-        let verdict = LocalVerifier.liveness(&prompts, &once).await.unwrap();
+        let verdict = LocalVerifier::default().liveness(&prompts, &once).await.unwrap();
         assert_eq!(verdict.failure, Some(LivenessFailure::StillImage));
     }
 
     #[tokio::test]
     async fn face_comparison_passes_without_a_score() {
-        let compared = LocalVerifier
+        let compared = LocalVerifier::default()
             .face_compare(&card(), &frame(0))
             .await
             .unwrap();

@@ -16,7 +16,7 @@ use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use leptos::config::LeptosOptions;
 use server::clock::ManualClock;
-use server::config::Config;
+use server::config::{Config, SandboxMode};
 use time::macros::datetime;
 use tower::ServiceExt;
 
@@ -29,9 +29,10 @@ pub fn repo_dir(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// The settings of a fresh local install on `data_dir`.
+/// The settings of a fresh local install on `data_dir`: the sandbox, as `scripts/run.sh` runs.
 pub fn config(data_dir: &Path) -> Config {
     Config {
+        sandbox: SandboxMode::On,
         catalog_dir: repo_dir("catalog"),
         content_dir: repo_dir("content"),
         document_font: repo_dir(
