@@ -12,12 +12,11 @@ use std::sync::Arc;
 
 use app::domain::order::{self, Event, Order, PaymentMethod, Status};
 use app::services::StoreError;
-use app::services::applications::ApplicationStore;
 use app::services::login::UserId;
 use app::services::orders::{
     Change, Flag, FlagItem, OrderError, OrderService, OrderView, Shipment, TimelineEntry, Who,
 };
-use app::services::sms::{SmsKind, SmsSender};
+use app::services::sms::SmsSender;
 use app::state::Catalog;
 use sqlx::{Sqlite, SqlitePool, Transaction};
 
@@ -25,6 +24,9 @@ use crate::applications::SqlApplicationStore;
 use crate::bank_check::SqlBankChecks;
 use crate::clock::{Clock, timestamp};
 use crate::consents::backend;
+
+mod announce;
+pub(crate) use announce::Applied;
 
 /// The longest free-text note kept with a change, in characters.
 pub const MAX_NOTE_CHARS: usize = 500;
@@ -51,16 +53,6 @@ type OrderRow = (
     Option<String>,
     Option<String>,
 );
-
-/// A change written but not yet committed: what [`SqlOrderService::announce`] needs.
-pub(crate) struct Applied {
-    number: String,
-    event: Event,
-    /// The last event recorded (approval is followed by the system's own step).
-    last: Event,
-    to: Status,
-    detail: Option<String>,
-}
 
 /// item, label, reason, fixed at, changes.
 type FlagRow = (String, String, String, Option<String>, Option<String>);
@@ -185,36 +177,6 @@ impl SqlOrderService {
             flags,
             shipment,
         })
-    }
-
-    /// Sends the notice for arriving at `to`, signed for the order's project, to the person
-    /// who applies (the agent, or the natural person). A failed send is logged, not undone:
-    /// the change stands and the personal centre shows it.
-    async fn notify(&self, number: &str, event: Event, detail: Option<&str>) {
-        let Some(body) = order::notice(number, event, detail) else {
-            return;
-        };
-        let found = match self.applications.by_number(number).await {
-            Ok(Some(found)) => found,
-            Ok(None) => return,
-            Err(error) => {
-                tracing::error!(%error, number, "notice not sent: application unreadable");
-                return;
-            }
-        };
-        let signature = self
-            .catalog
-            .project(&found.project_id)
-            .map(|p| p.sms_signature.clone())
-            .unwrap_or_default();
-        let mobile = found.application.identity_subject().1.mobile.clone();
-        if let Err(error) = self
-            .sms
-            .send(&mobile, SmsKind::Notice, &format!("{signature}{body}"))
-            .await
-        {
-            tracing::error!(%error, number, "order notice SMS failed");
-        }
     }
 
     /// Makes `change` inside `tx`, which the caller commits and then passes the result to
@@ -371,34 +333,6 @@ impl SqlOrderService {
             to: next.status,
             detail,
         })
-    }
-
-    /// What follows a committed change: the log line, the financial check's transfer and the
-    /// notice. Returns the new status.
-    pub(crate) async fn announce(&self, applied: Applied) -> Status {
-        let Applied {
-            number,
-            event,
-            last,
-            to,
-            detail,
-        } = applied;
-        let number = number.as_str();
-        tracing::info!(
-            number,
-            event = event.code(),
-            to = to.code(),
-            "order changed"
-        );
-        if to == Status::AwaitingBankCheck {
-            // Before the notice, which tells the applicant the transfer went out. Should it
-            // fail, the personal centre sends it when the applicant opens the order.
-            if let Err(error) = self.bank_checks.start(number).await {
-                tracing::error!(%error, number, "financial check transfer not sent");
-            }
-        }
-        self.notify(number, last, detail.as_deref()).await;
-        to
     }
 }
 
