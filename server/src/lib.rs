@@ -22,6 +22,7 @@ pub mod html;
 pub mod login;
 pub mod materials;
 pub mod orders;
+pub mod orphans;
 mod owner_scope;
 pub mod payment;
 pub mod production;
@@ -53,7 +54,7 @@ use crate::documents::Documents;
 use crate::handoff::local_verifier::LocalVerifier;
 use crate::handoff::store::{HandoffSettings, SqlHandoffService};
 use crate::login::{LoginSettings, SqlLoginService};
-use crate::materials::storage::ObjectStorage;
+use crate::materials::storage::{ObjectStorage, Storage};
 use crate::materials::store::SqlMaterialStore;
 use crate::orders::SqlOrderService;
 use crate::payment::store::SqlPaymentService;
@@ -62,8 +63,12 @@ pub use crate::sessions::{
 };
 use crate::sms::SmsProvider;
 
-/// How often expired sessions, captchas and codes are deleted.
+/// How often expired sessions, captchas and codes are deleted, and payment trades left
+/// without a notice are asked about.
 const MAINTENANCE_PERIOD: Duration = Duration::from_secs(60);
+/// Stored objects no row names are looked for every this many maintenance periods (and at
+/// start): it lists every stored object.
+const ORPHAN_SWEEP_PERIODS: u32 = 60;
 
 /// Everything a running server holds.
 pub struct Server {
@@ -77,6 +82,8 @@ pub struct Server {
     pub payments: payment::Payments,
     /// Reviewer accounts of the review console (`/console`).
     pub reviewers: Arc<console::accounts::ReviewerStore>,
+    /// Removes stored objects no row names (run by the periodic clean-up; and tests).
+    pub orphans: Arc<orphans::Orphans>,
     /// The periodic clean-up; abort it before closing the pool.
     pub maintenance: tokio::task::JoinHandle<()>,
 }
@@ -117,7 +124,9 @@ pub async fn build_with_clock(
     if config.captcha == CaptchaMode::Off {
         tracing::warn!("CAPTCHA=off: login asks for no image captcha (for automated tests only)");
     }
-    let storage = Arc::new(ObjectStorage::local(&config.uploads_dir())?);
+    let storage: Arc<dyn Storage> = Arc::new(ObjectStorage::local(&config.uploads_dir())?);
+    let identity_storage: Arc<dyn Storage> =
+        Arc::new(ObjectStorage::local(&config.identity_dir())?);
     let documents = Arc::new(Documents::load(
         &config.document_font,
         &config.public_url,
@@ -138,7 +147,7 @@ pub async fn build_with_clock(
         applications.clone(),
         verifier,
         sms.sender.clone(),
-        Arc::new(ObjectStorage::local(&config.identity_dir())?),
+        identity_storage.clone(),
         keys.clone(),
         clock.clone(),
         HandoffSettings {
@@ -177,8 +186,14 @@ pub async fn build_with_clock(
     ));
     let materials = Arc::new(SqlMaterialStore::new(
         pool.clone(),
-        storage,
+        storage.clone(),
         keys,
+        clock.clone(),
+    ));
+    let orphans = Arc::new(orphans::Orphans::new(
+        pool.clone(),
+        storage,
+        identity_storage,
         clock.clone(),
     ));
     let reviewers = Arc::new(console::accounts::ReviewerStore::new(
@@ -223,7 +238,13 @@ pub async fn build_with_clock(
 
     let session_store = SqliteStore::new(pool.clone());
     session_store.migrate().await?;
-    let maintenance = tokio::spawn(maintain(session_store.clone(), login, handoff.clone()));
+    let maintenance = tokio::spawn(maintain(
+        session_store.clone(),
+        login,
+        handoff.clone(),
+        payment_service.clone(),
+        orphans.clone(),
+    ));
     let sessions = session_layer(config, session_store);
     let cookies = handoff::CookiePolicy {
         secure: config.is_https(),
@@ -256,20 +277,24 @@ pub async fn build_with_clock(
         handoff,
         payments,
         reviewers,
+        orphans,
         maintenance,
     })
 }
 
 /// Deletes what has expired, every [`MAINTENANCE_PERIOD`]; any instance may do it. This
 /// includes the handoff's ID photos and liveness frames, `IDENTITY_RETENTION_DAYS` after their
-/// session ended.
+/// session ended. Also settles payments whose notice never came, and now and then removes
+/// stored objects no row names.
 async fn maintain(
     sessions: SqliteStore,
     login: Arc<SqlLoginService>,
     handoff: Arc<SqlHandoffService>,
+    payments: Arc<SqlPaymentService>,
+    orphans: Arc<orphans::Orphans>,
 ) {
     let mut ticks = tokio::time::interval(MAINTENANCE_PERIOD);
-    loop {
+    for tick in (0..ORPHAN_SWEEP_PERIODS).cycle() {
         ticks.tick().await;
         if let Err(error) = sessions.delete_expired().await {
             tracing::warn!(%error, "deleting expired sessions failed");
@@ -279,6 +304,14 @@ async fn maintain(
         }
         if let Err(error) = handoff.purge().await {
             tracing::warn!(%error, "expiring handoffs or deleting identity photos failed");
+        }
+        if let Err(error) = payments.reconcile().await {
+            tracing::warn!(%error, "reconciling payment trades failed");
+        }
+        if tick == 0
+            && let Err(error) = orphans.sweep().await
+        {
+            tracing::warn!(%error, "removing unnamed stored objects failed");
         }
     }
 }

@@ -608,7 +608,7 @@ impl SqlHandoffService {
         let key = token::new_object_key();
         let sealed = self.keys.seal(&photo_context(&key), bytes);
         self.storage
-            .put(&key, sealed)
+            .put(&key, sealed.into())
             .await
             .map_err(|e| internal(format!("storing identity photo: {e}")))?;
         Ok(key)

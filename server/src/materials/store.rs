@@ -7,9 +7,16 @@
 //! key. The bytes themselves are sealed with AES-256-GCM bound to the name, so a file swapped
 //! on disk does not decrypt.
 //!
-//! Writes of an object and deletes of unreferenced ones both run under SQLite's write lock
-//! (`BEGIN IMMEDIATE`), so a delete can never remove an object another upload is about to
-//! reference, even with several server instances sharing the database and the storage.
+//! An upload writes its object first, with no database lock held (a slow disk or object
+//! store must not stall every other write), then points the slot's row at it in a short
+//! transaction. Should the row fail, the object is removed again; should the server stop in
+//! between, the object is left unnamed and the periodic sweep (`crate::orphans`) removes it.
+//!
+//! An object no row names any more is deleted at once, under SQLite's write lock
+//! (`BEGIN IMMEDIATE`): no row can start naming it between the check and the delete. An
+//! upload of the same bytes may still have written the object just before such a delete and
+//! commit its row just after, so once committed it makes sure the object is there and writes
+//! it again if not. Both hold with several server instances sharing the database and storage.
 
 use std::sync::Arc;
 
@@ -17,6 +24,7 @@ use app::domain::materials::FileKind;
 use app::services::StoreError;
 use app::services::login::UserId;
 use app::services::materials::{MaterialStore, NewMaterial, UploadedMaterial};
+use bytes::Bytes;
 use sha2::{Digest, Sha256};
 use sqlx::SqlitePool;
 
@@ -24,6 +32,7 @@ use super::storage::Storage;
 use crate::clock::{Clock, timestamp};
 use crate::consents::backend;
 use crate::crypto::Keys;
+use crate::orphans::{self, Namer};
 
 /// The longest file name kept, in characters; longer ones keep their end (the extension).
 const FILE_NAME_MAX_CHARS: usize = 80;
@@ -65,14 +74,6 @@ struct ObjectRow {
 const COLUMNS: &str =
     "m.slot, m.file_name, m.kind, m.size, m.width, m.height, m.pages, m.uploaded_at";
 
-/// What [`SqlMaterialStore::write`] did.
-enum Written {
-    /// `user` has no application of that number: nothing stored.
-    NoApplication,
-    /// The slot now names the new object; `previous` is what it named before.
-    Stored { previous: Option<String> },
-}
-
 impl SqlMaterialStore {
     pub fn new(
         pool: SqlitePool,
@@ -107,53 +108,42 @@ impl SqlMaterialStore {
     }
 
     /// Deletes `object` from storage if no row names it any more. A failure only leaves an
-    /// unreferenced object behind, so it is logged, not returned.
+    /// unreferenced object behind for the sweep, so it is logged, not returned.
     async fn collect(&self, object: &str) {
-        let result: Result<(), anyhow::Error> = async {
-            // Nothing is written, but holding the write lock keeps any upload from starting
-            // to use the object between the check and the delete.
-            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-            let used: bool =
-                sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM materials WHERE object = ?)")
-                    .bind(object)
-                    .fetch_one(&mut *tx)
-                    .await?;
-            if !used {
-                self.storage.delete(object).await?;
-            }
-            tx.rollback().await?;
-            Ok(())
-        }
-        .await;
-        if let Err(error) = result {
+        let removed =
+            orphans::remove_if_unnamed(&self.pool, &*self.storage, Namer::Materials, object).await;
+        if let Err(error) = removed {
             tracing::warn!(%error, "removing an unused material object failed");
         }
     }
 
-    /// Stores the object and points the slot's row at it, in one write transaction.
-    async fn write(
+    /// The row id of `user`'s application `number`.
+    async fn application(&self, user: UserId, number: &str) -> Result<Option<i64>, StoreError> {
+        sqlx::query_scalar("SELECT id FROM applications WHERE number = ? AND user_id = ?")
+            .bind(number)
+            .bind(user.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)
+    }
+
+    /// Points the slot's row at `object`, already stored; returns the object it named before.
+    async fn record(
         &self,
-        user: UserId,
+        application: i64,
         number: &str,
         object: &str,
-        sealed: Vec<u8>,
         material: &UploadedMaterial,
-    ) -> Result<Written, StoreError> {
+    ) -> Result<Option<String>, StoreError> {
+        let sealed_name = self.keys.seal(
+            &file_name_context(number, &material.slot),
+            material.file_name.as_bytes(),
+        );
         let mut tx = self
             .pool
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(backend)?;
-        let application: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM applications WHERE number = ? AND user_id = ?")
-                .bind(number)
-                .bind(user.0)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(backend)?;
-        let Some(application) = application else {
-            return Ok(Written::NoApplication);
-        };
         let previous: Option<String> = sqlx::query_scalar(
             "SELECT object FROM materials WHERE application_id = ? AND slot = ?",
         )
@@ -162,14 +152,6 @@ impl SqlMaterialStore {
         .fetch_optional(&mut *tx)
         .await
         .map_err(backend)?;
-        self.storage
-            .put(object, sealed)
-            .await
-            .map_err(|e| StoreError::Backend(format!("storing material object: {e}")))?;
-        let sealed_name = self.keys.seal(
-            &file_name_context(number, &material.slot),
-            material.file_name.as_bytes(),
-        );
         sqlx::query(
             "INSERT INTO materials (application_id, slot, object, kind, size, file_name,
                                     width, height, pages, uploaded_at)
@@ -194,7 +176,14 @@ impl SqlMaterialStore {
         .await
         .map_err(backend)?;
         tx.commit().await.map_err(backend)?;
-        Ok(Written::Stored { previous })
+        Ok(previous)
+    }
+
+    async fn put(&self, object: &str, sealed: Bytes) -> Result<(), StoreError> {
+        self.storage
+            .put(object, sealed)
+            .await
+            .map_err(|e| StoreError::Backend(format!("storing material object: {e}")))
     }
 }
 
@@ -238,16 +227,31 @@ impl MaterialStore for SqlMaterialStore {
             pages: inspected.pages,
             uploaded_at: timestamp(self.clock.now()),
         };
-        let sealed = self.keys.seal(&object_context(&object), &bytes);
-        let previous = match self.write(user, number, &object, sealed, &saved).await {
-            Ok(Written::Stored { previous }) => previous,
-            Ok(Written::NoApplication) => return Ok(None),
+        let sealed = Bytes::from(self.keys.seal(&object_context(&object), &bytes));
+        let Some(application) = self.application(user, number).await? else {
+            return Ok(None);
+        };
+        self.put(&object, sealed.clone()).await?;
+        let previous = match self.record(application, number, &object, &saved).await {
+            Ok(previous) => previous,
             Err(error) => {
-                // The object may have been written before the row failed.
                 self.collect(&object).await;
                 return Err(error);
             }
         };
+        // Removed meanwhile as unnamed (see the module documentation): written again.
+        let there = self
+            .storage
+            .exists(&object)
+            .await
+            .map_err(|e| StoreError::Backend(format!("checking material object: {e}")))?;
+        if !there {
+            tracing::warn!(
+                number,
+                "material object removed before its row was committed"
+            );
+            self.put(&object, sealed).await?;
+        }
         if let Some(previous) = previous
             && previous != object
         {

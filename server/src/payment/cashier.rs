@@ -1,7 +1,7 @@
 //! The local provider's cashier (沙箱收银台) at `/sandbox/cashier/{out_trade_no}`: what the
-//! payer's phone would show after scanning, as a plain server-rendered page. 确认支付 builds
-//! the paid notice a real provider would send, signs it with the sandbox key, and hands it to
-//! the same notify handling, signature check included. No money moves.
+//! payer's phone would show after scanning, as a plain server-rendered page. 确认支付 pays the
+//! trade in the sandbox's own records, then hands the signed notice a real provider would send
+//! to the same notify handling, signature check included. No money moves.
 
 use app::domain::order::Status;
 use axum::body::Bytes;
@@ -9,13 +9,10 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use leptos::prelude::*;
-use rand::Rng;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::Payments;
-use super::sandbox::{NoticeAmount, NoticeBody};
-use crate::clock::timestamp;
 
 const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
      form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
@@ -26,6 +23,7 @@ struct Trade {
     number: String,
     method: String,
     amount_fen: i64,
+    /// In the sandbox's records: `open`, `paid` or `closed`.
     state: String,
     expired: bool,
     /// The order still waits for payment (not paid another way meanwhile).
@@ -35,9 +33,11 @@ struct Trade {
 
 async fn find(payments: &Payments, out_trade_no: &str) -> Result<Option<Trade>, sqlx::Error> {
     let row: Option<(String, i64, String, String, String, String, String)> = sqlx::query_as(
-        "SELECT a.number, p.amount_fen, p.state, p.expires_at, a.project_id, p.method, a.status
-         FROM payments p JOIN applications a ON a.id = p.application_id
-         WHERE p.out_trade_no = ? AND p.provider = 'local'",
+        "SELECT a.number, s.amount_fen, s.state, s.expires_at, a.project_id, p.method, a.status
+         FROM sandbox_trades s
+         JOIN payments p ON p.out_trade_no = s.out_trade_no
+         JOIN applications a ON a.id = p.application_id
+         WHERE s.out_trade_no = ? AND p.provider = 'local'",
     )
     .bind(out_trade_no)
     .fetch_optional(&payments.pool)
@@ -119,39 +119,44 @@ pub async fn pay(
     if let Some(problem) = refusal(&trade) {
         return render(StatusCode::CONFLICT, trade_view(&trade, Some(problem)));
     }
-    let transaction_id: String = std::iter::once("4200".to_owned())
-        .chain((0..24).map(|_| rand::rng().random_range(0..10).to_string()))
-        .collect();
-    let body = NoticeBody {
-        event_type: "TRANSACTION.SUCCESS".into(),
-        out_trade_no: trade.out_trade_no.clone(),
-        transaction_id,
-        trade_state: "SUCCESS".into(),
-        amount: NoticeAmount {
-            total: trade.amount_fen,
-            currency: "CNY".into(),
-        },
-        success_time: timestamp(payments.clock.now()),
+    let (headers, body) = match sandbox.pay(&out_trade_no).await {
+        Ok(Some(notice)) => notice,
+        // Paid, closed or expired since the check above.
+        Ok(None) => {
+            return match find(&payments, &out_trade_no).await {
+                Ok(Some(trade)) => {
+                    render(StatusCode::CONFLICT, trade_view(&trade, refusal(&trade)))
+                }
+                _ => StatusCode::CONFLICT.into_response(),
+            };
+        }
+        Err(error) => {
+            tracing::error!(%error, "sandbox cashier failed");
+            return message(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "暂时无法支付",
+                "请稍后重试。",
+            );
+        }
     };
-    let Ok(body) = serde_json::to_vec(&body) else {
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-    };
-    let headers = sandbox.sign(&body);
+    let amount = yuan(trade.amount_fen);
     let answer = super::deliver(&payments.service, &headers, &body).await;
     if answer.status().is_success() {
         message(
             StatusCode::OK,
             "支付成功",
             &format!(
-                "沙箱已确认支付 {} 元，未产生真实扣款。请回到电脑上的支付页面，页面会自动进入下一步。",
-                yuan(trade.amount_fen)
+                "沙箱已确认支付 {amount} 元，未产生真实扣款。请回到电脑上的支付页面，页面会自动进入下一步。"
             ),
         )
     } else {
+        // Paid at the provider all the same: the sweep finds it by asking (see reconcile).
         message(
-            StatusCode::BAD_GATEWAY,
-            "支付未完成",
-            "支付通知未被受理，请回到电脑上刷新支付页面后重新扫码。",
+            StatusCode::ACCEPTED,
+            "已支付，等待商户确认",
+            &format!(
+                "沙箱已扣款 {amount} 元（模拟），但商户暂未收到支付结果。系统会在几分钟内自动核对到账，无需重复支付。"
+            ),
         )
     }
 }
@@ -160,9 +165,9 @@ pub async fn pay(
 fn refusal(trade: &Trade) -> Option<&'static str> {
     match trade.state.as_str() {
         "paid" => Some("这笔交易已经支付，无需重复支付。"),
-        "closed" => {
-            Some("这个二维码已失效（已更换支付方式或重新生成），请扫描电脑上的最新二维码。")
-        }
+        "closed" => Some(
+            "这个二维码已失效（已过期、已更换支付方式或已重新生成），请扫描电脑上的最新二维码。",
+        ),
         _ if trade.expired => Some("这个二维码已过期，请扫描电脑上的最新二维码。"),
         _ if !trade.payable => {
             Some("这份申请当前无需支付（可能已用其他方式付款），请回到电脑上查看。")

@@ -3,6 +3,7 @@
 //! provider the sandbox cashier its QR codes open.
 
 mod cashier;
+pub mod reconcile;
 pub mod sandbox;
 pub mod store;
 

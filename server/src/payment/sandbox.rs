@@ -3,6 +3,9 @@
 //! machine and nothing is charged.
 //!
 //! The trade's `code_url` is `<PUBLIC_URL>/sandbox/cashier/<out_trade_no>` (see `cashier`).
+//! Like a real provider the sandbox keeps its own records of the trades (`sandbox_trades`):
+//! the cashier pays there before it sends the notice, a query answers from there, and a trade
+//! paid there can no longer be closed. A lost notice is therefore found by asking.
 //! Its notices are signed like WeChat Pay v3's: `Wechatpay-Timestamp`, `Wechatpay-Nonce` and
 //! `Wechatpay-Signature` = base64(HMAC-SHA256(timestamp \n nonce \n body \n)), with a key
 //! derived from the server's secret instead of the platform certificate. The body is the
@@ -20,7 +23,7 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 use sqlx::SqlitePool;
 
-use crate::clock::Clock;
+use crate::clock::{Clock, timestamp};
 use crate::consents::backend;
 use crate::crypto::{self, Keys};
 
@@ -103,6 +106,52 @@ impl SandboxGateway {
     }
 }
 
+fn provider_error(error: sqlx::Error) -> GatewayError {
+    GatewayError::Provider(backend(error).to_string())
+}
+
+impl SandboxGateway {
+    /// The payer confirms at the cashier: the trade is paid in the sandbox's records, and the
+    /// signed notice to send is returned (headers, body). `None` when the trade cannot be paid
+    /// (unknown, already paid, closed or expired).
+    pub async fn pay(
+        &self,
+        out_trade_no: &str,
+    ) -> Result<Option<(HeaderMap, Vec<u8>)>, GatewayError> {
+        let transaction_id: String = std::iter::once("4200".to_owned())
+            .chain((0..24).map(|_| rand::rng().random_range(0..10).to_string()))
+            .collect();
+        let now = timestamp(self.clock.now());
+        let amount: Option<i64> = sqlx::query_scalar(
+            "UPDATE sandbox_trades SET state = 'paid', transaction_id = ?1, paid_at = ?2
+             WHERE out_trade_no = ?3 AND state = 'open' AND expires_at > ?2
+             RETURNING amount_fen",
+        )
+        .bind(&transaction_id)
+        .bind(&now)
+        .bind(out_trade_no)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(provider_error)?;
+        let Some(total) = amount else {
+            return Ok(None);
+        };
+        let body = NoticeBody {
+            event_type: "TRANSACTION.SUCCESS".into(),
+            out_trade_no: out_trade_no.to_owned(),
+            transaction_id,
+            trade_state: "SUCCESS".into(),
+            amount: NoticeAmount {
+                total,
+                currency: "CNY".into(),
+            },
+            success_time: now,
+        };
+        let body = serde_json::to_vec(&body).map_err(|e| GatewayError::Malformed(e.to_string()))?;
+        Ok(Some((self.sign(&body), body)))
+    }
+}
+
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Result<&'a str, GatewayError> {
     headers
         .get(name)
@@ -117,40 +166,67 @@ impl PaymentGateway for SandboxGateway {
     }
 
     async fn precreate(&self, request: &PrecreateRequest) -> Result<String, GatewayError> {
-        // The cashier reads the trade from the payments table; nothing to register here.
+        sqlx::query(
+            "INSERT INTO sandbox_trades (out_trade_no, amount_fen, state, expires_at)
+             VALUES (?, ?, 'open', ?)",
+        )
+        .bind(&request.out_trade_no)
+        .bind(request.amount_fen)
+        .bind(timestamp(request.expires_at))
+        .execute(&self.pool)
+        .await
+        .map_err(provider_error)?;
         Ok(format!(
             "{}/sandbox/cashier/{}",
             self.public_url, request.out_trade_no
         ))
     }
 
-    /// The sandbox's ledger is the payments table itself.
     async fn query(&self, out_trade_no: &str) -> Result<TradeState, GatewayError> {
-        let row: Option<(String, Option<String>, i64, Option<String>)> = sqlx::query_as(
-            "SELECT state, transaction_id, amount_fen, paid_at FROM payments
+        let row: Option<(String, i64, Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT state, amount_fen, transaction_id, paid_at FROM sandbox_trades
              WHERE out_trade_no = ?",
         )
         .bind(out_trade_no)
         .fetch_optional(&self.pool)
         .await
-        .map_err(|e| GatewayError::Provider(backend(e).to_string()))?;
-        Ok(match row {
-            Some((_, Some(transaction_id), amount_fen, Some(paid_at))) => {
-                TradeState::Paid(PaidNotice {
+        .map_err(provider_error)?;
+        match row {
+            Some((state, amount_fen, Some(transaction_id), Some(paid_at))) if state == "paid" => {
+                Ok(TradeState::Paid(PaidNotice {
                     out_trade_no: out_trade_no.to_owned(),
                     transaction_id,
                     amount_fen,
                     paid_at,
-                })
+                }))
             }
-            Some((state, ..)) if state == "closed" => TradeState::Closed,
-            _ => TradeState::NotPaid,
-        })
+            Some((state, ..)) if state == "closed" => Ok(TradeState::Closed),
+            Some(_) => Ok(TradeState::NotPaid),
+            None => Err(GatewayError::Provider(format!(
+                "sandbox has no trade {out_trade_no}"
+            ))),
+        }
     }
 
-    async fn close(&self, _out_trade_no: &str) -> Result<(), GatewayError> {
-        // The cashier refuses a trade the payments table marks closed.
-        Ok(())
+    /// Refused for a trade already paid, as WeChat Pay's `ORDER_PAID`.
+    async fn close(&self, out_trade_no: &str) -> Result<(), GatewayError> {
+        let state: Option<String> = sqlx::query_scalar(
+            "UPDATE sandbox_trades SET state = CASE state WHEN 'open' THEN 'closed' ELSE state END
+             WHERE out_trade_no = ? RETURNING state",
+        )
+        .bind(out_trade_no)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(provider_error)?;
+        match state.as_deref() {
+            Some("closed") => Ok(()),
+            Some(_) => Err(GatewayError::Provider(format!(
+                "sandbox trade {out_trade_no} is already paid"
+            ))),
+            None => Err(GatewayError::Provider(format!(
+                "sandbox has no trade {out_trade_no}"
+            ))),
+        }
     }
 
     fn verify_notify(&self, headers: &HeaderMap, body: &[u8]) -> Result<PaidNotice, GatewayError> {

@@ -4,12 +4,15 @@
 //! opened, recomputed from the catalog, never the browser's figure.
 //!
 //! A notice is handled so that retries (providers repeat one for hours) and near-simultaneous
-//! duplicates change things once: the trade moves to `paid` by a guarded
-//! `UPDATE … WHERE state IN ('created', 'closed')` inside one `BEGIN IMMEDIATE` transaction,
-//! then the order moves by `PaidOnline` through the order service, whose own guard on the
-//! status lets exactly one of two racing notices record the event. A notice for a trade
-//! already paid is answered as success and, should the server have stopped between the two
-//! steps, repairs the order.
+//! duplicates change things once, and never halfway: in one `BEGIN IMMEDIATE` transaction the
+//! trade moves to `paid` by a guarded `UPDATE … WHERE state IN ('created', 'closed')` and the
+//! order moves by `PaidOnline`, whose own guard on the status lets exactly one of two racing
+//! notices record the event. Should either write fail, neither stands and the provider is told
+//! to try again. A notice for a trade already paid is answered as success (and moves an order
+//! still waiting, as a trade paid before this was one transaction may have left it).
+//!
+//! A notice that never arrives is made up for by the sweep in `reconcile`, which asks the
+//! provider about trades left open and records what it answers the same way.
 //!
 //! A notice for a *closed* trade is still recorded: the payer may have scanned the old code
 //! just before it was replaced, and the money did arrive. If the order is still waiting it
@@ -23,7 +26,7 @@ use app::domain::quote;
 use app::services::StoreError;
 use app::services::applications::ApplicationStore;
 use app::services::login::UserId;
-use app::services::orders::{Change, OrderError, OrderService, Who};
+use app::services::orders::{Change, OrderError, Who};
 use app::services::payment::{
     GatewayError, OpenTrade, PaidNotice, PaymentError, PaymentGateway, PaymentService,
     PrecreateRequest,
@@ -31,17 +34,22 @@ use app::services::payment::{
 use app::state::Catalog;
 use axum::http::HeaderMap;
 use rand::Rng;
-use sqlx::SqlitePool;
+use sqlx::{Sqlite, SqlitePool, Transaction};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use super::reconcile::Settled;
 use crate::clock::{Clock, timestamp};
 use crate::consents::backend;
+use crate::orders::{Applied, SqlOrderService};
 
 /// How long a QR code can be paid. The page asks for a new one shortly before.
 pub const TRADE_MINUTES: i64 = 15;
 /// An open trade with less time left than this is not handed out again.
 const REUSE_MIN_SECS: i64 = 60;
+/// How often a request for a code starts over when other requests for the same order keep
+/// opening trades meanwhile.
+const OPEN_ATTEMPTS: usize = 3;
 
 /// Why a notice was not recorded. The provider gets an error status and tries again later,
 /// except that a forged or wrong notice never becomes valid.
@@ -73,12 +81,12 @@ pub enum NotifyOutcome {
 }
 
 pub struct SqlPaymentService {
-    pool: SqlitePool,
+    pub(super) pool: SqlitePool,
     applications: Arc<dyn ApplicationStore>,
-    orders: Arc<dyn OrderService>,
+    orders: Arc<SqlOrderService>,
     catalog: Arc<Catalog>,
     gateway: Arc<dyn PaymentGateway>,
-    clock: Arc<dyn Clock>,
+    pub(super) clock: Arc<dyn Clock>,
 }
 
 type TradeRow = (String, String, i64, String, String);
@@ -87,7 +95,7 @@ impl SqlPaymentService {
     pub fn new(
         pool: SqlitePool,
         applications: Arc<dyn ApplicationStore>,
-        orders: Arc<dyn OrderService>,
+        orders: Arc<SqlOrderService>,
         catalog: Arc<Catalog>,
         gateway: Arc<dyn PaymentGateway>,
         clock: Arc<dyn Clock>,
@@ -135,25 +143,6 @@ impl SqlPaymentService {
             .collect())
     }
 
-    /// Closes a trade at the provider, then here. A provider that cannot close it (already
-    /// paid there) leaves it open here too, so its notice still counts in full.
-    async fn close(&self, out_trade_no: &str) -> Result<(), PaymentError> {
-        if let Err(error) = self.gateway.close(out_trade_no).await {
-            tracing::warn!(%error, out_trade_no, "closing a payment trade failed");
-            return Ok(());
-        }
-        sqlx::query(
-            "UPDATE payments SET state = 'closed', closed_at = ?
-             WHERE out_trade_no = ? AND state = 'created'",
-        )
-        .bind(timestamp(self.clock.now()))
-        .bind(out_trade_no)
-        .execute(&self.pool)
-        .await
-        .map_err(backend)?;
-        Ok(())
-    }
-
     /// Checks a provider's notice and records it; see the module documentation.
     pub async fn notify(
         &self,
@@ -161,6 +150,15 @@ impl SqlPaymentService {
         body: &[u8],
     ) -> Result<NotifyOutcome, NotifyRefusal> {
         let notice = self.gateway.verify_notify(headers, body)?;
+        self.record_paid(&notice).await
+    }
+
+    /// Records a payment the provider vouched for (by a signed notice or a query answer):
+    /// the trade and the order in one transaction.
+    pub(super) async fn record_paid(
+        &self,
+        notice: &PaidNotice,
+    ) -> Result<NotifyOutcome, NotifyRefusal> {
         let mut tx = self
             .pool
             .begin_with("BEGIN IMMEDIATE")
@@ -177,18 +175,18 @@ impl SqlPaymentService {
         .await
         .map_err(backend)?;
         let Some((id, method, expected, state, transaction_id, number)) = row else {
-            return Err(NotifyRefusal::UnknownTrade(notice.out_trade_no));
+            return Err(NotifyRefusal::UnknownTrade(notice.out_trade_no.clone()));
         };
         if notice.amount_fen != expected {
             return Err(NotifyRefusal::Amount {
-                out_trade_no: notice.out_trade_no,
+                out_trade_no: notice.out_trade_no.clone(),
                 expected,
                 notified: notice.amount_fen,
             });
         }
         let outcome = if state == "paid" {
             if transaction_id.as_deref() != Some(notice.transaction_id.as_str()) {
-                return Err(NotifyRefusal::Conflict(notice.out_trade_no));
+                return Err(NotifyRefusal::Conflict(notice.out_trade_no.clone()));
             }
             NotifyOutcome::AlreadyPaid
         } else {
@@ -216,22 +214,33 @@ impl SqlPaymentService {
             }
             NotifyOutcome::Recorded
         };
-        tx.commit().await.map_err(backend)?;
         let method = PaymentMethod::from_code(&method)
             .ok_or_else(|| StoreError::Backend(format!("payment {id}: method {method}")))?;
-        self.settle_order(&number, method, &notice, outcome == NotifyOutcome::Recorded)
+        let moved = self
+            .settle_order(
+                &mut tx,
+                &number,
+                method,
+                notice,
+                outcome == NotifyOutcome::Recorded,
+            )
             .await?;
+        tx.commit().await.map_err(backend)?;
+        if let Some(moved) = moved {
+            self.orders.announce(moved).await;
+        }
         Ok(outcome)
     }
 
-    /// Moves the order to paid by this trade, if it still waits for payment.
+    /// Moves the order to paid by this trade inside `tx`, if it still waits for payment.
     async fn settle_order(
         &self,
+        tx: &mut Transaction<'_, Sqlite>,
         number: &str,
         method: PaymentMethod,
         notice: &PaidNotice,
         new: bool,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Option<Applied>, StoreError> {
         let mut change = Change::new(Event::PaidOnline, Who::System);
         change.payment_method = Some(method);
         change.note = Some(format!(
@@ -239,8 +248,8 @@ impl SqlPaymentService {
             method.label(),
             notice.transaction_id
         ));
-        match self.orders.apply(number, change).await {
-            Ok(_) => Ok(()),
+        match self.orders.apply_in(tx, number, change).await {
+            Ok(moved) => Ok(Some(moved)),
             // Another notice (or another way of paying) got there first.
             Err(OrderError::Transition(_)) => {
                 if new {
@@ -250,14 +259,45 @@ impl SqlPaymentService {
                         "money arrived for an order that no longer waits for it: refund by hand"
                     );
                 }
-                Ok(())
+                Ok(None)
             }
             Err(OrderError::Store(error)) => Err(error),
             Err(other) => Err(StoreError::Backend(other.to_string())),
         }
     }
 
-    /// The application's row id, stored total and project, if `user` submitted it.
+    /// Records a trade just opened at the provider, unless the application has an open one
+    /// already (another request's): one statement, so two cannot both find none. `false`
+    /// when another was there.
+    async fn insert_trade(
+        &self,
+        application_id: i64,
+        request: &PrecreateRequest,
+        code_url: &str,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let inserted = sqlx::query(
+            "INSERT INTO payments (out_trade_no, application_id, provider, method, amount_fen,
+                                   state, code_url, expires_at, created_at)
+             SELECT ?1, ?2, ?3, ?4, ?5, 'created', ?6, ?7, ?8
+             WHERE NOT EXISTS (SELECT 1 FROM payments
+                               WHERE application_id = ?2 AND state = 'created')",
+        )
+        .bind(&request.out_trade_no)
+        .bind(application_id)
+        .bind(self.gateway.provider())
+        .bind(request.method.code())
+        .bind(request.amount_fen)
+        .bind(code_url)
+        .bind(timestamp(request.expires_at))
+        .bind(timestamp(now))
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(inserted.rows_affected() == 1)
+    }
+
+    /// The application's row id, if `user` submitted it.
     async fn owned(&self, user: UserId, number: &str) -> Result<Option<i64>, StoreError> {
         sqlx::query_scalar("SELECT id FROM applications WHERE number = ? AND user_id = ?")
             .bind(number)
@@ -311,53 +351,57 @@ impl PaymentService for SqlPaymentService {
             .map_err(|e| StoreError::Backend(format!("{number}: quote: {e}")))?
             .total
             .0;
-        let open = self.open_trades(id).await?;
-        if !fresh
-            && let Some(trade) = open.first().filter(|t| {
-                t.method == method
-                    && t.amount_fen == amount_fen
-                    && i64::from(t.expires_in_secs) > REUSE_MIN_SECS
-            })
-        {
-            return Ok(trade.clone());
-        }
-        for trade in &open {
-            self.close(&trade.out_trade_no).await?;
-        }
-        let now = self.clock.now();
-        let expires_at = now + time::Duration::minutes(TRADE_MINUTES);
-        let request = PrecreateRequest {
-            out_trade_no: new_out_trade_no(number),
-            method,
-            amount_fen,
-            description: format!("{} 数字证书 {number}", project.ca.short_name),
-            expires_at,
+        let wanted = |t: &OpenTrade| {
+            t.method == method
+                && t.amount_fen == amount_fen
+                && i64::from(t.expires_in_secs) > REUSE_MIN_SECS
         };
-        let code_url = self.gateway.precreate(&request).await?;
-        sqlx::query(
-            "INSERT INTO payments (out_trade_no, application_id, provider, method, amount_fen,
-                                   state, code_url, expires_at, created_at)
-             VALUES (?, ?, ?, ?, ?, 'created', ?, ?, ?)",
-        )
-        .bind(&request.out_trade_no)
-        .bind(id)
-        .bind(self.gateway.provider())
-        .bind(method.code())
-        .bind(amount_fen)
-        .bind(&code_url)
-        .bind(timestamp(expires_at))
-        .bind(timestamp(now))
-        .execute(&self.pool)
-        .await
-        .map_err(backend)?;
-        Ok(OpenTrade {
-            out_trade_no: request.out_trade_no,
-            method,
-            amount_fen,
-            code_url,
-            expires_at: timestamp(expires_at),
-            expires_in_secs: u32::try_from(TRADE_MINUTES * 60).unwrap_or(0),
-        })
+        let mut fresh = fresh;
+        for _ in 0..OPEN_ATTEMPTS {
+            let open = self.open_trades(id).await?;
+            if !fresh && let Some(trade) = open.first().filter(|t| wanted(t)) {
+                return Ok(trade.clone());
+            }
+            // Only one code can be paid: the open ones are closed before another is made.
+            for trade in &open {
+                if self.close(&trade.out_trade_no).await? == Settled::Paid {
+                    let status = self
+                        .applications
+                        .submitted(user, number)
+                        .await?
+                        .map_or(Status::AwaitingReview, |s| s.status);
+                    return Err(PaymentError::NotNow(status));
+                }
+            }
+            let now = self.clock.now();
+            let expires_at = now + time::Duration::minutes(TRADE_MINUTES);
+            let request = PrecreateRequest {
+                out_trade_no: new_out_trade_no(number),
+                method,
+                amount_fen,
+                description: format!("{} 数字证书 {number}", project.ca.short_name),
+                expires_at,
+            };
+            let code_url = self.gateway.precreate(&request).await?;
+            if self.insert_trade(id, &request, &code_url, now).await? {
+                return Ok(OpenTrade {
+                    out_trade_no: request.out_trade_no,
+                    method,
+                    amount_fen,
+                    code_url,
+                    expires_at: timestamp(expires_at),
+                    expires_in_secs: u32::try_from(TRADE_MINUTES * 60).unwrap_or(0),
+                });
+            }
+            // Another request for this order opened a trade meanwhile. Its code is as new as
+            // this one, so it stands if it is for the same method and amount (even when this
+            // request asked for a fresh one); this trade goes.
+            if let Err(error) = self.gateway.close(&request.out_trade_no).await {
+                tracing::warn!(%error, "closing an unused payment trade failed");
+            }
+            fresh = false;
+        }
+        Err(StoreError::Backend(format!("{number}: payment trades kept changing")).into())
     }
 
     async fn current(&self, user: UserId, number: &str) -> Result<Option<OpenTrade>, StoreError> {

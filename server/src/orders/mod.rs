@@ -4,18 +4,19 @@
 //! A change runs in one `BEGIN IMMEDIATE` transaction: read the status, check the move, write
 //! the new status with a guard on the old one, record the event (and a rejection's flags).
 //! Two reviewers clicking at once, or two payment notices a second apart, therefore make one
-//! change; the second finds the order already moved and is refused.
+//! change; the second finds the order already moved and is refused. A caller with writes of
+//! its own (a paid notice's trade) makes the change inside its transaction instead
+//! ([`SqlOrderService::apply_in`]), so both stand or neither does.
 
 use std::sync::Arc;
 
 use app::domain::order::{self, Event, Order, PaymentMethod, Status};
 use app::services::StoreError;
-use app::services::applications::ApplicationStore;
 use app::services::login::UserId;
 use app::services::orders::{
     Change, Flag, FlagItem, OrderError, OrderService, OrderView, Shipment, TimelineEntry, Who,
 };
-use app::services::sms::{SmsKind, SmsSender};
+use app::services::sms::SmsSender;
 use app::state::Catalog;
 use sqlx::{Sqlite, SqlitePool, Transaction};
 
@@ -23,6 +24,9 @@ use crate::applications::SqlApplicationStore;
 use crate::bank_check::SqlBankChecks;
 use crate::clock::{Clock, timestamp};
 use crate::consents::backend;
+
+mod announce;
+pub(crate) use announce::Applied;
 
 /// The longest free-text note kept with a change, in characters.
 pub const MAX_NOTE_CHARS: usize = 500;
@@ -175,34 +179,160 @@ impl SqlOrderService {
         })
     }
 
-    /// Sends the notice for arriving at `to`, signed for the order's project, to the person
-    /// who applies (the agent, or the natural person). A failed send is logged, not undone:
-    /// the change stands and the personal centre shows it.
-    async fn notify(&self, number: &str, event: Event, detail: Option<&str>) {
-        let Some(body) = order::notice(number, event, detail) else {
-            return;
+    /// Makes `change` inside `tx`, which the caller commits and then passes the result to
+    /// [`Self::announce`]. A refused change writes nothing, so the caller's own writes in
+    /// `tx` may still be committed.
+    pub(crate) async fn apply_in(
+        &self,
+        tx: &mut Transaction<'_, Sqlite>,
+        number: &str,
+        change: Change,
+    ) -> Result<Applied, OrderError> {
+        let note = clean_note(change.note.as_deref())?;
+        let at = timestamp(self.clock.now());
+        let owner = match &change.who {
+            Who::Applicant(user) => Some(user.0),
+            _ => None,
         };
-        let found = match self.applications.by_number(number).await {
-            Ok(Some(found)) => found,
-            Ok(None) => return,
-            Err(error) => {
-                tracing::error!(%error, number, "notice not sent: application unreadable");
-                return;
+        let row: Option<(i64, String, Option<String>)> = sqlx::query_as(
+            "SELECT id, status, payment_method FROM applications
+             WHERE number = ?1 AND (?2 IS NULL OR user_id = ?2)",
+        )
+        .bind(number)
+        .bind(owner)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(backend)?;
+        let Some((id, status, method)) = row else {
+            return Err(OrderError::NotFound);
+        };
+        let from = Status::from_code(&status).ok_or_else(|| damaged(number, "status"))?;
+        let method = method
+            .map(|m| PaymentMethod::from_code(&m).ok_or_else(|| damaged(number, "method")))
+            .transpose()?;
+        let order = Order {
+            status: from,
+            money: method.map(PaymentMethod::money),
+        };
+        // Checked before anything below is written.
+        order.apply(change.event, change.who.actor())?;
+
+        // What the event needs besides the move itself.
+        let mut detail = note.clone();
+        match change.event {
+            Event::Reject => {
+                if change.flags.is_empty() {
+                    return Err(OrderError::Incomplete("请至少选择一项未通过的内容".into()));
+                }
+                let reasons: Vec<String> = change
+                    .flags
+                    .iter()
+                    .map(|(_, label, reason)| format!("{label}{reason}"))
+                    .collect();
+                let mut text = reasons.join("；");
+                if let Some(note) = &note {
+                    text.push('；');
+                    text.push_str(note);
+                }
+                detail = Some(text);
             }
-        };
-        let signature = self
-            .catalog
-            .project(&found.project_id)
-            .map(|p| p.sms_signature.clone())
-            .unwrap_or_default();
-        let mobile = found.application.identity_subject().1.mobile.clone();
-        if let Err(error) = self
-            .sms
-            .send(&mobile, SmsKind::Notice, &format!("{signature}{body}"))
-            .await
-        {
-            tracing::error!(%error, number, "order notice SMS failed");
+            Event::Ship => {
+                let Some((courier, tracking)) = change
+                    .shipment
+                    .as_ref()
+                    .map(|(c, t)| (c.trim(), t.trim()))
+                    .filter(|(c, t)| !c.is_empty() && !t.is_empty())
+                else {
+                    return Err(OrderError::Incomplete("请填写快递公司和运单号".into()));
+                };
+                let tracking_ok = (6..=30).contains(&tracking.len())
+                    && tracking.bytes().all(|b| b.is_ascii_alphanumeric());
+                if !tracking_ok {
+                    return Err(OrderError::Incomplete(
+                        "运单号应为 6 至 30 位字母或数字".into(),
+                    ));
+                }
+                if courier.chars().count() > 20 {
+                    return Err(OrderError::Incomplete("快递公司名称最多 20 个字".into()));
+                }
+                sqlx::query(
+                    "UPDATE applications SET courier = ?, tracking_no = ?, shipped_at = ?
+                     WHERE id = ?",
+                )
+                .bind(courier)
+                .bind(tracking)
+                .bind(&at)
+                .bind(id)
+                .execute(&mut **tx)
+                .await
+                .map_err(backend)?;
+                detail = Some(format!("{courier} 运单号 {tracking}"));
+            }
+            Event::PaidOnline | Event::VoucherUploaded => {
+                let Some(method) = change.payment_method else {
+                    return Err(OrderError::Incomplete("缺少支付方式".into()));
+                };
+                if method.is_online() != (change.event == Event::PaidOnline) {
+                    return Err(OrderError::Incomplete("支付方式与操作不符".into()));
+                }
+                sqlx::query("UPDATE applications SET payment_method = ? WHERE id = ?")
+                    .bind(method.code())
+                    .bind(id)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(backend)?;
+            }
+            Event::TransferRefused => {
+                sqlx::query("UPDATE applications SET payment_method = NULL WHERE id = ?")
+                    .bind(id)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(backend)?;
+            }
+            _ => {}
         }
+
+        // A rejection's timeline line keeps the reviewer's own note (the flags have their own
+        // rows); the notice spells out both.
+        let timeline_note = if change.event == Event::Reject {
+            note.as_deref()
+        } else {
+            detail.as_deref()
+        };
+        let (mut next, event_id) =
+            record(tx, id, order, change.event, &change.who, timeline_note, &at).await?;
+        if change.event == Event::Reject {
+            for (item, label, reason) in &change.flags {
+                sqlx::query(
+                    "INSERT INTO rejection_flags (application_id, event_id, item, label, reason)
+                     VALUES (?, ?, ?, ?, ?) ON CONFLICT (event_id, item) DO NOTHING",
+                )
+                .bind(id)
+                .bind(event_id)
+                .bind(item.code())
+                .bind(label)
+                .bind(reason)
+                .execute(&mut **tx)
+                .await
+                .map_err(backend)?;
+            }
+        }
+        // Approval is followed at once by the system's step, which depends on the money; the
+        // notice is that step's.
+        let mut last = change.event;
+        if next.status == Status::Approved {
+            let method =
+                method.ok_or_else(|| damaged(number, "payment method of an approved order"))?;
+            last = method.after_approval();
+            (next, _) = record(tx, id, next, last, &Who::System, None, &at).await?;
+        }
+        Ok(Applied {
+            number: number.to_owned(),
+            event: change.event,
+            last,
+            to: next.status,
+            detail,
+        })
     }
 }
 
@@ -309,172 +439,14 @@ impl OrderService for SqlOrderService {
     }
 
     async fn apply(&self, number: &str, change: Change) -> Result<Status, OrderError> {
-        let note = clean_note(change.note.as_deref())?;
-        let at = timestamp(self.clock.now());
         let mut tx = self
             .pool
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(backend)?;
-        let owner = match &change.who {
-            Who::Applicant(user) => Some(user.0),
-            _ => None,
-        };
-        let row: Option<(i64, String, Option<String>)> = sqlx::query_as(
-            "SELECT id, status, payment_method FROM applications
-             WHERE number = ?1 AND (?2 IS NULL OR user_id = ?2)",
-        )
-        .bind(number)
-        .bind(owner)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(backend)?;
-        let Some((id, status, method)) = row else {
-            return Err(OrderError::NotFound);
-        };
-        let from = Status::from_code(&status).ok_or_else(|| damaged(number, "status"))?;
-        let method = method
-            .map(|m| PaymentMethod::from_code(&m).ok_or_else(|| damaged(number, "method")))
-            .transpose()?;
-        let order = Order {
-            status: from,
-            money: method.map(PaymentMethod::money),
-        };
-
-        // What the event needs besides the move itself.
-        let mut detail = note.clone();
-        match change.event {
-            Event::Reject => {
-                if change.flags.is_empty() {
-                    return Err(OrderError::Incomplete("请至少选择一项未通过的内容".into()));
-                }
-                let reasons: Vec<String> = change
-                    .flags
-                    .iter()
-                    .map(|(_, label, reason)| format!("{label}{reason}"))
-                    .collect();
-                let mut text = reasons.join("；");
-                if let Some(note) = &note {
-                    text.push('；');
-                    text.push_str(note);
-                }
-                detail = Some(text);
-            }
-            Event::Ship => {
-                let Some((courier, tracking)) = change
-                    .shipment
-                    .as_ref()
-                    .map(|(c, t)| (c.trim(), t.trim()))
-                    .filter(|(c, t)| !c.is_empty() && !t.is_empty())
-                else {
-                    return Err(OrderError::Incomplete("请填写快递公司和运单号".into()));
-                };
-                let tracking_ok = (6..=30).contains(&tracking.len())
-                    && tracking.bytes().all(|b| b.is_ascii_alphanumeric());
-                if !tracking_ok {
-                    return Err(OrderError::Incomplete(
-                        "运单号应为 6 至 30 位字母或数字".into(),
-                    ));
-                }
-                if courier.chars().count() > 20 {
-                    return Err(OrderError::Incomplete("快递公司名称最多 20 个字".into()));
-                }
-                sqlx::query(
-                    "UPDATE applications SET courier = ?, tracking_no = ?, shipped_at = ?
-                     WHERE id = ?",
-                )
-                .bind(courier)
-                .bind(tracking)
-                .bind(&at)
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?;
-                detail = Some(format!("{courier} 运单号 {tracking}"));
-            }
-            Event::PaidOnline | Event::VoucherUploaded => {
-                let Some(method) = change.payment_method else {
-                    return Err(OrderError::Incomplete("缺少支付方式".into()));
-                };
-                if method.is_online() != (change.event == Event::PaidOnline) {
-                    return Err(OrderError::Incomplete("支付方式与操作不符".into()));
-                }
-                sqlx::query("UPDATE applications SET payment_method = ? WHERE id = ?")
-                    .bind(method.code())
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(backend)?;
-            }
-            Event::TransferRefused => {
-                sqlx::query("UPDATE applications SET payment_method = NULL WHERE id = ?")
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(backend)?;
-            }
-            _ => {}
-        }
-
-        // A rejection's timeline line keeps the reviewer's own note (the flags have their own
-        // rows); the notice spells out both.
-        let timeline_note = if change.event == Event::Reject {
-            note.as_deref()
-        } else {
-            detail.as_deref()
-        };
-        let (mut next, event_id) = record(
-            &mut tx,
-            id,
-            order,
-            change.event,
-            &change.who,
-            timeline_note,
-            &at,
-        )
-        .await?;
-        if change.event == Event::Reject {
-            for (item, label, reason) in &change.flags {
-                sqlx::query(
-                    "INSERT INTO rejection_flags (application_id, event_id, item, label, reason)
-                     VALUES (?, ?, ?, ?, ?) ON CONFLICT (event_id, item) DO NOTHING",
-                )
-                .bind(id)
-                .bind(event_id)
-                .bind(item.code())
-                .bind(label)
-                .bind(reason)
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?;
-            }
-        }
-        // Approval is followed at once by the system's step, which depends on the money; the
-        // notice is that step's.
-        let mut last = change.event;
-        if next.status == Status::Approved {
-            let method =
-                method.ok_or_else(|| damaged(number, "payment method of an approved order"))?;
-            last = method.after_approval();
-            (next, _) = record(&mut tx, id, next, last, &Who::System, None, &at).await?;
-        }
+        let applied = self.apply_in(&mut tx, number, change).await?;
         tx.commit().await.map_err(backend)?;
-        let to = next.status;
-        tracing::info!(
-            number,
-            event = change.event.code(),
-            to = to.code(),
-            "order changed"
-        );
-        if to == Status::AwaitingBankCheck {
-            // Before the notice, which tells the applicant the transfer went out. Should it
-            // fail, the personal centre sends it when the applicant opens the order.
-            if let Err(error) = self.bank_checks.start(number).await {
-                tracing::error!(%error, number, "financial check transfer not sent");
-            }
-        }
-        self.notify(number, last, detail.as_deref()).await;
-        Ok(to)
+        Ok(self.announce(applied).await)
     }
 
     async fn mark_fixed(

@@ -1,0 +1,351 @@
+//! Money is never half-written: a paid notice records the trade and moves the order together
+//! or not at all; trades whose notice never came are asked about at the provider and settled
+//! or closed by the sweep; two requests for a QR code at once leave one trade open.
+
+mod common;
+
+use std::sync::Arc;
+
+use app::api::consent::AcceptAgreements;
+use app::api::payment::{NewPaymentCode, PaymentStatus};
+use app::domain::order::Event;
+use app::services::orders::{Change, Who};
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode, header};
+use common::applicant::{self, OWNER, PROJECT};
+use common::browser::{Browser, Reply};
+use leptos::server_fn::ServerFn;
+use serde_json::{Value, json};
+use server::clock::ManualClock;
+use server::config::{CaptchaMode, Config};
+
+struct Rig {
+    _dir: tempfile::TempDir,
+    server: server::Server,
+    clock: Arc<ManualClock>,
+}
+
+async fn start() -> Rig {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config {
+        captcha: CaptchaMode::Off,
+        ..common::config(dir.path())
+    };
+    let (server, clock) = common::start_with(config).await;
+    // The sweep runs when the test says, not also on the maintenance task's timer.
+    server.maintenance.abort();
+    Rig {
+        _dir: dir,
+        server,
+        clock,
+    }
+}
+
+async fn call<F: ServerFn>(browser: &Browser<'_>, fields: &[(&str, &str)]) -> Reply {
+    let body: String = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(fields)
+        .finish();
+    browser
+        .send(
+            Request::post(F::PATH)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::ACCEPT, "application/json")
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await
+}
+
+/// [`OWNER`] signed in, agreements accepted, with an application waiting for payment.
+async fn awaiting_payment(rig: &Rig) -> (Browser<'_>, String) {
+    let browser = Browser::new(&rig.server);
+    browser.sign_in(OWNER, &[]).await;
+    let accepted = call::<AcceptAgreements>(
+        &browser,
+        &[
+            ("project", PROJECT),
+            ("accept[service]", "true"),
+            ("accept[privacy]", "true"),
+            ("accept[sensitive]", "true"),
+        ],
+    )
+    .await;
+    assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.body);
+    let number = applicant::submit(&rig.server, OWNER, &[]).await;
+    let user = applicant::user(&rig.server, OWNER).await;
+    let ready = Change::new(Event::ReadyToPay, Who::Applicant(user));
+    rig.server.state.orders.apply(&number, ready).await.unwrap();
+    (browser, number)
+}
+
+async fn request_code(browser: &Browser<'_>, number: &str, method: &str, fresh: bool) -> Reply {
+    let fresh = if fresh { "true" } else { "false" };
+    call::<NewPaymentCode>(
+        browser,
+        &[
+            ("project", PROJECT),
+            ("number", number),
+            ("method", method),
+            ("fresh", fresh),
+        ],
+    )
+    .await
+}
+
+/// A QR code for `method`; returns the trade.
+async fn code(browser: &Browser<'_>, number: &str, method: &str, fresh: bool) -> Value {
+    let reply = request_code(browser, number, method, fresh).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let trade = reply.json()["Ok"]["trade"].clone();
+    assert!(trade.is_object(), "{}", reply.body);
+    trade
+}
+
+async fn status(browser: &Browser<'_>, number: &str) -> Value {
+    call::<PaymentStatus>(browser, &[("project", PROJECT), ("number", number)])
+        .await
+        .json()
+}
+
+/// A notice body as the sandbox sends it.
+fn notice(out_trade_no: &str, amount_fen: i64, transaction_id: &str) -> Vec<u8> {
+    serde_json::to_vec(&json!({
+        "event_type": "TRANSACTION.SUCCESS",
+        "out_trade_no": out_trade_no,
+        "transaction_id": transaction_id,
+        "trade_state": "SUCCESS",
+        "amount": { "total": amount_fen, "currency": "CNY" },
+        "success_time": "2025-03-01T02:00:00.000Z",
+    }))
+    .unwrap()
+}
+
+/// Delivers `body` to the notify route, signed afresh as a provider's retry would be.
+async fn deliver(rig: &Rig, body: &[u8]) -> (StatusCode, String) {
+    let headers: HeaderMap = rig.server.payments.sandbox.as_ref().unwrap().sign(body);
+    let mut request = Request::post("/payment/notify/local")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_vec()))
+        .unwrap();
+    request.headers_mut().extend(headers);
+    let (status, _, body) = common::send(&rig.server.router, request).await;
+    (status, body)
+}
+
+/// Pays `out_trade_no` at the sandbox cashier, as the payer's phone does.
+async fn pay_at_cashier(rig: &Rig, out_trade_no: &str) -> (StatusCode, String) {
+    let pay = Request::post(format!("/sandbox/cashier/{out_trade_no}/pay"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::empty())
+        .unwrap();
+    let (status, _, page) = common::send(&rig.server.router, pay).await;
+    (status, page)
+}
+
+async fn exec(rig: &Rig, sql: &str) {
+    sqlx::query(sql).execute(&rig.server.pool).await.unwrap();
+}
+
+/// Makes every attempt to record an order's online payment fail inside the database, as a
+/// crash or a full disk would between writing the trade and moving the order.
+async fn break_order_moves(rig: &Rig) {
+    exec(
+        rig,
+        "CREATE TRIGGER break_paid_online BEFORE INSERT ON order_events
+         WHEN NEW.event = 'paid_online'
+         BEGIN SELECT RAISE(ABORT, 'injected failure'); END",
+    )
+    .await;
+}
+
+async fn mend_order_moves(rig: &Rig) {
+    exec(rig, "DROP TRIGGER break_paid_online").await;
+}
+
+async fn paid_events(rig: &Rig, number: &str) -> i64 {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM order_events e JOIN applications a ON a.id = e.application_id
+         WHERE a.number = ? AND e.event = 'paid_online'",
+    )
+    .bind(number)
+    .fetch_one(&rig.server.pool)
+    .await
+    .unwrap()
+}
+
+/// The trade's state and provider transaction id.
+async fn trade(rig: &Rig, out_trade_no: &str) -> (String, Option<String>) {
+    sqlx::query_as("SELECT state, transaction_id FROM payments WHERE out_trade_no = ?")
+        .bind(out_trade_no)
+        .fetch_one(&rig.server.pool)
+        .await
+        .unwrap()
+}
+
+async fn open_trades(rig: &Rig, number: &str) -> Vec<String> {
+    sqlx::query_scalar(
+        "SELECT p.out_trade_no FROM payments p JOIN applications a ON a.id = p.application_id
+         WHERE a.number = ? AND p.state = 'created'",
+    )
+    .bind(number)
+    .fetch_all(&rig.server.pool)
+    .await
+    .unwrap()
+}
+
+fn out_trade_no(trade: &Value) -> String {
+    trade["out_trade_no"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_notice_whose_order_move_fails_writes_nothing_and_its_retry_counts_once() {
+    let rig = start().await;
+    let (browser, number) = awaiting_payment(&rig).await;
+    let opened = code(&browser, &number, "wechat", false).await;
+    let out_trade_no = out_trade_no(&opened);
+    let body = notice(
+        &out_trade_no,
+        opened["amount_fen"].as_i64().unwrap(),
+        "4200000000000000000000000101",
+    );
+
+    break_order_moves(&rig).await;
+    let (failed, _) = deliver(&rig, &body).await;
+    assert_eq!(failed, StatusCode::INTERNAL_SERVER_ERROR);
+    // Nothing of it stands: the provider is told to try again, and the trade is as it was.
+    assert_eq!(trade(&rig, &out_trade_no).await, ("created".into(), None));
+    assert_eq!(paid_events(&rig, &number).await, 0);
+    assert_eq!(status(&browser, &number).await, json!("awaiting_payment"));
+
+    // The provider's retry, once the fault is gone, records it; further retries change nothing.
+    mend_order_moves(&rig).await;
+    for _ in 0..2 {
+        let (retried, reply) = deliver(&rig, &body).await;
+        assert_eq!(retried, StatusCode::OK, "{reply}");
+    }
+    assert_eq!(
+        trade(&rig, &out_trade_no).await,
+        (
+            "paid".into(),
+            Some("4200000000000000000000000101".to_owned())
+        )
+    );
+    assert_eq!(paid_events(&rig, &number).await, 1);
+    assert_eq!(status(&browser, &number).await, json!("awaiting_review"));
+}
+
+#[tokio::test]
+async fn a_payment_whose_notice_was_lost_is_settled_once_by_the_sweep() {
+    let rig = start().await;
+    let (browser, number) = awaiting_payment(&rig).await;
+    let opened = code(&browser, &number, "alipay", false).await;
+    let out_trade_no = out_trade_no(&opened);
+
+    // The payer pays; the notice fails on our side and the provider gives up on it.
+    break_order_moves(&rig).await;
+    let (paid, page) = pay_at_cashier(&rig, &out_trade_no).await;
+    assert_eq!(paid, StatusCode::ACCEPTED, "{page}");
+    assert!(page.contains("无需重复支付"), "{page}");
+    mend_order_moves(&rig).await;
+    assert_eq!(trade(&rig, &out_trade_no).await.0, "created");
+    assert_eq!(status(&browser, &number).await, json!("awaiting_payment"));
+    // The cashier now refuses a second payment: the provider knows it was paid.
+    let (again, page) = pay_at_cashier(&rig, &out_trade_no).await;
+    assert_eq!(again, StatusCode::CONFLICT);
+    assert!(page.contains("已经支付"), "{page}");
+
+    // A trade is asked about once it has been open a while.
+    rig.clock.advance(time::Duration::minutes(2));
+    let swept = rig.server.payments.service.reconcile().await.unwrap();
+    assert_eq!((swept.paid, swept.closed), (1, 0));
+    let (state, transaction_id) = trade(&rig, &out_trade_no).await;
+    assert_eq!(state, "paid");
+    assert!(transaction_id.is_some_and(|id| id.starts_with("4200")));
+    assert_eq!(paid_events(&rig, &number).await, 1);
+    assert_eq!(status(&browser, &number).await, json!("awaiting_review"));
+
+    // Once settled, the trade is no longer asked about, and nothing happens twice.
+    let swept = rig.server.payments.service.reconcile().await.unwrap();
+    assert_eq!((swept.paid, swept.closed), (0, 0));
+    assert_eq!(paid_events(&rig, &number).await, 1);
+}
+
+#[tokio::test]
+async fn an_unpaid_trade_is_closed_by_the_sweep_once_it_has_expired() {
+    let rig = start().await;
+    let (browser, number) = awaiting_payment(&rig).await;
+    let out_trade_no = out_trade_no(&code(&browser, &number, "wechat", false).await);
+
+    // Open, unpaid and in time: left alone.
+    rig.clock.advance(time::Duration::minutes(5));
+    let swept = rig.server.payments.service.reconcile().await.unwrap();
+    assert_eq!((swept.paid, swept.closed), (0, 0));
+    assert_eq!(trade(&rig, &out_trade_no).await.0, "created");
+
+    // Past its 15 minutes: closed here and at the provider, whose cashier refuses it.
+    rig.clock
+        .advance(time::Duration::minutes(10) + time::Duration::seconds(1));
+    let swept = rig.server.payments.service.reconcile().await.unwrap();
+    assert_eq!((swept.paid, swept.closed), (0, 1));
+    assert_eq!(trade(&rig, &out_trade_no).await.0, "closed");
+    let (_, _, page) = common::get(&rig.server, &format!("/sandbox/cashier/{out_trade_no}")).await;
+    assert!(
+        page.contains("已失效") && !page.contains("确认支付"),
+        "{page}"
+    );
+    assert_eq!(status(&browser, &number).await, json!("awaiting_payment"));
+    assert_eq!(paid_events(&rig, &number).await, 0);
+}
+
+#[tokio::test]
+async fn a_new_code_for_a_trade_paid_without_a_notice_settles_the_order_instead() {
+    let rig = start().await;
+    let (browser, number) = awaiting_payment(&rig).await;
+    let out_trade_no = out_trade_no(&code(&browser, &number, "wechat", false).await);
+    break_order_moves(&rig).await;
+    let (paid, _) = pay_at_cashier(&rig, &out_trade_no).await;
+    assert_eq!(paid, StatusCode::ACCEPTED);
+    mend_order_moves(&rig).await;
+
+    // Switching to Alipay must close the WeChat trade, which the provider refuses: it was
+    // paid. The payment is taken from the provider's answer, and no second code is made.
+    let refused = request_code(&browser, &number, "alipay", false).await;
+    let message = refused.json()["Err"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(message.contains("待审核"), "{}", refused.body);
+    assert_eq!(trade(&rig, &out_trade_no).await.0, "paid");
+    assert_eq!(paid_events(&rig, &number).await, 1);
+    assert!(open_trades(&rig, &number).await.is_empty());
+}
+
+#[tokio::test]
+async fn two_requests_for_a_code_at_once_leave_one_open_trade() {
+    let rig = start().await;
+    let (browser, number) = awaiting_payment(&rig).await;
+
+    let (first, second) = tokio::join!(
+        code(&browser, &number, "wechat", false),
+        code(&browser, &number, "wechat", false)
+    );
+    assert_eq!(first["out_trade_no"], second["out_trade_no"]);
+    assert_eq!(open_trades(&rig, &number).await, [out_trade_no(&first)]);
+
+    // Two asking for a new code at once (a double click, two tabs), for the same method or
+    // two: one trade stays open, and it is one of the two answered. How the two interleave
+    // varies from run to run, so a few rounds cover the orders that matter.
+    for round in 0..8 {
+        let other = if round % 2 == 0 { "wechat" } else { "alipay" };
+        let (a, b) = tokio::join!(
+            code(&browser, &number, "wechat", true),
+            code(&browser, &number, other, true)
+        );
+        let open = open_trades(&rig, &number).await;
+        assert_eq!(open.len(), 1, "round {round}: {open:?}");
+        assert!(
+            open[0] == out_trade_no(&a) || open[0] == out_trade_no(&b),
+            "round {round}"
+        );
+    }
+}
