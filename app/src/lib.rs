@@ -73,8 +73,8 @@ pub fn App() -> impl IntoView {
             if page.is_empty() { "数字证书网上办理".to_owned() } else { format!("{page} - 数字证书网上办理") }
         } />
         <Router>
-            <components::layout::SiteHeader />
             {sandbox.then(|| view! { <components::layout::SandboxBanner /> })}
+            <components::layout::SiteHeader />
             <components::layout::SiteMain>
                 <Routes fallback=pages::not_found::NotFound>
                     <Route path=path!("/") view=pages::home::Home />
