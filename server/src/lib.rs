@@ -6,6 +6,7 @@
 pub mod applications;
 pub mod bank_check;
 pub mod catalog;
+pub mod client_addr;
 pub mod clock;
 pub mod config;
 pub mod consents;
@@ -241,6 +242,8 @@ pub async fn build_with_clock(
     .merge(console::router(console))
     .layer(sessions);
     let limits = deadline::Deadlines::with_page(Duration::from_secs(config.page_timeout_secs));
+
+    let router = client_addr::resolve(router, config.trusted_proxies.clone());
 
     Ok(Server {
         router: owner_scope::scoped(deadline::bound(router, limits)),

@@ -113,7 +113,7 @@ use app::services::handoff::{DEVICE_COOKIE, HandoffError, HandoffService, Handof
 use app::services::login::UserId;
 use app::state::AppState;
 use axum::extract::multipart::{MultipartError, MultipartRejection};
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Multipart, Path, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -121,10 +121,10 @@ use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Router};
 use serde::{Deserialize, Serialize};
-use std::net::SocketAddr;
 use std::sync::Arc;
 use tower_sessions::Session;
 
+use crate::client_addr::ClientIp;
 use crate::security::Style;
 
 use app::api::session::USER_KEY;
@@ -498,7 +498,7 @@ struct CodeForm {
 
 async fn redeem_code(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
@@ -515,7 +515,7 @@ async fn redeem_code(
     let Some(form) = form else {
         return refuse(style, Some("/m"), Failure::Malformed);
     };
-    match state.handoff.redeem_code(&form.code, addr.ip()).await {
+    match state.handoff.redeem_code(&form.code, client).await {
         Ok(redeemed) => match style {
             Style::Json => no_store(Json(redeemed).into_response()),
             Style::Form => see_other(&redeemed.path),
