@@ -26,6 +26,7 @@ pub mod orders;
 mod owner_scope;
 pub mod payment;
 mod security;
+pub mod serve;
 pub mod sessions;
 pub mod sms;
 
@@ -79,6 +80,9 @@ pub struct Server {
     pub reviewers: Arc<console::accounts::ReviewerStore>,
     /// The periodic clean-up; abort it before closing the pool.
     pub maintenance: tokio::task::JoinHandle<()>,
+    /// Cancelled when the server is to stop: [`serve::serve`] stops accepting and drains, and
+    /// open event streams end.
+    pub shutdown: tokio_util::sync::CancellationToken,
 }
 
 /// Prepares the data folder, opens and migrates the database, loads the catalog and the
@@ -241,7 +245,10 @@ pub async fn build_with_clock(
     )
     .merge(console::router(console))
     .layer(sessions);
-    let limits = deadline::Deadlines::with_page(Duration::from_secs(config.page_timeout_secs));
+    let limits = deadline::Deadlines {
+        upload: Duration::from_secs(config.upload_timeout_secs),
+        ..deadline::Deadlines::with_page(Duration::from_secs(config.page_timeout_secs))
+    };
 
     let router = client_addr::resolve(router, config.trusted_proxies.clone());
 
@@ -253,6 +260,7 @@ pub async fn build_with_clock(
         payments,
         reviewers,
         maintenance,
+        shutdown: tokio_util::sync::CancellationToken::new(),
     })
 }
 
