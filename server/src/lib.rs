@@ -29,6 +29,7 @@ mod security;
 pub mod serve;
 pub mod sessions;
 pub mod sms;
+pub mod streams;
 
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
@@ -235,6 +236,7 @@ pub async fn build_with_clock(
         clock,
     };
 
+    let shutdown = tokio_util::sync::CancellationToken::new();
     let router = router(
         leptos_options,
         state.clone(),
@@ -242,6 +244,7 @@ pub async fn build_with_clock(
         pool.clone(),
         cookies,
         payments.clone(),
+        streams::ProgressStreams::new(shutdown.clone()),
     )
     .merge(console::router(console))
     .layer(sessions);
@@ -260,7 +263,7 @@ pub async fn build_with_clock(
         payments,
         reviewers,
         maintenance,
-        shutdown: tokio_util::sync::CancellationToken::new(),
+        shutdown,
     })
 }
 
@@ -308,10 +311,11 @@ pub fn router(
     pool: SqlitePool,
     cookies: handoff::CookiePolicy,
     payments: payment::Payments,
+    streams: streams::ProgressStreams,
 ) -> Router {
     let routes = ROUTES.clone();
     let materials = materials::router(state.clone());
-    let handoff = handoff::router(state.clone(), cookies);
+    let handoff = handoff::router(state.clone(), cookies, streams);
     let documents = documents::router(state.clone(), documents);
     let handover = handover::router(state.clone());
     let context = move || provide_context(state.clone());
