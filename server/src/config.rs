@@ -2,6 +2,8 @@
 
 use std::{fmt, net::SocketAddr, path::PathBuf, str::FromStr};
 
+pub use crate::client_addr::TrustedProxies;
+
 /// The command line: with no subcommand the server serves; `reviewer …` manages the review
 /// console's accounts on the same database (same `DATA_DIR` / `DATABASE_URL`).
 #[derive(Debug, Clone, clap::Parser)]
@@ -151,6 +153,25 @@ pub struct Config {
     #[arg(long, env = "PAGE_TIMEOUT_SECS", default_value_t = 10,
           value_parser = clap::value_parser!(u64).range(1..=120))]
     pub page_timeout_secs: u64,
+
+    /// Seconds a multipart upload may take, its body included. The default allows 2 MB over
+    /// about 56 kbit/s; a slower body is answered 503 and its connection closed.
+    #[arg(long, env = "UPLOAD_TIMEOUT_SECS", default_value_t = 300,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub upload_timeout_secs: u64,
+
+    /// Connections served at once. One over the cap waits briefly for a free place, then is
+    /// closed (see `serve`).
+    #[arg(long, env = "MAX_CONNECTIONS", default_value_t = 1024,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub max_connections: u32,
+
+    /// Reverse proxies in front of the server whose `X-Forwarded-For` is believed:
+    /// comma-separated addresses or CIDR blocks, e.g. `127.0.0.1,10.0.0.0/8`. Behind them the
+    /// client is the right-most forwarded address that is not itself one of them; from any
+    /// other peer the header is ignored. Empty: every limit counts the peer address.
+    #[arg(long, env = "TRUSTED_PROXIES", default_value = "")]
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl Config {
@@ -179,6 +200,9 @@ impl Config {
             payment_provider: PaymentProviderKind::Local,
             bank_provider: BankProviderKind::Local,
             page_timeout_secs: 10,
+            upload_timeout_secs: 300,
+            max_connections: 1024,
+            trusted_proxies: TrustedProxies::default(),
         }
     }
 
@@ -351,6 +375,12 @@ mod tests {
         assert!(!config.is_sandbox());
         assert_eq!(default("page_timeout_secs").unwrap(), "10");
         assert_eq!(config.page_timeout_secs, 10);
+        assert_eq!(default("upload_timeout_secs").unwrap(), "300");
+        assert_eq!(config.upload_timeout_secs, 300);
+        assert_eq!(default("max_connections").unwrap(), "1024");
+        assert_eq!(config.max_connections, 1024);
+        assert_eq!(default("trusted_proxies").unwrap(), "");
+        assert_eq!(config.trusted_proxies, TrustedProxies::default());
     }
 
     #[test]
@@ -398,5 +428,15 @@ mod tests {
         assert!(Config::try_parse_from(["server", "--secret-key", "short"]).is_err());
         assert!(Config::try_parse_from(["server", "--session-idle-minutes", "0"]).is_err());
         assert!(Config::try_parse_from(["server", "--identity-retention-days", "0"]).is_err());
+        assert!(Config::try_parse_from(["server", "--max-connections", "0"]).is_err());
+        let proxied =
+            Config::try_parse_from(["server", "--trusted-proxies", "127.0.0.1, 10.0.0.0/8,::1"])
+                .unwrap();
+        assert!(
+            proxied
+                .trusted_proxies
+                .contains("10.1.2.3".parse().unwrap())
+        );
+        assert!(Config::try_parse_from(["server", "--trusted-proxies", "10.0.0.0/33"]).is_err());
     }
 }

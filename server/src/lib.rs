@@ -6,6 +6,7 @@
 pub mod applications;
 pub mod bank_check;
 pub mod catalog;
+pub mod client_addr;
 pub mod clock;
 pub mod config;
 pub mod consents;
@@ -27,8 +28,10 @@ mod owner_scope;
 pub mod payment;
 pub mod production;
 mod security;
+pub mod serve;
 pub mod sessions;
 pub mod sms;
+pub mod streams;
 
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
@@ -86,6 +89,9 @@ pub struct Server {
     pub orphans: Arc<orphans::Orphans>,
     /// The periodic clean-up; abort it before closing the pool.
     pub maintenance: tokio::task::JoinHandle<()>,
+    /// Cancelled when the server is to stop: [`serve::serve`] stops accepting and drains, and
+    /// open event streams end.
+    pub shutdown: tokio_util::sync::CancellationToken,
 }
 
 /// Prepares the data folder, opens and migrates the database, loads the catalog and the
@@ -258,6 +264,7 @@ pub async fn build_with_clock(
         clock,
     };
 
+    let shutdown = tokio_util::sync::CancellationToken::new();
     let router = router(
         leptos_options,
         state.clone(),
@@ -265,10 +272,16 @@ pub async fn build_with_clock(
         pool.clone(),
         cookies,
         payments.clone(),
+        streams::ProgressStreams::new(shutdown.clone()),
     )
     .merge(console::router(console))
     .layer(sessions);
-    let limits = deadline::Deadlines::with_page(Duration::from_secs(config.page_timeout_secs));
+    let limits = deadline::Deadlines {
+        upload: Duration::from_secs(config.upload_timeout_secs),
+        ..deadline::Deadlines::with_page(Duration::from_secs(config.page_timeout_secs))
+    };
+
+    let router = client_addr::resolve(router, config.trusted_proxies.clone());
 
     Ok(Server {
         router: owner_scope::scoped(deadline::bound(router, limits), sandbox),
@@ -279,6 +292,7 @@ pub async fn build_with_clock(
         reviewers,
         orphans,
         maintenance,
+        shutdown,
     })
 }
 
@@ -337,10 +351,11 @@ pub fn router(
     pool: SqlitePool,
     cookies: handoff::CookiePolicy,
     payments: payment::Payments,
+    streams: streams::ProgressStreams,
 ) -> Router {
     let routes = ROUTES.clone();
     let materials = materials::router(state.clone());
-    let handoff = handoff::router(state.clone(), cookies);
+    let handoff = handoff::router(state.clone(), cookies, streams);
     let documents = documents::router(state.clone(), documents);
     let handover = handover::router(state.clone());
     let context = move || provide_context(state.clone());

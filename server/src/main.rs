@@ -1,12 +1,23 @@
-use std::net::SocketAddr;
+use std::time::Duration;
 
 use clap::Parser;
 use leptos::config::get_configuration;
 use server::config::{Cli, Command};
+use server::serve::{Limits, serve};
 use tracing_subscriber::EnvFilter;
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+/// What the runtime waits, once serving has stopped, for blocking work still running (a PDF
+/// being parsed, a password hashed) before the process exits regardless.
+const BLOCKING_GRACE: Duration = Duration::from_secs(1);
+
+fn main() -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Runtime::new()?;
+    let result = runtime.block_on(run());
+    runtime.shutdown_timeout(BLOCKING_GRACE);
+    result
+}
+
+async fn run() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
@@ -40,22 +51,27 @@ async fn main() -> anyhow::Result<()> {
 
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("listening on http://{addr}");
-    // Connection info gives server functions the client address (for the SMS rate limits).
-    axum::serve(
-        listener,
-        server
-            .router
-            .into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    let shutdown = server.shutdown.clone();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        shutdown.cancel();
+    });
+    let limits = Limits::with_max_connections(config.max_connections as usize);
+    serve(listener, server.router, limits, server.shutdown).await?;
     server.maintenance.abort();
-    server.pool.close().await;
+    // Every connection is closed by now; a database still busy is not waited on for long.
+    if tokio::time::timeout(BLOCKING_GRACE, server.pool.close())
+        .await
+        .is_err()
+    {
+        tracing::warn!("the database did not close in time");
+    }
     tracing::info!("stopped");
     Ok(())
 }
 
-/// Resolves on Ctrl-C or SIGTERM, so in-flight requests finish and the database closes cleanly.
+/// Resolves on Ctrl-C or SIGTERM: connections drain (at most [`Limits::drain`]), event streams
+/// end, and the database closes cleanly.
 async fn shutdown_signal() {
     let ctrl_c = async {
         tokio::signal::ctrl_c().await.ok();

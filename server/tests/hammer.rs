@@ -7,7 +7,6 @@
 
 mod common;
 
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use axum::http::{Request, header};
@@ -17,6 +16,7 @@ use http_body_util::{BodyExt, Empty};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use server::config::{CaptchaMode, Config};
+use server::serve::Limits;
 
 const CONCURRENCY: usize = 50;
 /// Above the server's own page limit (10 s), so a page it gives up on shows as an error (503),
@@ -43,13 +43,9 @@ async fn no_server_rendered_page_hangs_under_load() {
     .await;
     let targets = common::pages::Site::prepare(&server, &clock).await.pages();
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let app = server
-        .router
-        .clone()
-        .into_make_service_with_connect_info::<SocketAddr>();
-    let serving = tokio::spawn(async move { axum::serve(listener, app).await });
+    // Served as in production: its connection limits and timers under load too.
+    let serving = common::net::serve(&server, Limits::with_max_connections(1024)).await;
+    let addr = serving.addr;
 
     let client = Client::builder(TokioExecutor::new())
         .pool_max_idle_per_host(CONCURRENCY)
@@ -102,7 +98,7 @@ async fn no_server_rendered_page_hangs_under_load() {
         .collect()
         .await;
     let elapsed = started.elapsed();
-    serving.abort();
+    serving.stop_within(Duration::from_secs(15)).await;
 
     let mut times: Vec<Duration> = Vec::new();
     let (mut errors, mut incomplete) = (Vec::new(), 0);

@@ -1,9 +1,8 @@
 //! Request helpers for server functions (ssr only): the session, the signed-in user, the
 //! client address, and one-shot messages for browsers without JavaScript.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 
-use axum::extract::ConnectInfo;
 use leptos::prelude::*;
 use leptos_axum::extract;
 use serde::{Serialize, de::DeserializeOwned};
@@ -59,11 +58,32 @@ pub async fn sign_out() -> Result<(), ServerFnError> {
     session().await?.flush().await.map_err(internal)
 }
 
+/// The client's address as the server resolved it for this request: the peer, or behind a
+/// trusted reverse proxy the address it forwarded (`server::client_addr`). Every
+/// per-address limit counts this, never the raw peer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientIp(pub IpAddr);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientIp {
+    type Rejection = (http::StatusCode, &'static str);
+
+    async fn from_request_parts(
+        parts: &mut http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        parts.extensions.get::<ClientIp>().copied().ok_or((
+            http::StatusCode::INTERNAL_SERVER_ERROR,
+            "client address unavailable",
+        ))
+    }
+}
+
+/// The address this request's per-address limits count: see [`ClientIp`].
 pub async fn client_ip() -> Result<IpAddr, ServerFnError> {
-    let ConnectInfo(addr) = extract::<ConnectInfo<SocketAddr>>()
+    let ClientIp(ip) = extract::<ClientIp>()
         .await
         .map_err(|_| ServerFnError::new("client address unavailable"))?;
-    Ok(addr.ip())
+    Ok(ip)
 }
 
 /// Whether this request is a plain HTML form post (no JavaScript): such a browser only sees

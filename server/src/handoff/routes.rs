@@ -41,7 +41,9 @@
 //!   upload, a liveness attempt, completion, expiry, a newer link). A `: keep-alive` comment
 //!   goes out every 15 s. The stream ends after 15 minutes; `EventSource` reconnects by itself
 //!   and gets the current snapshot first. `done: true` means the phone finished: move on.
-//!   Poll `/status` every few seconds where `EventSource` is unavailable.
+//!   Poll `/status` every few seconds where `EventSource` is unavailable. At most four
+//!   streams per applicant at once (429 `too_many_streams`, see `crate::streams`); all end
+//!   when the server shuts down.
 //!
 //! **On this computer**: nothing extra. The desktop page opens `path` itself (same origin)
 //! and goes through the phone flow below; the claim binds the session to this browser like
@@ -113,7 +115,7 @@ use app::services::handoff::{DEVICE_COOKIE, HandoffError, HandoffService, Handof
 use app::services::login::UserId;
 use app::state::AppState;
 use axum::extract::multipart::{MultipartError, MultipartRejection};
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Multipart, Path, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -121,11 +123,12 @@ use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Router};
 use serde::{Deserialize, Serialize};
-use std::net::SocketAddr;
 use std::sync::Arc;
 use tower_sessions::Session;
 
+use crate::client_addr::ClientIp;
 use crate::security::Style;
+use crate::streams::{PER_USER, ProgressStreams, StreamPlace};
 
 use app::api::session::USER_KEY;
 
@@ -140,6 +143,8 @@ const KEEP_ALIVE: Duration = Duration::from_secs(15);
 const DEVICE_COOKIE_SECS: u32 = 3600;
 /// Multipart framing around the files.
 const FRAMING: usize = 64 * 1024;
+/// What a refused progress stream is asked to wait.
+const STREAMS_RETRY_SECS: u32 = 15;
 
 /// Whether the device cookie is marked `Secure` (when `PUBLIC_URL` is https).
 #[derive(Clone, Copy, Debug)]
@@ -147,7 +152,7 @@ pub struct CookiePolicy {
     pub secure: bool,
 }
 
-pub fn router(state: AppState, cookies: CookiePolicy) -> Router {
+pub fn router(state: AppState, cookies: CookiePolicy, streams: ProgressStreams) -> Router {
     let changing = Router::new()
         .route(DESKTOP, post(create))
         .route(&format!("{DESKTOP}/sms"), post(send_sms))
@@ -173,6 +178,7 @@ pub fn router(state: AppState, cookies: CookiePolicy) -> Router {
         .route("/m/{token}", get(super::page::token_page))
         .merge(changing)
         .layer(Extension(cookies))
+        .layer(Extension(streams))
         .with_state(state)
 }
 
@@ -270,6 +276,8 @@ struct Watch {
     sent: Option<(Option<i64>, i64)>,
     first: bool,
     ends: tokio::time::Instant,
+    /// Held while the stream runs; it also says when the server is stopping.
+    place: StreamPlace,
 }
 
 fn progress_event(status: &HandoffStatus, first: bool) -> Event {
@@ -291,11 +299,14 @@ fn progress_event(status: &HandoffStatus, first: bool) -> Event {
 
 async fn next_event(mut watch: Watch) -> Option<(Result<Event, std::convert::Infallible>, Watch)> {
     loop {
-        if tokio::time::Instant::now() >= watch.ends {
+        if tokio::time::Instant::now() >= watch.ends || watch.place.is_stopping() {
             return None;
         }
         if !watch.first {
-            tokio::time::sleep(POLL).await;
+            tokio::select! {
+                _ = tokio::time::sleep(POLL) => {}
+                _ = watch.place.stopping() => return None,
+            }
         }
         let first = std::mem::take(&mut watch.first);
         match watch.handoff.status(watch.user, &watch.number).await {
@@ -319,12 +330,17 @@ async fn next_event(mut watch: Watch) -> Option<(Result<Event, std::convert::Inf
 
 async fn events(
     State(state): State<AppState>,
+    Extension(streams): Extension<ProgressStreams>,
     session: Session,
     Path(target): Path<Target>,
 ) -> Response {
     let user = match owner(&state, &session, &target).await {
         Ok(user) => user,
         Err(failure) => return refuse(Style::Json, None, failure),
+    };
+    let Some(place) = streams.open(user) else {
+        tracing::info!(user = user.0, "progress stream refused: too many open");
+        return refuse(Style::Json, None, Failure::TooManyStreams);
     };
     let watch = Watch {
         handoff: state.handoff.clone(),
@@ -333,6 +349,7 @@ async fn events(
         sent: None,
         first: true,
         ends: tokio::time::Instant::now() + STREAM_LIFETIME,
+        place,
     };
     let stream = futures_util::stream::unfold(watch, next_event);
     let sse = Sse::new(stream).keep_alive(KeepAlive::new().interval(KEEP_ALIVE).text("keep-alive"));
@@ -498,7 +515,7 @@ struct CodeForm {
 
 async fn redeem_code(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
@@ -515,7 +532,7 @@ async fn redeem_code(
     let Some(form) = form else {
         return refuse(style, Some("/m"), Failure::Malformed);
     };
-    match state.handoff.redeem_code(&form.code, addr.ip()).await {
+    match state.handoff.redeem_code(&form.code, client).await {
         Ok(redeemed) => match style {
             Style::Json => no_store(Json(redeemed).into_response()),
             Style::Form => see_other(&redeemed.path),
@@ -609,6 +626,8 @@ enum Failure {
     CrossSite,
     /// Not the body the route expects.
     Malformed,
+    /// The applicant already has [`PER_USER`] progress streams open.
+    TooManyStreams,
     Handoff(HandoffError),
 }
 
@@ -624,6 +643,7 @@ impl Failure {
             return match self {
                 Failure::SignIn => StatusCode::UNAUTHORIZED,
                 Failure::CrossSite => StatusCode::FORBIDDEN,
+                Failure::TooManyStreams => StatusCode::TOO_MANY_REQUESTS,
                 _ => StatusCode::BAD_REQUEST,
             };
         };
@@ -662,6 +682,7 @@ impl Failure {
             Failure::SignIn => "unauthenticated",
             Failure::CrossSite => "cross_site",
             Failure::Malformed => "bad_request",
+            Failure::TooManyStreams => "too_many_streams",
             Failure::Handoff(error) => error.code(),
         }
     }
@@ -671,6 +692,10 @@ impl Failure {
             Failure::SignIn => "请先登录".into(),
             Failure::CrossSite => "请求不是从本站页面发出的，已拒绝。请回到本站页面重新操作".into(),
             Failure::Malformed => "请求不完整，请重新操作".into(),
+            Failure::TooManyStreams => format!(
+                "这个账号同时打开的认证进度窗口过多（最多 {PER_USER} 个），\
+                 请关闭不用的窗口或标签页后再试"
+            ),
             Failure::Handoff(error) => error.to_string(),
         }
     }
@@ -717,6 +742,8 @@ fn refuse(style: Style, back: Option<&str>, failure: Failure) -> Response {
                 _ => None,
             },
         ),
+        // A tab closing frees a place; the page polls meanwhile.
+        Failure::TooManyStreams => (Some(STREAMS_RETRY_SECS), None, None),
         _ => (None, None, None),
     };
     let body = Refusal {

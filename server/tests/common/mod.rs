@@ -4,6 +4,7 @@
 
 pub mod applicant;
 pub mod browser;
+pub mod net;
 pub mod pages;
 
 use std::net::SocketAddr;
