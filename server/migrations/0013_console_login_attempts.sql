@@ -1,0 +1,12 @@
+-- Console sign-ins per client address (an IPv6 /64 counts as one), across all accounts: a row
+-- is written before the password is checked and removed when it was right, so what stays is
+-- the address's wrong (or refused) attempts. Ten within 15 minutes and the address waits.
+CREATE TABLE console_login_attempts (
+    id     INTEGER PRIMARY KEY,
+    ip_key TEXT NOT NULL,
+    -- Unix seconds.
+    at     INTEGER NOT NULL
+) STRICT;
+
+CREATE INDEX console_login_attempts_ip ON console_login_attempts (ip_key, at);
+CREATE INDEX console_login_attempts_at ON console_login_attempts (at);
