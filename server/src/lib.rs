@@ -40,7 +40,6 @@ use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use sqlx::SqlitePool;
 use tower_http::{compression::CompressionLayer, trace::TraceLayer};
 use tower_sessions::ExpiredDeletion;
-use tower_sessions_sqlx_store::SqliteStore;
 
 use crate::applications::SqlApplicationStore;
 use crate::bank_check::{BankChecks, LocalBank, SqlBankChecks};
@@ -215,10 +214,10 @@ pub async fn build_with_clock(
         session_idle_minutes: config.session_idle_minutes,
     };
 
-    let session_store = SqliteStore::new(pool.clone());
+    let session_store = sessions::SessionStore::new(pool.clone());
     session_store.migrate().await?;
     let maintenance = tokio::spawn(maintain(session_store.clone(), login, handoff.clone()));
-    let sessions = session_layer(config, session_store);
+    let sessions = session_layer(config, session_store, clock.clone());
     let cookies = handoff::CookiePolicy {
         secure: config.is_https(),
     };
@@ -257,7 +256,7 @@ pub async fn build_with_clock(
 /// includes the handoff's ID photos and liveness frames, `IDENTITY_RETENTION_DAYS` after their
 /// session ended.
 async fn maintain(
-    sessions: SqliteStore,
+    sessions: sessions::SessionStore,
     login: Arc<SqlLoginService>,
     handoff: Arc<SqlHandoffService>,
 ) {

@@ -15,7 +15,11 @@ async fn concurrent_wrong_codes_get_exactly_the_allowed_guesses() {
     let ip: IpAddr = "198.51.100.9".parse().unwrap();
     let guesses = (0..30).map(|i| {
         let handoff = server.handoff.clone();
-        tokio::spawn(async move { handoff.redeem_code(&format!("{:06}", 100_000 + i), ip).await })
+        tokio::spawn(async move {
+            handoff
+                .redeem_code(&format!("{:06}", 100_000 + i), ip)
+                .await
+        })
     });
     let answers = tokio::time::timeout(
         std::time::Duration::from_secs(60),
