@@ -242,7 +242,10 @@ pub async fn build_with_clock(
     let limits = deadline::Deadlines::with_page(Duration::from_secs(config.page_timeout_secs));
 
     Ok(Server {
-        router: owner_scope::scoped(deadline::bound(router, limits)),
+        router: owner_scope::scoped(security::with_transport_headers(
+            deadline::bound(router, limits),
+            config.is_https(),
+        )),
         pool,
         state,
         handoff,
