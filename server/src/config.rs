@@ -27,7 +27,7 @@ pub enum Command {
 #[derive(Debug, Clone, clap::Subcommand)]
 pub enum ReviewerCommand {
     /// Creates an account. The password is read from REVIEWER_PASSWORD if set, otherwise as
-    /// one line from standard input (at least 10 characters).
+    /// one line from standard input (at least 12 characters).
     Add {
         /// What the reviewer types to sign in: lower-case letters, digits, `.`, `_`, `-`.
         login: String,

@@ -45,7 +45,6 @@ use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use sqlx::SqlitePool;
 use tower_http::{compression::CompressionLayer, trace::TraceLayer};
 use tower_sessions::ExpiredDeletion;
-use tower_sessions_sqlx_store::SqliteStore;
 
 use crate::applications::SqlApplicationStore;
 use crate::bank_check::{BankChecks, LocalBank, SqlBankChecks};
@@ -242,7 +241,7 @@ pub async fn build_with_clock(
         sandbox,
     };
 
-    let session_store = SqliteStore::new(pool.clone());
+    let session_store = sessions::SessionStore::new(pool.clone());
     session_store.migrate().await?;
     let maintenance = tokio::spawn(maintain(
         session_store.clone(),
@@ -251,7 +250,7 @@ pub async fn build_with_clock(
         payment_service.clone(),
         orphans.clone(),
     ));
-    let sessions = session_layer(config, session_store);
+    let sessions = session_layer(config, session_store, clock.clone());
     let cookies = handoff::CookiePolicy {
         secure: config.is_https(),
     };
@@ -284,7 +283,10 @@ pub async fn build_with_clock(
     let router = client_addr::resolve(router, config.trusted_proxies.clone());
 
     Ok(Server {
-        router: owner_scope::scoped(deadline::bound(router, limits), sandbox),
+        router: owner_scope::scoped(
+            security::with_transport_headers(deadline::bound(router, limits), config.is_https()),
+            sandbox,
+        ),
         pool,
         state,
         handoff,
@@ -301,7 +303,7 @@ pub async fn build_with_clock(
 /// session ended. Also settles payments whose notice never came, and now and then removes
 /// stored objects no row names.
 async fn maintain(
-    sessions: SqliteStore,
+    sessions: sessions::SessionStore,
     login: Arc<SqlLoginService>,
     handoff: Arc<SqlHandoffService>,
     payments: Arc<SqlPaymentService>,

@@ -3,6 +3,9 @@
 //! HTML pages set their own Content-Security-Policy carrying the per-response script nonce
 //! (`app::state::set_page_security_headers`); the policy here is the strict default for
 //! everything else (JSON, files, errors), applied only where none was set.
+//!
+//! Around the whole app ([`with_transport_headers`]): what browsers and proxies may keep, and
+//! HSTS under https.
 
 use axum::Router;
 use axum::extract::Request;
@@ -28,6 +31,45 @@ const HEADERS: [(HeaderName, &str); 5] = [
     ),
 ];
 
+/// HSTS: a year, the usual minimum; no `includeSubDomains`, as the CA's other hosts are not
+/// ours to vouch for.
+const HSTS: &str = "max-age=31536000";
+
+/// `Cache-Control` on every answer (see [`no_store`]) and, when `PUBLIC_URL` is https,
+/// `Strict-Transport-Security`; outermost, so the console and the 503 page get them too.
+pub fn with_transport_headers(router: Router, https: bool) -> Router {
+    let router = router.layer(middleware::from_fn(no_store));
+    if !https {
+        return router;
+    }
+    router.layer(SetResponseHeaderLayer::overriding(
+        header::STRICT_TRANSPORT_SECURITY,
+        HeaderValue::from_static(HSTS),
+    ))
+}
+
+/// Nothing that may carry personal data stays in a browser's cache or a proxy's: every HTML
+/// page is `no-store`, and so is any other answer that did not choose its own caching (those
+/// that do are the same for everyone: font subsets, the console's stylesheet). The build's
+/// static files (`/pkg/…`, the favicon) keep the file server's validators.
+async fn no_store(request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    let asset = path.starts_with("/pkg/") || path == "/favicon.svg";
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    if is_html(headers) || (!asset && !headers.contains_key(header::CACHE_CONTROL)) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
+fn is_html(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"))
+}
+
 pub fn with_security_headers(router: Router) -> Router {
     // Innermost, so it sees a page before the strict default below would fill the gap.
     let mut router = router.layer(middleware::from_fn(note_page_without_policy));
@@ -49,12 +91,7 @@ pub fn with_security_headers(router: Router) -> Router {
 async fn note_page_without_policy(request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();
     let response = next.run(request).await;
-    let html = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html"));
-    if html
+    if is_html(response.headers())
         && !response
             .headers()
             .contains_key(header::CONTENT_SECURITY_POLICY)

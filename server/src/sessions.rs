@@ -15,17 +15,27 @@
 //! A page load belongs to the embed when its address is an `/embed/…` page; any other request
 //! when it comes from one (the `Referer`, which same-origin requests carry in full under our
 //! Referrer-Policy), or, with no referer, when it carries only the embed cookie.
+//!
+//! How long a login lasts is [`lifetime`]'s; [`store`] keeps the sessions, and never brings
+//! back one that has been logged out.
+
+mod lifetime;
+mod store;
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use axum::http::{HeaderValue, Request, Response, header};
 use tower::{Layer, Service};
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
-use tower_sessions_sqlx_store::SqliteStore;
 
+pub use self::lifetime::{APPLICANT_HOURS, CONSOLE_HOURS};
+use self::lifetime::{Lifetime, Limits};
+pub use self::store::SessionStore;
+use crate::clock::Clock;
 use crate::config::Config;
 
 pub const SESSION_COOKIE: &str = "cp_session";
@@ -35,13 +45,18 @@ pub const CONSOLE_SESSION_COOKIE: &str = "cp_console";
 /// The session layers; each request goes through one.
 #[derive(Clone)]
 pub struct Sessions {
-    site: SessionManagerLayer<SqliteStore>,
-    embed: SessionManagerLayer<SqliteStore>,
-    console: SessionManagerLayer<SqliteStore>,
+    site: SessionManagerLayer<SessionStore>,
+    embed: SessionManagerLayer<SessionStore>,
+    console: SessionManagerLayer<SessionStore>,
+    applicant_limits: Limits,
+    console_limits: Limits,
+    clock: Arc<dyn Clock>,
 }
 
-/// Sessions end after `SESSION_IDLE_MINUTES` without a request; every request counts.
-pub fn session_layer(config: &Config, store: SqliteStore) -> Sessions {
+/// Sessions end after `SESSION_IDLE_MINUTES` without use, or [`APPLICANT_HOURS`] /
+/// [`CONSOLE_HOURS`] after signing in, on `clock`. A session is saved (and its cookie and
+/// stored expiry renewed) only when a request changed it, which background requests do not.
+pub fn session_layer(config: &Config, store: SessionStore, clock: Arc<dyn Clock>) -> Sessions {
     let base = |name: &'static str| {
         SessionManagerLayer::new(store.clone())
             .with_name(name)
@@ -49,9 +64,11 @@ pub fn session_layer(config: &Config, store: SqliteStore) -> Sessions {
             .with_expiry(Expiry::OnInactivity(time::Duration::minutes(i64::from(
                 config.session_idle_minutes,
             ))))
-            .with_always_save(true)
     };
     Sessions {
+        applicant_limits: Limits::new(config.session_idle_minutes, APPLICANT_HOURS),
+        console_limits: Limits::new(config.session_idle_minutes, CONSOLE_HOURS),
+        clock,
         site: base(SESSION_COOKIE)
             .with_same_site(SameSite::Lax)
             .with_secure(config.is_https()),
@@ -72,13 +89,19 @@ fn is_console<B>(request: &Request<B>) -> bool {
 }
 
 impl<S: Clone> Layer<S> for Sessions {
-    type Service = SessionsService<<SessionManagerLayer<SqliteStore> as Layer<S>>::Service>;
+    type Service =
+        SessionsService<<SessionManagerLayer<SessionStore> as Layer<Lifetime<S>>>::Service>;
 
     fn layer(&self, inner: S) -> Self::Service {
+        let limited = |inner: S, limits: Limits| Lifetime::new(inner, limits, self.clock.clone());
         SessionsService {
-            site: self.site.layer(inner.clone()),
-            embed: self.embed.layer(inner.clone()),
-            console: self.console.layer(inner),
+            site: self
+                .site
+                .layer(limited(inner.clone(), self.applicant_limits)),
+            embed: self
+                .embed
+                .layer(limited(inner.clone(), self.applicant_limits)),
+            console: self.console.layer(limited(inner, self.console_limits)),
         }
     }
 }

@@ -288,7 +288,7 @@ async fn session_app(config: &server::config::Config, pool: sqlx::SqlitePool) ->
     use axum::routing::get;
     use tower_sessions::Session;
 
-    let store = tower_sessions_sqlx_store::SqliteStore::new(pool);
+    let store = server::sessions::SessionStore::new(pool);
     axum::Router::new()
         .route(
             "/in",
@@ -303,7 +303,11 @@ async fn session_app(config: &server::config::Config, pool: sqlx::SqlitePool) ->
                 format!("{:?}", session.get::<i64>("user").await.unwrap())
             }),
         )
-        .layer(server::session_layer(config, store))
+        .layer(server::session_layer(
+            config,
+            store,
+            std::sync::Arc::new(server::clock::SystemClock),
+        ))
 }
 
 #[tokio::test]

@@ -1,19 +1,22 @@
 //! Reviewer accounts: made and disabled from the command line (`server reviewer …`), signed in
 //! at `/console/login`, and the console's audit trail.
 //!
-//! Passwords are hashed with Argon2id (the crate's defaults: 19 MiB, 2 passes, one lane, the
-//! OWASP minimum). Five wrong passwords in a row lock the account for [`LOCK_MINUTES`]; the
-//! count and the lock live in the database, so every instance behind a balancer honours them.
-//! A refused sign-in says nothing about why (unknown login, wrong password, locked, disabled),
-//! and an unknown login costs one hash too, so neither the answer nor its timing tells which
-//! logins exist.
+//! Passwords are at least [`MIN_PASSWORD_CHARS`] characters, hashed with Argon2id (the
+//! crate's defaults: 19 MiB, 2 passes, one lane, the OWASP minimum). Five wrong passwords in a
+//! row lock the account for [`LOCK_MINUTES`], and one address gets ten wrong passwords per
+//! quarter hour across all accounts (`throttle`); the counts and the lock live in the
+//! database, so every instance behind a balancer honours them. A refused sign-in says nothing
+//! about why (unknown login, wrong password, locked, disabled), and every refusal costs one
+//! hash too, so neither the answer nor its timing tells which logins exist.
 
+use std::net::IpAddr;
 use std::sync::{Arc, OnceLock};
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use sqlx::SqlitePool;
 
+use super::throttle;
 use crate::clock::{Clock, timestamp};
 
 /// Wrong passwords in a row that lock an account.
@@ -21,7 +24,7 @@ pub const MAX_FAILED_LOGINS: i64 = 5;
 /// How long a locked account stays locked.
 pub const LOCK_MINUTES: i64 = 15;
 /// The shortest password accepted when an account is made.
-pub const MIN_PASSWORD_CHARS: usize = 10;
+pub const MIN_PASSWORD_CHARS: usize = 12;
 
 /// What a reviewer may do. Both review; an admin also sees the reviewers and the audit log.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -67,13 +70,25 @@ pub struct Reviewer {
     pub last_login_at: Option<String>,
 }
 
+/// The outcome of a sign-in.
+#[derive(Debug)]
+pub enum SignIn {
+    Reviewer(Reviewer),
+    /// Unknown login, wrong password, locked or disabled: never said which.
+    Refused,
+    /// This address sent too many wrong passwords; it may try again in `wait_secs`.
+    Throttled {
+        wait_secs: i64,
+    },
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
     #[error("登录名只能包含小写字母、数字和 . _ -，长度 3 至 32 位")]
     BadLogin,
     #[error("姓名不能为空，最多 20 个字")]
     BadName,
-    #[error("密码至少 {MIN_PASSWORD_CHARS} 位")]
+    #[error("密码太短：至少需要 {MIN_PASSWORD_CHARS} 个字符")]
     WeakPassword,
     #[error("登录名 {0} 已存在")]
     Taken(String),
@@ -230,18 +245,38 @@ impl ReviewerStore {
         Ok(())
     }
 
-    /// The reviewer whose login and password these are, if they may sign in now. Every
-    /// refusal looks the same to the caller.
+    /// Whether the reviewer whose login and password these are may sign in now, from `ip`.
+    /// Every refusal for the account's sake looks the same to the caller; an address that
+    /// sent too many wrong passwords is told to wait.
+    ///
+    /// The attempt is counted before the password is checked, in the same statement that
+    /// checks the lock, so attempts sent at once get the account's five tries and no more;
+    /// a wrong password only ever sets the lock, and a right one finishing after the lock
+    /// landed is refused too.
     pub async fn authenticate(
         &self,
         login: &str,
         password: &str,
-    ) -> Result<Option<Reviewer>, AccountError> {
+        ip: IpAddr,
+    ) -> Result<SignIn, AccountError> {
         let now = self.clock.now();
-        let row: Option<(i64, String, i64, Option<i64>)> = sqlx::query_as(
-            "SELECT id, password_hash, disabled, locked_until FROM reviewers WHERE login = ?",
+        let unix = now.unix_timestamp();
+        let place = match throttle::take(&self.pool, ip, unix).await? {
+            Ok(place) => place,
+            Err(wait_secs) => return Ok(SignIn::Throttled { wait_secs }),
+        };
+        // A lock that has run out is lifted here, and its count starts again.
+        let row: Option<(i64, String)> = sqlx::query_as(
+            "UPDATE reviewers SET
+                 failed_logins = CASE WHEN locked_until IS NULL THEN failed_logins ELSE 0 END + 1,
+                 locked_until = NULL
+             WHERE login = ?1 AND disabled = 0
+               AND (locked_until <= ?2 OR (locked_until IS NULL AND failed_logins < ?3))
+             RETURNING id, password_hash",
         )
         .bind(login.trim())
+        .bind(unix)
+        .bind(MAX_FAILED_LOGINS)
         .fetch_optional(&self.pool)
         .await?;
         let hash = row
@@ -251,30 +286,20 @@ impl ReviewerStore {
         let matches = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
             .await
             .map_err(|e| AccountError::Internal(e.to_string()))?;
-        let Some((id, _, disabled, locked_until)) = row else {
-            return Ok(None);
+        let Some((id, _)) = row else {
+            self.audit_refusal(login.trim()).await?;
+            return Ok(SignIn::Refused);
         };
-        if disabled != 0 {
-            return Ok(None);
-        }
-        let unix = now.unix_timestamp();
-        if locked_until.is_some_and(|until| until > unix) {
-            self.audit(id, None, "login_refused_locked", None).await?;
-            return Ok(None);
-        }
         if !matches {
-            // One statement, so two instances counting at once lose no failure.
             let locked: Option<i64> = sqlx::query_scalar(
-                "UPDATE reviewers SET
-                     locked_until = CASE WHEN failed_logins + 1 >= ?1 THEN ?2 ELSE NULL END,
-                     failed_logins = CASE WHEN failed_logins + 1 >= ?1 THEN 0
-                                          ELSE failed_logins + 1 END
-                 WHERE id = ?3 RETURNING locked_until",
+                "UPDATE reviewers SET locked_until = ?
+                 WHERE id = ? AND locked_until IS NULL AND failed_logins >= ?
+                 RETURNING id",
             )
-            .bind(MAX_FAILED_LOGINS)
             .bind(unix + LOCK_MINUTES * 60)
             .bind(id)
-            .fetch_one(&self.pool)
+            .bind(MAX_FAILED_LOGINS)
+            .fetch_optional(&self.pool)
             .await?;
             let action = if locked.is_some() {
                 "login_failed_locked"
@@ -282,18 +307,46 @@ impl ReviewerStore {
                 "login_failed"
             };
             self.audit(id, None, action, None).await?;
-            return Ok(None);
+            return Ok(SignIn::Refused);
         }
-        sqlx::query(
-            "UPDATE reviewers SET failed_logins = 0, locked_until = NULL, last_login_at = ?
-             WHERE id = ?",
+        let signed_in: Option<i64> = sqlx::query_scalar(
+            "UPDATE reviewers SET failed_logins = 0, last_login_at = ?
+             WHERE id = ? AND disabled = 0 AND locked_until IS NULL
+             RETURNING id",
         )
         .bind(timestamp(now))
         .bind(id)
-        .execute(&self.pool)
+        .fetch_optional(&self.pool)
         .await?;
+        if signed_in.is_none() {
+            self.audit(id, None, "login_refused_locked", None).await?;
+            return Ok(SignIn::Refused);
+        }
+        throttle::give_back(&self.pool, place).await?;
         self.audit(id, None, "login", None).await?;
-        self.get(id).await
+        Ok(self
+            .get(id)
+            .await?
+            .map_or(SignIn::Refused, SignIn::Reviewer))
+    }
+
+    /// Audits a sign-in refused before its password was checked, when the account exists
+    /// and was locked (or had its five tries in flight); unknown and disabled logins leave
+    /// no trace.
+    async fn audit_refusal(&self, login: &str) -> Result<(), AccountError> {
+        let locked: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM reviewers
+             WHERE login = ? AND disabled = 0
+               AND (locked_until IS NOT NULL OR failed_logins >= ?)",
+        )
+        .bind(login)
+        .bind(MAX_FAILED_LOGINS)
+        .fetch_optional(&self.pool)
+        .await?;
+        if let Some(id) = locked {
+            self.audit(id, None, "login_refused_locked", None).await?;
+        }
+        Ok(())
     }
 
     /// Records that reviewer `reviewer` did `action` (on application `application`, the

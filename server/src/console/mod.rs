@@ -15,6 +15,8 @@
 
 pub mod accounts;
 pub mod cli;
+mod sign_in;
+mod throttle;
 mod view;
 
 use std::collections::BTreeMap;
@@ -43,6 +45,7 @@ use time::format_description::well_known::Rfc3339;
 use tower_sessions::Session;
 
 use self::accounts::{Reviewer, ReviewerStore, Role};
+use self::sign_in::{login, login_page, logout};
 use crate::applications::SqlApplicationStore;
 use crate::clock::{Clock, timestamp};
 use crate::handoff::store::SqlHandoffService;
@@ -168,77 +171,6 @@ async fn stylesheet() -> Response {
         STYLESHEET,
     )
         .into_response()
-}
-
-// ---------------------------------------------------------------------------------------------
-// Sign-in
-
-#[derive(Deserialize)]
-struct LoginForm {
-    #[serde(default)]
-    login: String,
-    #[serde(default)]
-    password: String,
-}
-
-async fn login_page(State(state): State<ConsoleState>, session: Session) -> Response {
-    match current(&state, &session).await {
-        Ok(Some(_)) => Redirect::to("/console").into_response(),
-        Ok(None) => page(StatusCode::OK, view::login_page("", None)),
-        Err(response) => response,
-    }
-}
-
-async fn login(
-    State(state): State<ConsoleState>,
-    session: Session,
-    axum::Form(form): axum::Form<LoginForm>,
-) -> Response {
-    let login = form.login.trim().to_owned();
-    if login.is_empty() || form.password.is_empty() {
-        return page(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            view::login_page(&login, Some("请输入登录名和密码")),
-        );
-    }
-    match state.reviewers.authenticate(&login, &form.password).await {
-        Ok(Some(reviewer)) => {
-            // A new session id at sign-in, so an id planted before cannot be ridden.
-            if let Err(error) = session.cycle_id().await {
-                return server_error(error);
-            }
-            if let Err(error) = session.insert(REVIEWER_KEY, reviewer.id).await {
-                return server_error(error);
-            }
-            tracing::info!(reviewer = reviewer.id, "reviewer signed in");
-            Redirect::to("/console").into_response()
-        }
-        Ok(None) => page(
-            StatusCode::UNAUTHORIZED,
-            view::login_page(
-                &login,
-                Some(&format!(
-                    "登录名或密码不正确。连续输错 {} 次，账户将锁定 {} 分钟。",
-                    accounts::MAX_FAILED_LOGINS,
-                    accounts::LOCK_MINUTES
-                )),
-            ),
-        ),
-        Err(error) => server_error(error),
-    }
-}
-
-async fn logout(State(state): State<ConsoleState>, session: Session) -> Response {
-    if let Ok(Some(reviewer)) = current(&state, &session).await {
-        let _ = state
-            .reviewers
-            .audit(reviewer.id, None, "logout", None)
-            .await;
-    }
-    if let Err(error) = session.flush().await {
-        return server_error(error);
-    }
-    Redirect::to("/console/login").into_response()
 }
 
 // ---------------------------------------------------------------------------------------------

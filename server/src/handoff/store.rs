@@ -1305,12 +1305,19 @@ impl HandoffService for SqlHandoffService {
     async fn redeem_code(&self, code: &str, ip: IpAddr) -> Result<CodeRedeemed, HandoffError> {
         let now = self.clock.now().unix_timestamp();
         let ip_key = ip_key(ip);
+        // The count, the look-up and the miss it may record share one write transaction, so
+        // guesses sent at once are counted one after another and the limit holds exactly.
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(internal)?;
         let failures: (i64, Option<i64>) = sqlx::query_as(
             "SELECT COUNT(*), MIN(at) FROM handoff_code_failures WHERE ip_key = ? AND at > ?",
         )
         .bind(&ip_key)
         .bind(now - CODE_WINDOW_SECS)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *tx)
         .await
         .map_err(internal)?;
         if failures.0 >= CODE_FAILURES_PER_WINDOW {
@@ -1321,11 +1328,6 @@ impl HandoffService for SqlHandoffService {
         }
         // A code of the wrong shape is a slip of the keyboard, not a guess: not counted.
         let code = token::typed_short_code(code).ok_or(HandoffError::CodeUnknown)?;
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(internal)?;
         let found: Option<i64> = sqlx::query_scalar(
             "SELECT id FROM handoffs
              WHERE short_code = ? AND stage = 'pending' AND claim_deadline > ?",
