@@ -15,6 +15,7 @@ pub mod crypto;
 pub mod db;
 pub mod deadline;
 pub mod documents;
+pub mod erase;
 pub mod handoff;
 mod handover;
 mod health;
@@ -25,6 +26,7 @@ pub mod orders;
 mod owner_scope;
 pub mod payment;
 pub mod production;
+pub mod retention;
 mod security;
 pub mod sessions;
 pub mod sms;
@@ -77,6 +79,8 @@ pub struct Server {
     pub payments: payment::Payments,
     /// Reviewer accounts of the review console (`/console`).
     pub reviewers: Arc<console::accounts::ReviewerStore>,
+    /// The retention jobs the maintenance task runs (and tests, with the clock moved).
+    pub retention: Arc<retention::Retention>,
     /// The periodic clean-up; abort it before closing the pool.
     pub maintenance: tokio::task::JoinHandle<()>,
 }
@@ -223,7 +227,17 @@ pub async fn build_with_clock(
 
     let session_store = SqliteStore::new(pool.clone());
     session_store.migrate().await?;
-    let maintenance = tokio::spawn(maintain(session_store.clone(), login, handoff.clone()));
+    let retention = Arc::new(retention::Retention::of(
+        config,
+        pool.clone(),
+        clock.clone(),
+    )?);
+    let maintenance = tokio::spawn(maintain(
+        session_store.clone(),
+        login,
+        handoff.clone(),
+        retention.clone(),
+    ));
     let sessions = session_layer(config, session_store);
     let cookies = handoff::CookiePolicy {
         secure: config.is_https(),
@@ -256,17 +270,19 @@ pub async fn build_with_clock(
         handoff,
         payments,
         reviewers,
+        retention,
         maintenance,
     })
 }
 
 /// Deletes what has expired, every [`MAINTENANCE_PERIOD`]; any instance may do it. This
 /// includes the handoff's ID photos and liveness frames, `IDENTITY_RETENTION_DAYS` after their
-/// session ended.
+/// session ended, and the retention jobs (see `retention`).
 async fn maintain(
     sessions: SqliteStore,
     login: Arc<SqlLoginService>,
     handoff: Arc<SqlHandoffService>,
+    retention: Arc<retention::Retention>,
 ) {
     let mut ticks = tokio::time::interval(MAINTENANCE_PERIOD);
     loop {
@@ -279,6 +295,9 @@ async fn maintain(
         }
         if let Err(error) = handoff.purge().await {
             tracing::warn!(%error, "expiring handoffs or deleting identity photos failed");
+        }
+        if let Err(error) = retention.run().await {
+            tracing::warn!(%error, "deleting personal data past its retention period failed");
         }
     }
 }
