@@ -25,3 +25,7 @@ ALTER TABLE consents ADD COLUMN withdrawn_at TEXT;
 -- Retention jobs look for drafts and messages by age, and cancelled applications by status.
 CREATE INDEX drafts_open_saved ON drafts (saved_at) WHERE submitted_as IS NULL;
 CREATE INDEX sms_outbox_sent ON sms_outbox (sent_at);
+
+-- A closed account that still owns kept applications: its number is replaced (see
+-- server::privacy), and this says when.
+ALTER TABLE users ADD COLUMN closed_at TEXT;

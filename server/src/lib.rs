@@ -25,6 +25,7 @@ pub mod materials;
 pub mod orders;
 mod owner_scope;
 pub mod payment;
+pub mod privacy;
 pub mod production;
 pub mod retention;
 mod security;
@@ -189,6 +190,11 @@ pub async fn build_with_clock(
         pool.clone(),
         clock.clone(),
     ));
+    let privacy = Arc::new(privacy::SqlPrivacyRequests::new(
+        pool.clone(),
+        erase::Files::of(config)?,
+        clock.clone(),
+    ));
     let console = console::ConsoleState {
         reviewers: reviewers.clone(),
         pool: pool.clone(),
@@ -197,6 +203,7 @@ pub async fn build_with_clock(
         handoff: handoff.clone(),
         orders: orders.clone(),
         catalog: catalog.clone(),
+        privacy: privacy.clone(),
         clock: clock.clone(),
     };
     let state = AppState {
@@ -207,6 +214,7 @@ pub async fn build_with_clock(
         // The outbox and the statement show codes and memos to anyone: sandbox only.
         outbox: sms.outbox.filter(|_| sandbox),
         consents: Arc::new(SqlConsentStore::new(pool.clone(), clock.clone())),
+        privacy,
         applications,
         materials,
         payments: payment_service.clone(),
