@@ -367,3 +367,32 @@ fn owned_by(table: &str, number: &str) -> String {
         _ => format!("application_id = {app}"),
     }
 }
+
+/// The agreement texts state the periods the server enforces, the legal retention and the
+/// routes to withdraw consent and close the account.
+#[test]
+fn the_privacy_texts_state_what_the_code_does() {
+    let config = Config::with_defaults("data");
+    let read = |name: &str| {
+        std::fs::read_to_string(common::repo_dir("content/agreements").join(name)).unwrap()
+    };
+    let privacy = read("privacy.md");
+    let sensitive = read("sensitive.md");
+    for days in [
+        config.draft_retention_days,
+        config.outbox_retention_days,
+        config.cancelled_retention_days,
+        config.identity_retention_days,
+    ] {
+        assert!(privacy.contains(&format!("{days} 天")), "privacy.md states {days} 天");
+    }
+    assert!(
+        sensitive.contains(&format!("{} 天", config.identity_retention_days)),
+        "sensitive.md states when the photos go"
+    );
+    for text in [&privacy, &sensitive] {
+        for words in ["第二十四条", "个人中心", "撤回同意", "注销账号"] {
+            assert!(text.contains(words), "{words} in {text}");
+        }
+    }
+}
