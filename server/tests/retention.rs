@@ -384,7 +384,10 @@ fn the_privacy_texts_state_what_the_code_does() {
         config.cancelled_retention_days,
         config.identity_retention_days,
     ] {
-        assert!(privacy.contains(&format!("{days} 天")), "privacy.md states {days} 天");
+        assert!(
+            privacy.contains(&format!("{days} 天")),
+            "privacy.md states {days} 天"
+        );
     }
     assert!(
         sensitive.contains(&format!("{} 天", config.identity_retention_days)),

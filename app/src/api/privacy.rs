@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::services::privacy::{PrivacyOverview, RequestKind};
+use crate::services::privacy::RequestKind;
 
 /// A request as the page shows it, times in Beijing time.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,6 +46,7 @@ const FLASH_KEY: &str = "privacy_unconfirmed";
 pub async fn load_privacy_page(project: String) -> Result<PrivacyPage, ServerFnError> {
     use super::apply::ssr::clock_label_full;
     use super::session::{self, internal};
+    use crate::services::privacy::PrivacyOverview;
 
     let user = session::require_user(&project).await?;
     let PrivacyOverview { requests, kept } = session::state()
