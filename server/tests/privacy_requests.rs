@@ -387,3 +387,33 @@ async fn closing_an_account_keeps_submitted_applications_and_says_so() {
     let me = again.send(page("/p/soetp/me")).await;
     assert!(me.body.contains("您还没有提交过申请"), "{}", me.body);
 }
+
+#[tokio::test]
+async fn without_javascript_an_unticked_box_is_shown_on_the_page() {
+    let rig = start().await;
+    let browser = rig.signed_up(OWNER).await;
+    let mut plain = form(
+        RequestPrivacy::PATH,
+        &[("project", PROJECT), ("kind", "close_account")],
+    );
+    let headers = plain.headers_mut();
+    headers.insert(header::ACCEPT, "text/html".parse().unwrap());
+    headers.insert(
+        header::REFERER,
+        "http://portal.test/p/soetp/me".parse().unwrap(),
+    );
+    let back = browser.send(plain).await;
+    assert!(
+        back.status.is_redirection(),
+        "{} {}",
+        back.status,
+        back.body
+    );
+    let me = browser.send(page("/p/soetp/me")).await;
+    assert!(
+        me.body.contains("请先勾选确认您已了解注销账号的后果"),
+        "{}",
+        me.body
+    );
+    assert_eq!(rig.count("SELECT COUNT(*) FROM privacy_requests").await, 0);
+}
