@@ -84,20 +84,14 @@ async fn every_page_of_the_sandbox_says_it_is_a_demonstration() {
         "/m",
     ] {
         let (status, _, body) = common::get(&server, path).await;
-        assert!(
-            status.is_success() || status.is_client_error(),
-            "{path}: {status}"
-        );
+        assert!(status.is_success() || status.is_client_error(), "{path}: {status}");
         assert!(body.contains(BANNER), "{path} has no banner");
     }
 
     let (_dir, production) = start(SandboxMode::Off).await;
     for path in ["/", "/p/soetp", "/console/login", "/m"] {
         let (_, _, body) = common::get(&production, path).await;
-        assert!(
-            !body.contains(BANNER),
-            "{path} has the banner outside the sandbox"
-        );
+        assert!(!body.contains(BANNER), "{path} has the banner outside the sandbox");
     }
 }
 
@@ -160,10 +154,7 @@ fn the_sandbox_refuses_a_public_https_address() {
         ("CAPTCHA", "off"),
     ]);
     assert_eq!(code, Some(2), "{stderr}");
-    assert!(
-        stderr.contains("SANDBOX=on with PUBLIC_URL=https://ca.example.cn"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("SANDBOX=on with PUBLIC_URL=https://ca.example.cn"), "{stderr}");
     assert!(!stderr.contains("SMS_PROVIDER"), "{stderr}");
 }
 
