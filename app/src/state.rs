@@ -14,6 +14,7 @@ use crate::services::login::LoginService;
 use crate::services::materials::MaterialStore;
 use crate::services::orders::OrderService;
 use crate::services::payment::PaymentService;
+use crate::services::privacy::PrivacyRequests;
 use crate::services::sms::{Outbox, SmsSender};
 
 /// What every request may use; cheap to clone.
@@ -27,6 +28,8 @@ pub struct AppState {
     /// Present only while the local SMS provider is active: backs `/dev/outbox`.
     pub outbox: Option<Arc<dyn Outbox>>,
     pub consents: Arc<dyn ConsentStore>,
+    /// 撤回同意 and 注销账号 requests from 个人中心.
+    pub privacy: Arc<dyn PrivacyRequests>,
     pub applications: Arc<dyn ApplicationStore>,
     /// The scans uploaded for submitted applications.
     pub materials: Arc<dyn MaterialStore>,

@@ -136,6 +136,23 @@ pub struct Config {
           value_parser = clap::value_parser!(u32).range(1..=3650))]
     pub identity_retention_days: u32,
 
+    /// Days a draft that was never submitted may go unsaved before it is deleted with
+    /// everything typed into it (the privacy policy states this period).
+    #[arg(long, env = "DRAFT_RETENTION_DAYS", default_value_t = 90,
+          value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub draft_retention_days: u32,
+
+    /// Days a text message is kept in the local SMS outbox before it is deleted.
+    #[arg(long, env = "OUTBOX_RETENTION_DAYS", default_value_t = 30,
+          value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub outbox_retention_days: u32,
+
+    /// Days after an application was cancelled before it is deleted with its uploaded scans,
+    /// phone-step photos, payments and timeline (no certificate was made from it).
+    #[arg(long, env = "CANCELLED_RETENTION_DAYS", default_value_t = 180,
+          value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub cancelled_retention_days: u32,
+
     /// Who takes online payments (微信支付 / 支付宝). `local` is a sandbox cashier on this
     /// server (`/sandbox/cashier/...`): the QR code opens it, 确认支付 sends a signed notice to
     /// `/payment/notify/local`, and nothing is charged. For testing only: anyone holding the QR
@@ -197,6 +214,9 @@ impl Config {
             sms_ip_hourly_limit: 20,
             identity_provider: IdentityProviderKind::Local,
             identity_retention_days: 30,
+            draft_retention_days: 90,
+            outbox_retention_days: 30,
+            cancelled_retention_days: 180,
             payment_provider: PaymentProviderKind::Local,
             bank_provider: BankProviderKind::Local,
             page_timeout_secs: 10,
@@ -367,6 +387,12 @@ mod tests {
         assert_eq!(config.identity_provider, IdentityProviderKind::Local);
         assert_eq!(default("identity_retention_days").unwrap(), "30");
         assert_eq!(config.identity_retention_days, 30);
+        assert_eq!(default("draft_retention_days").unwrap(), "90");
+        assert_eq!(config.draft_retention_days, 90);
+        assert_eq!(default("outbox_retention_days").unwrap(), "30");
+        assert_eq!(config.outbox_retention_days, 30);
+        assert_eq!(default("cancelled_retention_days").unwrap(), "180");
+        assert_eq!(config.cancelled_retention_days, 180);
         assert_eq!(default("payment_provider").unwrap(), "local");
         assert_eq!(config.payment_provider, PaymentProviderKind::Local);
         assert_eq!(default("secret_key"), None);

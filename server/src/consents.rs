@@ -54,7 +54,7 @@ impl ConsentStore for SqlConsentStore {
 
     async fn accepted(&self, user: UserId) -> Result<Vec<Acceptance>, StoreError> {
         let rows: Vec<(String, String)> = sqlx::query_as(
-            "SELECT document, version FROM consents WHERE user_id = ?
+            "SELECT document, version FROM consents WHERE user_id = ? AND withdrawn_at IS NULL
              ORDER BY accepted_at DESC, id DESC",
         )
         .bind(user.0)

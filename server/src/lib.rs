@@ -16,6 +16,7 @@ pub mod crypto;
 pub mod db;
 pub mod deadline;
 pub mod documents;
+pub mod erase;
 pub mod handoff;
 mod handover;
 mod health;
@@ -26,7 +27,9 @@ pub mod orders;
 pub mod orphans;
 mod owner_scope;
 pub mod payment;
+pub mod privacy;
 pub mod production;
+pub mod retention;
 mod security;
 pub mod serve;
 pub mod sessions;
@@ -86,6 +89,8 @@ pub struct Server {
     pub reviewers: Arc<console::accounts::ReviewerStore>,
     /// Removes stored objects no row names (run by the periodic clean-up; and tests).
     pub orphans: Arc<orphans::Orphans>,
+    /// The retention jobs the maintenance task runs (and tests, with the clock moved).
+    pub retention: Arc<retention::Retention>,
     /// The periodic clean-up; abort it before closing the pool.
     pub maintenance: tokio::task::JoinHandle<()>,
     /// Cancelled when the server is to stop: [`serve::serve`] stops accepting and drains, and
@@ -205,6 +210,11 @@ pub async fn build_with_clock(
         pool.clone(),
         clock.clone(),
     ));
+    let privacy = Arc::new(privacy::SqlPrivacyRequests::new(
+        pool.clone(),
+        erase::Files::of(config)?,
+        clock.clone(),
+    ));
     let console = console::ConsoleState {
         reviewers: reviewers.clone(),
         pool: pool.clone(),
@@ -213,6 +223,7 @@ pub async fn build_with_clock(
         handoff: handoff.clone(),
         orders: orders.clone(),
         catalog: catalog.clone(),
+        privacy: privacy.clone(),
         clock: clock.clone(),
     };
     let state = AppState {
@@ -223,6 +234,7 @@ pub async fn build_with_clock(
         // The outbox and the statement show codes and memos to anyone: sandbox only.
         outbox: sms.outbox.filter(|_| sandbox),
         consents: Arc::new(SqlConsentStore::new(pool.clone(), clock.clone())),
+        privacy,
         applications,
         materials,
         payments: payment_service.clone(),
@@ -243,12 +255,18 @@ pub async fn build_with_clock(
 
     let session_store = sessions::SessionStore::new(pool.clone());
     session_store.migrate().await?;
+    let retention = Arc::new(retention::Retention::of(
+        config,
+        pool.clone(),
+        clock.clone(),
+    )?);
     let maintenance = tokio::spawn(maintain(
         session_store.clone(),
         login,
         handoff.clone(),
         payment_service.clone(),
         orphans.clone(),
+        retention.clone(),
     ));
     let sessions = session_layer(config, session_store, clock.clone());
     let cookies = handoff::CookiePolicy {
@@ -293,6 +311,7 @@ pub async fn build_with_clock(
         payments,
         reviewers,
         orphans,
+        retention,
         maintenance,
         shutdown,
     })
@@ -300,14 +319,15 @@ pub async fn build_with_clock(
 
 /// Deletes what has expired, every [`MAINTENANCE_PERIOD`]; any instance may do it. This
 /// includes the handoff's ID photos and liveness frames, `IDENTITY_RETENTION_DAYS` after their
-/// session ended. Also settles payments whose notice never came, and now and then removes
-/// stored objects no row names.
+/// session ended, and the retention jobs (see `retention`). Also settles payments whose notice
+/// never came, and now and then removes stored objects no row names.
 async fn maintain(
     sessions: sessions::SessionStore,
     login: Arc<SqlLoginService>,
     handoff: Arc<SqlHandoffService>,
     payments: Arc<SqlPaymentService>,
     orphans: Arc<orphans::Orphans>,
+    retention: Arc<retention::Retention>,
 ) {
     let mut ticks = tokio::time::interval(MAINTENANCE_PERIOD);
     for tick in (0..ORPHAN_SWEEP_PERIODS).cycle() {
@@ -328,6 +348,9 @@ async fn maintain(
             && let Err(error) = orphans.sweep().await
         {
             tracing::warn!(%error, "removing unnamed stored objects failed");
+        }
+        if let Err(error) = retention.run().await {
+            tracing::warn!(%error, "deleting personal data past its retention period failed");
         }
     }
 }

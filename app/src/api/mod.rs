@@ -12,6 +12,7 @@ pub mod materials;
 pub mod orders;
 pub mod outbox;
 pub mod payment;
+pub mod privacy;
 #[cfg(feature = "ssr")]
 pub mod session;
 

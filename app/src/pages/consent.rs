@@ -23,6 +23,7 @@ pub fn ConsentRoute() -> impl IntoView {
                     }
                 })}
             </Suspense>
+            <crate::pages::privacy::PrivacySection after_withdrawal=true />
         </div>
     }
 }

@@ -112,6 +112,7 @@ pub fn MyOrdersRoute() -> impl IntoView {
                     }
                 })}
             </Suspense>
+            <crate::pages::privacy::PrivacySection />
         </div>
     }
 }

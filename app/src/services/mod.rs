@@ -12,6 +12,7 @@ pub mod login;
 pub mod materials;
 pub mod orders;
 pub mod payment;
+pub mod privacy;
 pub mod sms;
 
 /// A storage failure; details go to the server log, the applicant sees a generic message.

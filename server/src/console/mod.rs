@@ -17,6 +17,7 @@ pub mod accounts;
 pub mod cli;
 mod sign_in;
 mod throttle;
+mod requests;
 mod view;
 
 use std::collections::BTreeMap;
@@ -78,6 +79,7 @@ pub struct ConsoleState {
     pub handoff: Arc<SqlHandoffService>,
     pub orders: Arc<dyn OrderService>,
     pub catalog: Arc<Catalog>,
+    pub privacy: Arc<crate::privacy::SqlPrivacyRequests>,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -88,6 +90,8 @@ pub fn router(state: ConsoleState) -> Router {
         .route("/console/logout", post(logout))
         .route("/console/console.css", get(stylesheet))
         .route("/console/reviewers", get(reviewers_page))
+        .route("/console/requests", get(requests::list))
+        .route("/console/requests/{id}/complete", post(requests::complete))
         .route("/console/applications/{number}", get(detail))
         .route("/console/applications/{number}/reveal", post(reveal))
         .route("/console/applications/{number}/action", post(act))

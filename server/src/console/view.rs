@@ -12,7 +12,7 @@ use super::{
     AuditLine, COURIERS, Detail, Flash, PAGE_SIZE, QueueQuery, QueueRow, WORK, china_time,
 };
 
-fn render(title: &str, reviewer: Option<&Reviewer>, body: AnyView) -> String {
+pub(super) fn render(title: &str, reviewer: Option<&Reviewer>, body: AnyView) -> String {
     let title = format!("{title} - 审核后台");
     let nav = reviewer.map(|r| {
         let admin = (r.role == Role::Admin).then(|| {
@@ -21,6 +21,7 @@ fn render(title: &str, reviewer: Option<&Reviewer>, body: AnyView) -> String {
         view! {
             <nav class="c-nav" aria-label="后台导航">
                 <a class="c-nav__link" href="/console">"申请列表"</a>
+                <a class="c-nav__link" href="/console/requests">"个人信息请求"</a>
                 {admin}
                 <span class="c-nav__who">{format!("{}（{}）", r.name, r.role.label())}</span>
                 <form class="c-inline" method="post" action="/console/logout">

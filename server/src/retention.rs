@@ -1,0 +1,127 @@
+//! How long personal data is kept, enforced: the periodic jobs that delete what the privacy
+//! policy (`content/agreements/privacy.md`) says goes after a while. Each period is a setting
+//! (`DRAFT_RETENTION_DAYS`, `OUTBOX_RETENTION_DAYS`, `CANCELLED_RETENTION_DAYS`); the phone
+//! step's photos have their own (`IDENTITY_RETENTION_DAYS`, in the handoff's purge).
+//!
+//! Submitted applications that are not cancelled are never deleted here: certification
+//! records are kept as the law requires (see `privacy.md`).
+
+use std::sync::Arc;
+
+use sqlx::SqlitePool;
+use time::Duration;
+
+use crate::clock::{Clock, timestamp};
+use crate::config::Config;
+use crate::erase::{self, Files, Removed};
+
+/// The periods, in days.
+#[derive(Clone, Copy, Debug)]
+pub struct Periods {
+    /// A draft never submitted, counted from its last save.
+    pub drafts: u32,
+    /// A message in the local SMS outbox, from when it was "sent".
+    pub outbox: u32,
+    /// A cancelled application, from its cancellation.
+    pub cancelled: u32,
+}
+
+impl Periods {
+    pub fn of(config: &Config) -> Self {
+        Self {
+            drafts: config.draft_retention_days,
+            outbox: config.outbox_retention_days,
+            cancelled: config.cancelled_retention_days,
+        }
+    }
+}
+
+/// What one run deleted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Purged {
+    pub drafts: u64,
+    pub messages: u64,
+    pub applications: u64,
+}
+
+pub struct Retention {
+    pool: SqlitePool,
+    files: Files,
+    clock: Arc<dyn Clock>,
+    periods: Periods,
+}
+
+impl Retention {
+    pub fn new(pool: SqlitePool, files: Files, clock: Arc<dyn Clock>, periods: Periods) -> Self {
+        Self {
+            pool,
+            files,
+            clock,
+            periods,
+        }
+    }
+
+    /// The server's jobs, on its own folders and settings.
+    pub fn of(config: &Config, pool: SqlitePool, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        Ok(Self::new(
+            pool,
+            Files::of(config)?,
+            clock,
+            Periods::of(config),
+        ))
+    }
+
+    /// Runs every job once (the maintenance task calls it each minute; a run with nothing due
+    /// is three indexed look-ups).
+    pub async fn run(&self) -> anyhow::Result<Purged> {
+        let purged = Purged {
+            drafts: self.drafts().await?,
+            messages: self.outbox().await?,
+            applications: self.cancelled().await?,
+        };
+        if purged != Purged::default() {
+            tracing::info!(?purged, "personal data deleted after its retention period");
+        }
+        Ok(purged)
+    }
+
+    /// The instant `days` before now, as the stored timestamps write it.
+    fn cutoff(&self, days: u32) -> String {
+        timestamp(self.clock.now() - Duration::days(i64::from(days)))
+    }
+
+    async fn drafts(&self) -> sqlx::Result<u64> {
+        let done = sqlx::query("DELETE FROM drafts WHERE submitted_as IS NULL AND saved_at < ?")
+            .bind(self.cutoff(self.periods.drafts))
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn outbox(&self) -> sqlx::Result<u64> {
+        let done = sqlx::query("DELETE FROM sms_outbox WHERE sent_at < ?")
+            .bind(self.cutoff(self.periods.outbox))
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// Cancelled applications whose last change (the cancellation) is past the period, one
+    /// transaction each so a large backlog never holds the write lock for long.
+    async fn cancelled(&self) -> anyhow::Result<u64> {
+        let due: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM applications WHERE status = 'cancelled' AND updated_at < ? ORDER BY id",
+        )
+        .bind(self.cutoff(self.periods.cancelled))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut removed = Removed::default();
+        for &id in &due {
+            let mut tx = self.pool.begin().await?;
+            removed.extend(erase::application(&mut tx, id).await?);
+            tx.commit().await?;
+        }
+        self.files.drop(&self.pool, removed).await;
+        Ok(due.len() as u64)
+    }
+}
