@@ -21,6 +21,7 @@ mod health;
 pub mod html;
 pub mod login;
 pub mod materials;
+pub mod mobiles;
 pub mod orders;
 mod owner_scope;
 pub mod payment;
@@ -77,6 +78,8 @@ pub struct Server {
     pub payments: payment::Payments,
     /// Reviewer accounts of the review console (`/console`).
     pub reviewers: Arc<console::accounts::ReviewerStore>,
+    /// The keys derived from the server secret (tests find stored mobile numbers with them).
+    pub keys: Arc<Keys>,
     /// The periodic clean-up; abort it before closing the pool.
     pub maintenance: tokio::task::JoinHandle<()>,
 }
@@ -102,8 +105,14 @@ pub async fn build_with_clock(
     let ids: Vec<&str> = loaded.iter().map(|l| l.project.id.as_str()).collect();
     let agreements = content::load_agreements(&config.content_dir, &ids)?;
     let keys = Arc::new(Keys::derive(&crypto::load_or_create_secret(config)?));
+    mobiles::seal_legacy(&pool, &keys).await?;
 
-    let sms = SmsProvider::from_config(config.sms_provider, pool.clone(), clock.clone());
+    let sms = SmsProvider::from_config(
+        config.sms_provider,
+        pool.clone(),
+        keys.clone(),
+        clock.clone(),
+    );
     let login = Arc::new(SqlLoginService::new(
         pool.clone(),
         keys.clone(),
@@ -178,7 +187,7 @@ pub async fn build_with_clock(
     let materials = Arc::new(SqlMaterialStore::new(
         pool.clone(),
         storage,
-        keys,
+        keys.clone(),
         clock.clone(),
     ));
     let reviewers = Arc::new(console::accounts::ReviewerStore::new(
@@ -256,6 +265,7 @@ pub async fn build_with_clock(
         handoff,
         payments,
         reviewers,
+        keys,
         maintenance,
     })
 }
