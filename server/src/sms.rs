@@ -93,7 +93,6 @@ impl SmsSender for LocalSms {
 #[async_trait::async_trait]
 impl Outbox for LocalSms {
     async fn recent(&self, limit: u32) -> Result<Vec<OutboxMessage>, SmsError> {
-        #[allow(clippy::type_complexity)]
         let rows: Vec<(i64, Vec<u8>, Vec<u8>, String, String, String)> = sqlx::query_as(
             "SELECT id, mobile_index, mobile_sealed, kind, text, sent_at FROM sms_outbox
              ORDER BY id DESC LIMIT ?",
