@@ -27,6 +27,7 @@ pub struct Keys {
     document: [u8; 32],
     sandbox_payment: [u8; 32],
     bank_code: [u8; 32],
+    mobile_index: [u8; 32],
 }
 
 /// Sealed data that does not open: wrong key, wrong context, or damaged bytes.
@@ -51,12 +52,19 @@ impl Keys {
             document: derive(b"document check code, hmac-sha256, v1"),
             sandbox_payment: derive(b"sandbox payment notice, hmac-sha256, v1"),
             bank_code: derive(b"bank check code, hmac-sha256, v1"),
+            mobile_index: derive(b"mobile number index, hmac-sha256, v1"),
         }
     }
 
     /// HMAC-SHA256 over mobile ‖ code (the mobile number is always 11 digits).
     pub fn sms_code_mac(&self, mobile: &str, code: &str) -> [u8; 32] {
         mac(&self.sms_code, &[mobile.as_bytes(), code.as_bytes()])
+    }
+
+    /// HMAC-SHA256 over a mobile number's 11 digits (as `Mobile::as_str` gives them): the
+    /// column a stored number is found by, which reveals nothing without the key.
+    pub fn mobile_index(&self, digits: &str) -> [u8; 32] {
+        mac(&self.mobile_index, &[digits.as_bytes()])
     }
 
     /// HMAC-SHA256 over captcha id ‖ NUL ‖ lower-cased answer.

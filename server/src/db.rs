@@ -11,6 +11,8 @@ pub async fn connect(url: &str) -> anyhow::Result<SqlitePool> {
         // WAL lets readers go on while one request writes.
         .journal_mode(SqliteJournalMode::Wal)
         .foreign_keys(true)
+        // Deleted and overwritten personal data is zeroed in the file, not merely unlinked.
+        .pragma("secure_delete", "on")
         .busy_timeout(std::time::Duration::from_secs(5));
     let pool = SqlitePoolOptions::new().connect_with(options).await?;
     sqlx::migrate!().run(&pool).await?;

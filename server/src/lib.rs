@@ -23,6 +23,7 @@ mod health;
 pub mod html;
 pub mod login;
 pub mod materials;
+pub mod mobiles;
 pub mod orders;
 pub mod orphans;
 mod owner_scope;
@@ -91,6 +92,8 @@ pub struct Server {
     pub orphans: Arc<orphans::Orphans>,
     /// The retention jobs the maintenance task runs (and tests, with the clock moved).
     pub retention: Arc<retention::Retention>,
+    /// The keys derived from the server secret (tests find stored mobile numbers with them).
+    pub keys: Arc<Keys>,
     /// The periodic clean-up; abort it before closing the pool.
     pub maintenance: tokio::task::JoinHandle<()>,
     /// Cancelled when the server is to stop: [`serve::serve`] stops accepting and drains, and
@@ -119,8 +122,14 @@ pub async fn build_with_clock(
     let ids: Vec<&str> = loaded.iter().map(|l| l.project.id.as_str()).collect();
     let agreements = content::load_agreements(&config.content_dir, &ids)?;
     let keys = Arc::new(Keys::derive(&crypto::load_or_create_secret(config)?));
+    mobiles::seal_legacy(&pool, &keys).await?;
 
-    let sms = SmsProvider::from_config(config.sms_provider, pool.clone(), clock.clone());
+    let sms = SmsProvider::from_config(
+        config.sms_provider,
+        pool.clone(),
+        keys.clone(),
+        clock.clone(),
+    );
     let login = Arc::new(SqlLoginService::new(
         pool.clone(),
         keys.clone(),
@@ -197,7 +206,7 @@ pub async fn build_with_clock(
     let materials = Arc::new(SqlMaterialStore::new(
         pool.clone(),
         storage.clone(),
-        keys,
+        keys.clone(),
         clock.clone(),
     ));
     let orphans = Arc::new(orphans::Orphans::new(
@@ -312,6 +321,7 @@ pub async fn build_with_clock(
         reviewers,
         orphans,
         retention,
+        keys,
         maintenance,
         shutdown,
     })

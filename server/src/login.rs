@@ -1,7 +1,8 @@
 //! Mobile-number login: an image captcha, then a 6-digit code by SMS.
 //!
 //! Everything is kept in the database, so several server processes enforce the same limits:
-//! captcha answers and codes only as HMACs, limits as counts over `sms_codes`. Each check that
+//! captcha answers and codes only as HMACs, limits as counts over `sms_codes`, and mobile
+//! numbers only as their keyed hash (and, for accounts, sealed: [`crate::mobiles`]). Each check that
 //! reads and then writes runs in a `BEGIN IMMEDIATE` transaction, which SQLite serialises.
 
 use std::fmt::Display;
@@ -16,6 +17,7 @@ use sqlx::SqlitePool;
 
 use crate::clock::{Clock, china_day_start, timestamp};
 use crate::crypto::{Keys, same};
+use crate::mobiles::{self, USERS};
 
 /// How long a captcha may be answered.
 pub const CAPTCHA_TTL_SECS: i64 = 5 * 60;
@@ -58,6 +60,9 @@ pub struct SqlLoginService {
     clock: Arc<dyn Clock>,
     settings: LoginSettings,
 }
+
+/// What a number kept in the session between "send" and "log in" is sealed to.
+const PENDING_CONTEXT: &str = "mobile:session:pending login";
 
 /// How long a 在新窗口中继续 ticket works: the window opens at once.
 const HANDOVER_TTL_SECS: i64 = 120;
@@ -197,9 +202,10 @@ impl SqlLoginService {
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(internal)?;
+        let index = mobiles::index(&self.keys, mobile);
         let last_sent: Option<i64> =
-            sqlx::query_scalar("SELECT MAX(sent_at) FROM sms_codes WHERE mobile = ?")
-                .bind(mobile.as_str())
+            sqlx::query_scalar("SELECT MAX(sent_at) FROM sms_codes WHERE mobile_index = ?")
+                .bind(index.as_slice())
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(internal)?;
@@ -211,13 +217,14 @@ impl SqlLoginService {
                 });
             }
         }
-        let today: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM sms_codes WHERE mobile = ? AND sent_at >= ?")
-                .bind(mobile.as_str())
-                .bind(china_day_start(self.clock.now()))
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(internal)?;
+        let today: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM sms_codes WHERE mobile_index = ? AND sent_at >= ?",
+        )
+        .bind(index.as_slice())
+        .bind(china_day_start(self.clock.now()))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(internal)?;
         if today >= DAILY_LIMIT {
             return Err(LoginError::DailyLimit);
         }
@@ -234,10 +241,10 @@ impl SqlLoginService {
             return Err(LoginError::IpLimit);
         }
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO sms_codes (mobile, code_hash, ip_key, sent_at, expires_at)
+            "INSERT INTO sms_codes (mobile_index, code_hash, ip_key, sent_at, expires_at)
              VALUES (?, ?, ?, ?, ?) RETURNING id",
         )
-        .bind(mobile.as_str())
+        .bind(index.as_slice())
         .bind(code_hash)
         .bind(&ip_key)
         .bind(now)
@@ -254,6 +261,21 @@ impl SqlLoginService {
 impl LoginService for SqlLoginService {
     fn captcha_required(&self) -> bool {
         self.settings.captcha
+    }
+
+    fn seal_pending(&self, mobile: &Mobile) -> String {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD
+            .encode(self.keys.seal(PENDING_CONTEXT, mobile.as_str().as_bytes()))
+    }
+
+    fn open_pending(&self, sealed: &str) -> Option<Mobile> {
+        use base64::Engine;
+        let sealed = base64::engine::general_purpose::STANDARD
+            .decode(sealed)
+            .ok()?;
+        let digits = self.keys.open(PENDING_CONTEXT, &sealed).ok()?;
+        Mobile::try_from(String::from_utf8(digits).ok()?).ok()
     }
 
     async fn issue_handover(&self, user: UserId, path: &str) -> Result<String, LoginError> {
@@ -363,9 +385,9 @@ impl LoginService for SqlLoginService {
             .map_err(internal)?;
         let latest: Option<(i64, Vec<u8>, i64, i64, Option<i64>)> = sqlx::query_as(
             "SELECT id, code_hash, expires_at, attempts, used_at FROM sms_codes
-             WHERE mobile = ? ORDER BY sent_at DESC, id DESC LIMIT 1",
+             WHERE mobile_index = ? ORDER BY sent_at DESC, id DESC LIMIT 1",
         )
-        .bind(mobile.as_str())
+        .bind(mobiles::index(&self.keys, mobile).as_slice())
         .fetch_optional(&mut *tx)
         .await
         .map_err(internal)?;
@@ -411,13 +433,15 @@ impl LoginService for SqlLoginService {
             .map_err(internal)?;
         let stamp = timestamp(now_at);
         let user: i64 = sqlx::query_scalar(
-            "INSERT INTO users (mobile, created_at, last_login_at, last_login_ip)
-             VALUES (?, ?, ?, ?)
-             ON CONFLICT (mobile) DO UPDATE
+            "INSERT INTO users (mobile_index, mobile_sealed, created_at, last_login_at,
+                                last_login_ip)
+             VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT (mobile_index) DO UPDATE
              SET last_login_at = excluded.last_login_at, last_login_ip = excluded.last_login_ip
              RETURNING id",
         )
-        .bind(mobile.as_str())
+        .bind(mobiles::index(&self.keys, mobile).as_slice())
+        .bind(mobiles::seal(&self.keys, USERS, mobile))
         .bind(&stamp)
         .bind(&stamp)
         .bind(ip.to_string())

@@ -210,9 +210,9 @@ async fn close(
     ))
 }
 
-/// Deletes the account row when nothing names it any more; otherwise replaces its number
-/// with one no phone has (a leading 0), so the row only tells whose kept applications these
-/// were and the number can sign up afresh.
+/// Deletes the account row when nothing names it any more; otherwise forgets its number (index
+/// and sealed copy), so the row only tells whose kept applications these were and the number
+/// can sign up afresh.
 async fn forget_account(tx: &mut SqliteConnection, user: i64, now: &str) -> sqlx::Result<()> {
     let owns: bool =
         sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM applications WHERE user_id = ?)")
@@ -221,7 +221,8 @@ async fn forget_account(tx: &mut SqliteConnection, user: i64, now: &str) -> sqlx
             .await?;
     if owns {
         sqlx::query(
-            "UPDATE users SET mobile = printf('0%010d', id), last_login_ip = '', closed_at = ?
+            "UPDATE users SET mobile_index = NULL, mobile_sealed = NULL, legacy_mobile = NULL,
+                              last_login_ip = '', closed_at = ?
              WHERE id = ?",
         )
         .bind(now)

@@ -2,8 +2,9 @@
 //!
 //! Only the local provider exists today. It sends nothing: each message goes into the
 //! `sms_outbox` table, which `/dev/outbox` shows so a person or a test can read a code, and the
-//! log gets a line with the number masked (never the text, which may hold a code). A vendor is
-//! one more [`SmsSender`] passed to [`SmsProvider::external`], which has no outbox.
+//! log gets a line with the number masked (never the text, which may hold a code). The table
+//! keeps the number like every other: as its keyed hash and sealed ([`crate::mobiles`]). A
+//! vendor is one more [`SmsSender`] passed to [`SmsProvider::external`], which has no outbox.
 
 use std::sync::Arc;
 
@@ -13,6 +14,11 @@ use sqlx::SqlitePool;
 
 use crate::clock::{Clock, timestamp};
 use crate::config::SmsProviderKind;
+use crate::crypto::Keys;
+use crate::mobiles::{self, SMS_OUTBOX};
+
+/// Shown in the outbox for a number that does not open (the secret was changed since).
+const UNREADABLE: &str = "（号码无法解密）";
 
 /// The active provider: who sends, and the outbox when messages stay on this machine.
 #[derive(Clone)]
@@ -22,15 +28,20 @@ pub struct SmsProvider {
 }
 
 impl SmsProvider {
-    pub fn from_config(kind: SmsProviderKind, pool: SqlitePool, clock: Arc<dyn Clock>) -> Self {
+    pub fn from_config(
+        kind: SmsProviderKind,
+        pool: SqlitePool,
+        keys: Arc<Keys>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         match kind {
-            SmsProviderKind::Local => Self::local(pool, clock),
+            SmsProviderKind::Local => Self::local(pool, keys, clock),
         }
     }
 
     /// Messages are stored in `sms_outbox` and readable through the outbox.
-    pub fn local(pool: SqlitePool, clock: Arc<dyn Clock>) -> Self {
-        let local = Arc::new(LocalSms { pool, clock });
+    pub fn local(pool: SqlitePool, keys: Arc<Keys>, clock: Arc<dyn Clock>) -> Self {
+        let local = Arc::new(LocalSms { pool, keys, clock });
         Self {
             sender: local.clone(),
             outbox: Some(local),
@@ -48,6 +59,7 @@ impl SmsProvider {
 
 pub struct LocalSms {
     pool: SqlitePool,
+    keys: Arc<Keys>,
     clock: Arc<dyn Clock>,
 }
 
@@ -61,14 +73,18 @@ fn kind_text(kind: SmsKind) -> &'static str {
 #[async_trait::async_trait]
 impl SmsSender for LocalSms {
     async fn send(&self, to: &Mobile, kind: SmsKind, text: &str) -> Result<(), SmsError> {
-        sqlx::query("INSERT INTO sms_outbox (to_mobile, kind, text, sent_at) VALUES (?, ?, ?, ?)")
-            .bind(to.as_str())
-            .bind(kind_text(kind))
-            .bind(text)
-            .bind(timestamp(self.clock.now()))
-            .execute(&self.pool)
-            .await
-            .map_err(|e| SmsError(format!("local outbox: {e}")))?;
+        sqlx::query(
+            "INSERT INTO sms_outbox (mobile_index, mobile_sealed, kind, text, sent_at)
+             VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(mobiles::index(&self.keys, to).as_slice())
+        .bind(mobiles::seal(&self.keys, SMS_OUTBOX, to))
+        .bind(kind_text(kind))
+        .bind(text)
+        .bind(timestamp(self.clock.now()))
+        .execute(&self.pool)
+        .await
+        .map_err(|e| SmsError(format!("local outbox: {e}")))?;
         tracing::info!(to = %to.masked(), kind = kind_text(kind), "SMS kept in the local outbox (not sent)");
         Ok(())
     }
@@ -77,8 +93,9 @@ impl SmsSender for LocalSms {
 #[async_trait::async_trait]
 impl Outbox for LocalSms {
     async fn recent(&self, limit: u32) -> Result<Vec<OutboxMessage>, SmsError> {
-        let rows: Vec<(i64, String, String, String, String)> = sqlx::query_as(
-            "SELECT id, to_mobile, kind, text, sent_at FROM sms_outbox ORDER BY id DESC LIMIT ?",
+        let rows: Vec<(i64, Vec<u8>, Vec<u8>, String, String, String)> = sqlx::query_as(
+            "SELECT id, mobile_index, mobile_sealed, kind, text, sent_at FROM sms_outbox
+             ORDER BY id DESC LIMIT ?",
         )
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
@@ -86,9 +103,10 @@ impl Outbox for LocalSms {
         .map_err(|e| SmsError(format!("local outbox: {e}")))?;
         Ok(rows
             .into_iter()
-            .map(|(id, to, kind, text, sent_at)| OutboxMessage {
+            .map(|(id, index, sealed, kind, text, sent_at)| OutboxMessage {
                 id,
-                to,
+                to: mobiles::open(&self.keys, SMS_OUTBOX, &index, &sealed)
+                    .map_or_else(|_| UNREADABLE.to_owned(), |m| m.as_str().to_owned()),
                 kind: if kind == "login_code" {
                     SmsKind::LoginCode
                 } else {

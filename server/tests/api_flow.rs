@@ -259,25 +259,11 @@ impl Rig {
 
     /// The code in the latest text message to `mobile`, read from the local outbox table.
     async fn code_sent_to(&self, mobile: &str) -> String {
-        let text: String = sqlx::query_scalar(
-            "SELECT text FROM sms_outbox WHERE to_mobile = ? ORDER BY id DESC LIMIT 1",
-        )
-        .bind(mobile)
-        .fetch_one(&self.server.pool)
-        .await
-        .unwrap();
-        let start = text.find(|c: char| c.is_ascii_digit()).unwrap();
-        text[start..start + 6].to_owned()
+        common::applicant::login_code(&self.server, mobile).await
     }
 
     async fn user(&self, mobile: &str) -> UserId {
-        UserId(
-            sqlx::query_scalar("SELECT id FROM users WHERE mobile = ?")
-                .bind(mobile)
-                .fetch_one(&self.server.pool)
-                .await
-                .unwrap(),
-        )
+        common::applicant::user(&self.server, mobile).await
     }
 
     /// The step the applicant's draft was saved at.

@@ -44,11 +44,18 @@ async fn start() -> (tempfile::TempDir, server::Server, Arc<ManualClock>) {
 }
 
 async fn user(server: &server::Server, mobile: &str) -> UserId {
+    let mobile = app::domain::mobile::validate(mobile).unwrap();
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO users (mobile, created_at, last_login_at, last_login_ip)
-         VALUES (?, 'x', 'x', '127.0.0.1') RETURNING id",
+        "INSERT INTO users (mobile_index, mobile_sealed, created_at, last_login_at,
+                            last_login_ip)
+         VALUES (?, ?, 'x', 'x', '127.0.0.1') RETURNING id",
     )
-    .bind(mobile)
+    .bind(server::mobiles::index(&server.keys, &mobile).as_slice())
+    .bind(server::mobiles::seal(
+        &server.keys,
+        server::mobiles::USERS,
+        &mobile,
+    ))
     .fetch_one(&server.pool)
     .await
     .unwrap();

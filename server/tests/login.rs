@@ -25,6 +25,7 @@ struct Rig {
     pool: SqlitePool,
     clock: Arc<ManualClock>,
     login: SqlLoginService,
+    keys: Arc<Keys>,
     outbox: Arc<dyn Outbox>,
 }
 
@@ -43,11 +44,11 @@ async fn rig_with_sender(settings: LoginSettings, sender: Option<Arc<dyn SmsSend
         .await
         .unwrap();
     let clock = Arc::new(ManualClock::new(START));
-    let local = SmsProvider::local(pool.clone(), clock.clone());
     let keys = Arc::new(Keys::derive(&SecretKey::from_bytes(vec![7; 32]).unwrap()));
+    let local = SmsProvider::local(pool.clone(), keys.clone(), clock.clone());
     let login = SqlLoginService::new(
         pool.clone(),
-        keys,
+        keys.clone(),
         sender.unwrap_or(local.sender),
         clock.clone(),
         settings,
@@ -57,6 +58,7 @@ async fn rig_with_sender(settings: LoginSettings, sender: Option<Arc<dyn SmsSend
         pool,
         clock,
         login,
+        keys,
         outbox: local.outbox.unwrap(),
     }
 }
@@ -252,16 +254,16 @@ async fn a_code_logs_in_and_creates_the_account_once() {
 
     let user = rig.login.verify_code(&to, &code, ip(HOME)).await.unwrap();
     assert_eq!(rig.count("SELECT COUNT(*) FROM users").await, 1);
-    let (stored_mobile, last_ip): (String, String) =
-        sqlx::query_as("SELECT mobile, last_login_ip FROM users WHERE id = ?")
+    let (index, sealed, last_ip): (Vec<u8>, Vec<u8>, String) =
+        sqlx::query_as("SELECT mobile_index, mobile_sealed, last_login_ip FROM users WHERE id = ?")
             .bind(user.0)
             .fetch_one(&rig.pool)
             .await
             .unwrap();
-    assert_eq!(
-        (stored_mobile.as_str(), last_ip.as_str()),
-        ("13812340001", HOME)
-    );
+    assert_eq!(index, server::mobiles::index(&rig.keys, &to));
+    let stored = server::mobiles::open(&rig.keys, server::mobiles::USERS, &index, &sealed);
+    assert_eq!(stored.unwrap(), to);
+    assert_eq!(last_ip, HOME);
 
     // The next login, the next day, finds the same account.
     rig.clock.advance(Duration::days(1));
@@ -449,7 +451,7 @@ async fn codes_are_stored_only_as_a_keyed_hash() {
     let to = mobile(1);
     let code = rig.send(&to, HOME).await.unwrap();
     let row: Vec<(String, Vec<u8>, String)> = sqlx::query_as(
-        "SELECT mobile || '|' || ip_key || '|' || sent_at || '|' || expires_at || '|' ||
+        "SELECT hex(mobile_index) || '|' || ip_key || '|' || sent_at || '|' || expires_at || '|' ||
                 attempts || '|' || coalesce(used_at, ''),
                 code_hash, hex(code_hash)
          FROM sms_codes",
@@ -460,6 +462,7 @@ async fn codes_are_stored_only_as_a_keyed_hash() {
     assert_eq!(row.len(), 1);
     let (text, hash, _) = &row[0];
     assert!(!text.contains(&code), "{text}");
+    assert!(!text.contains(to.as_str()), "{text}");
     assert_eq!(hash.len(), 32);
     assert!(!contains(hash, code.as_bytes()));
     // Not a plain hash either: SHA-256 of mobile||code without the key is something else.

@@ -361,7 +361,8 @@ async fn closing_an_account_keeps_submitted_applications_and_says_so() {
     // The account row stays only as the kept application's owner, without the number.
     assert_eq!(
         rig.count(&format!(
-            "SELECT COUNT(*) FROM users WHERE mobile = '{OWNER}'"
+            "SELECT COUNT(*) FROM users WHERE mobile_index = x'{}' OR mobile_sealed IS NOT NULL",
+            hex::encode(applicant::mobile_index(&rig.server, OWNER))
         ))
         .await,
         0

@@ -182,7 +182,8 @@ async fn the_sms_outbox_is_emptied_after_its_period() {
     rig.run().await;
     assert_eq!(
         rig.count(&format!(
-            "SELECT COUNT(*) FROM sms_outbox WHERE to_mobile = '{DRAFTER}'"
+            "SELECT COUNT(*) FROM sms_outbox WHERE mobile_index = x'{}'",
+            hex::encode(applicant::mobile_index(&rig.server, DRAFTER))
         ))
         .await,
         0,

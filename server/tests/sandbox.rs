@@ -25,6 +25,17 @@ async fn start(sandbox: SandboxMode) -> (tempfile::TempDir, server::Server) {
     (dir, server)
 }
 
+/// A login code, kept by the local provider as it keeps every message.
+async fn keep_code(server: &server::Server) {
+    let to = app::domain::mobile::validate("13800138000").unwrap();
+    server
+        .state
+        .sms
+        .send(&to, app::services::sms::SmsKind::LoginCode, "验证码 123456")
+        .await
+        .unwrap();
+}
+
 async fn call<F: ServerFn>(server: &server::Server) -> (StatusCode, String) {
     let request = Request::post(F::PATH)
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
@@ -39,10 +50,7 @@ async fn call<F: ServerFn>(server: &server::Server) -> (StatusCode, String) {
 async fn outside_the_sandbox_the_outbox_and_its_functions_are_not_found() {
     let (_dir, server) = start(SandboxMode::Off).await;
     // A code was texted: a stranger must not be able to read it.
-    sqlx::query("INSERT INTO sms_outbox (to_mobile, kind, text, sent_at) VALUES ('13800138000', 'login_code', '验证码 123456', '2025-03-01T02:00:00Z')")
-        .execute(&server.pool)
-        .await
-        .unwrap();
+    keep_code(&server).await;
 
     let (status, _, body) = common::get(&server, "/dev/outbox").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
@@ -59,10 +67,7 @@ async fn outside_the_sandbox_the_outbox_and_its_functions_are_not_found() {
 #[tokio::test]
 async fn in_the_sandbox_the_outbox_shows_what_was_sent() {
     let (_dir, server) = start(SandboxMode::On).await;
-    sqlx::query("INSERT INTO sms_outbox (to_mobile, kind, text, sent_at) VALUES ('13800138000', 'login_code', '验证码 123456', '2025-03-01T02:00:00Z')")
-        .execute(&server.pool)
-        .await
-        .unwrap();
+    keep_code(&server).await;
     let (status, _, body) = common::get(&server, "/dev/outbox").await;
     assert_eq!(status, StatusCode::OK);
     assert!(body.contains("123456"));
@@ -84,14 +89,20 @@ async fn every_page_of_the_sandbox_says_it_is_a_demonstration() {
         "/m",
     ] {
         let (status, _, body) = common::get(&server, path).await;
-        assert!(status.is_success() || status.is_client_error(), "{path}: {status}");
+        assert!(
+            status.is_success() || status.is_client_error(),
+            "{path}: {status}"
+        );
         assert!(body.contains(BANNER), "{path} has no banner");
     }
 
     let (_dir, production) = start(SandboxMode::Off).await;
     for path in ["/", "/p/soetp", "/console/login", "/m"] {
         let (_, _, body) = common::get(&production, path).await;
-        assert!(!body.contains(BANNER), "{path} has the banner outside the sandbox");
+        assert!(
+            !body.contains(BANNER),
+            "{path} has the banner outside the sandbox"
+        );
     }
 }
 
@@ -154,7 +165,10 @@ fn the_sandbox_refuses_a_public_https_address() {
         ("CAPTCHA", "off"),
     ]);
     assert_eq!(code, Some(2), "{stderr}");
-    assert!(stderr.contains("SANDBOX=on with PUBLIC_URL=https://ca.example.cn"), "{stderr}");
+    assert!(
+        stderr.contains("SANDBOX=on with PUBLIC_URL=https://ca.example.cn"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("SMS_PROVIDER"), "{stderr}");
 }
 

@@ -51,7 +51,10 @@ pub async fn load_login_page(project: String) -> Result<LoginPage, ServerFnError
     }
     let state = session::state();
     let flash: Option<LoginOutcome> = session::take(FLASH_KEY).await?;
-    let mobile: Option<String> = session::peek(MOBILE_KEY).await?;
+    let mobile = session::peek::<String>(MOBILE_KEY)
+        .await?
+        .and_then(|sealed| state.login.open_pending(&sealed))
+        .map(|mobile| mobile.as_str().to_owned());
     let captcha = match flash.as_ref().and_then(|f| f.captcha.clone()) {
         Some(captcha) => Some(captcha),
         None if state.login.captcha_required() => {
@@ -181,7 +184,7 @@ pub(crate) mod ssr {
         };
         Ok(match result {
             Ok(sent) => {
-                session::put(MOBILE_KEY, &mobile.as_str()).await?;
+                session::put(MOBILE_KEY, &state.login.seal_pending(&mobile)).await?;
                 LoginOutcome {
                     notice: Some(Notice {
                         field: Some(FIELD_CODE.to_owned()),

@@ -85,6 +85,14 @@ pub trait LoginService: Send + Sync {
         ip: IpAddr,
     ) -> Result<UserId, LoginError>;
 
+    /// The number a code was just sent to, sealed for the session (kept in the database) so
+    /// the login page can offer it again without the number being stored in clear.
+    fn seal_pending(&self, mobile: &Mobile) -> String;
+
+    /// The number [`LoginService::seal_pending`] sealed; `None` when it does not open (the
+    /// server secret changed since, or the value was not one it sealed).
+    fn open_pending(&self, sealed: &str) -> Option<Mobile>;
+
     /// 在新窗口中继续: a one-time ticket, valid for two minutes, that signs `user` in at the
     /// site `path` in a new top-level window. An embedded flow's session cookie is
     /// partitioned under the portal, so the new window could not see it otherwise.

@@ -330,11 +330,17 @@ mod tests {
 
     #[tokio::test]
     async fn ocr_echoes_the_form_and_says_so() {
-        let reading = LocalVerifier::default().ocr_front(&subject(), &card()).await.unwrap();
+        let reading = LocalVerifier::default()
+            .ocr_front(&subject(), &card())
+            .await
+            .unwrap();
         assert_eq!(reading.name, "张三");
         assert_eq!(reading.id_number, "11010519491231002X");
         assert!(reading.note.contains("取自申请表"));
-        let back = LocalVerifier::default().ocr_back(&subject(), &card()).await.unwrap();
+        let back = LocalVerifier::default()
+            .ocr_back(&subject(), &card())
+            .await
+            .unwrap();
         assert_eq!(back.validity, None);
     }
 
@@ -366,9 +372,13 @@ mod tests {
 
     #[tokio::test]
     async fn photos_must_be_real_images() {
-        let refused = LocalVerifier::default().ocr_front(&subject(), b"not a photo").await;
+        let refused = LocalVerifier::default()
+            .ocr_front(&subject(), b"not a photo")
+            .await;
         assert!(matches!(refused, Err(VerifierError::Photo(_))));
-        let tiny = LocalVerifier::default().ocr_front(&subject(), &frame(0)).await;
+        let tiny = LocalVerifier::default()
+            .ocr_front(&subject(), &frame(0))
+            .await;
         assert!(matches!(
             tiny,
             Err(VerifierError::Photo(
@@ -381,16 +391,25 @@ mod tests {
     async fn moving_frames_pass_and_a_still_picture_fails() {
         let prompts = [Prompt::Blink, Prompt::Nod];
         let moving = vec![frame(0), frame(40), frame(80)];
-        let verdict = LocalVerifier::default().liveness(&prompts, &moving).await.unwrap();
+        let verdict = LocalVerifier::default()
+            .liveness(&prompts, &moving)
+            .await
+            .unwrap();
         assert_eq!(verdict.failure, None, "{}", verdict.note);
         assert!(verdict.note.contains("未做真实活体判断"));
 
         let still = vec![frame(0); 3];
-        let verdict = LocalVerifier::default().liveness(&prompts, &still).await.unwrap();
+        let verdict = LocalVerifier::default()
+            .liveness(&prompts, &still)
+            .await
+            .unwrap();
         assert_eq!(verdict.failure, Some(LivenessFailure::StillImage));
         // One moved frame is not enough for two prompts.
         let once = vec![frame(0), frame(0), frame(80)];
-        let verdict = LocalVerifier::default().liveness(&prompts, &once).await.unwrap();
+        let verdict = LocalVerifier::default()
+            .liveness(&prompts, &once)
+            .await
+            .unwrap();
         assert_eq!(verdict.failure, Some(LivenessFailure::StillImage));
     }
 
