@@ -15,9 +15,9 @@
 
 pub mod accounts;
 pub mod cli;
+mod requests;
 mod sign_in;
 mod throttle;
-mod requests;
 mod view;
 
 use std::collections::BTreeMap;

@@ -9,8 +9,8 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::accounts::{self, SignIn};
-use crate::client_addr::ClientIp;
 use super::{ConsoleState, REVIEWER_KEY, current, page, server_error, view};
+use crate::client_addr::ClientIp;
 
 #[derive(Deserialize)]
 pub(super) struct LoginForm {
