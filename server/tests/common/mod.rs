@@ -5,6 +5,7 @@
 pub mod applicant;
 pub mod browser;
 pub mod pages;
+pub mod upload;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
