@@ -74,19 +74,19 @@ fn corpus() -> Vec<Case> {
             "polyglot.jpg",
             hostile::jpeg_zip_polyglot(),
             "hidden_data",
-            "JPG 图片的内容结束后还夹带了其他数据（例如压缩包或程序），为安全起见不能接收，请用扫描或看图软件重新另存后上传",
+            "JPG 图片的内容结束后还夹带了其他数据（例如压缩包、视频或其他文件），为安全起见不能接收，请用扫描或看图软件重新另存后上传",
         ),
         case(
             "polyglot.png",
             hostile::png_zip_polyglot(),
             "hidden_data",
-            "PNG 图片的内容结束后还夹带了其他数据（例如压缩包或程序），为安全起见不能接收，请用扫描或看图软件重新另存后上传",
+            "PNG 图片的内容结束后还夹带了其他数据（例如压缩包、视频或其他文件），为安全起见不能接收，请用扫描或看图软件重新另存后上传",
         ),
         case(
             "polyglot.pdf",
             hostile::pdf_zip_polyglot(),
             "hidden_data",
-            "PDF 文件的内容结束后还夹带了其他数据（例如压缩包或程序），为安全起见不能接收，请用扫描或看图软件重新另存后上传",
+            "PDF 文件的内容结束后还夹带了其他数据（例如压缩包、视频或其他文件），为安全起见不能接收，请用扫描或看图软件重新另存后上传",
         ),
         case(
             "bomb.png",
@@ -146,7 +146,14 @@ async fn each_hostile_file_is_refused_with_its_own_message_and_the_server_stays_
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 
     // Still up: a real scan is stored, and nothing of the refused files was.
-    let reply = upload(&browser, &number, SLOT, "营业执照.jpg", &fixtures::jpeg(640, 480)).await;
+    let reply = upload(
+        &browser,
+        &number,
+        SLOT,
+        "营业执照.jpg",
+        &fixtures::jpeg(640, 480),
+    )
+    .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     assert_eq!(reply.json()["material"]["kind"], "jpeg");
     let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM materials")
