@@ -18,6 +18,7 @@ pub mod documents;
 pub mod handoff;
 mod handover;
 mod health;
+pub mod heavy;
 pub mod html;
 pub mod login;
 pub mod materials;
