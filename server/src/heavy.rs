@@ -57,6 +57,11 @@ impl Pool {
         self.capacity
     }
 
+    /// Jobs it holds now, running and waiting.
+    pub fn load(&self) -> usize {
+        self.capacity - self.admitted.available_permits()
+    }
+
     /// Runs `job` on a blocking thread once a worker is free. `what` names the work in the
     /// log when it is refused. If the caller stops waiting (its request was dropped), the job
     /// still holds its worker until it ends, so the bound stays true.
@@ -134,7 +139,7 @@ mod tests {
     /// Until `pool` has admitted `count` jobs.
     async fn admitted(pool: &Pool, count: usize) {
         let deadline = Instant::now() + Duration::from_secs(10);
-        while pool.admitted.available_permits() != pool.capacity - count {
+        while pool.load() != count {
             assert!(Instant::now() < deadline, "jobs were not admitted");
             tokio::task::yield_now().await;
         }

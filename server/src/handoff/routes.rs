@@ -645,9 +645,9 @@ impl Failure {
             HandoffError::SmsTooSoon { .. }
             | HandoffError::SmsDailyLimit
             | HandoffError::CodeLimit { .. } => StatusCode::TOO_MANY_REQUESTS,
-            HandoffError::SmsFailed | HandoffError::VerifierUnavailable => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            HandoffError::SmsFailed
+            | HandoffError::VerifierUnavailable
+            | HandoffError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             HandoffError::Photo(PhotoProblem::TooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
             HandoffError::Photo(PhotoProblem::NotImage) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             HandoffError::Photo(_) | HandoffError::FrameCount { .. } => {

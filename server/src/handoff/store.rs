@@ -217,6 +217,9 @@ fn secs_until(deadline: i64, now: i64) -> u32 {
 fn verifier_error(error: VerifierError) -> HandoffError {
     match error {
         VerifierError::Photo(problem) => HandoffError::Photo(problem),
+        VerifierError::Busy => HandoffError::Busy {
+            secs: crate::heavy::RETRY_AFTER_SECS,
+        },
         VerifierError::Unavailable(cause) => {
             tracing::error!(%cause, "identity provider failed");
             HandoffError::VerifierUnavailable
