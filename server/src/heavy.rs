@@ -12,6 +12,8 @@
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use tokio::sync::Semaphore;
 
 /// The longest a job waits for a worker: a few jobs' time, well inside the page deadline.
@@ -109,6 +111,19 @@ where
     T: Send + 'static,
 {
     SHARED.run(what, job).await
+}
+
+/// The plain busy answer: 503, `Retry-After`, and `message` saying what to do.
+pub fn busy_answer(message: &'static str) -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [
+            (header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS)),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
+        message,
+    )
+        .into_response()
 }
 
 #[cfg(test)]

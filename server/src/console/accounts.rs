@@ -81,8 +81,20 @@ pub enum AccountError {
     NoSuchLogin(String),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
+    /// Too many password checks at once (the CPU pool is full).
+    #[error("服务器正忙，请稍等几秒后重新登录")]
+    Busy,
     #[error("{0}")]
     Internal(String),
+}
+
+impl From<crate::heavy::Refused> for AccountError {
+    fn from(refused: crate::heavy::Refused) -> Self {
+        match refused {
+            crate::heavy::Refused::Busy => AccountError::Busy,
+            crate::heavy::Refused::Panicked => AccountError::Internal(refused.to_string()),
+        }
+    }
 }
 
 type Row = (
@@ -175,9 +187,8 @@ impl ReviewerStore {
             return Err(AccountError::WeakPassword);
         }
         let password = password.to_owned();
-        let hash = tokio::task::spawn_blocking(move || hash_password(&password))
-            .await
-            .map_err(|e| AccountError::Internal(e.to_string()))??;
+        let hash =
+            crate::heavy::run("hashing a password", move || hash_password(&password)).await??;
         let id: Option<i64> = sqlx::query_scalar(
             "INSERT INTO reviewers (login, name, role, password_hash, created_at)
              VALUES (?, ?, ?, ?, ?) ON CONFLICT (login) DO NOTHING RETURNING id",
@@ -248,9 +259,10 @@ impl ReviewerStore {
             .as_ref()
             .map_or_else(|| dummy_hash().to_owned(), |r| r.1.clone());
         let password = password.to_owned();
-        let matches = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-            .await
-            .map_err(|e| AccountError::Internal(e.to_string()))?;
+        let matches = crate::heavy::run("checking a password", move || {
+            verify_password(&password, &hash)
+        })
+        .await?;
         let Some((id, _, disabled, locked_until)) = row else {
             return Ok(None);
         };

@@ -42,7 +42,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use tower_sessions::Session;
 
-use self::accounts::{Reviewer, ReviewerStore, Role};
+use self::accounts::{AccountError, Reviewer, ReviewerStore, Role};
 use crate::applications::SqlApplicationStore;
 use crate::clock::{Clock, timestamp};
 use crate::handoff::store::SqlHandoffService;
@@ -224,6 +224,17 @@ async fn login(
                 )),
             ),
         ),
+        Err(error @ AccountError::Busy) => {
+            let mut response = page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                view::login_page(&login, Some(&error.to_string())),
+            );
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(crate::heavy::RETRY_AFTER_SECS),
+            );
+            response
+        }
         Err(error) => server_error(error),
     }
 }
