@@ -101,6 +101,14 @@ fn corpus() -> Vec<Case> {
             "图片尺寸过大（超过 12000 像素或无法展开），请缩小后重新上传",
         ),
         case(
+            // Within the size limits, but with data for 16 × 16 pixels: decoding it filled
+            // the rest with nothing for a minute and accepted it.
+            "bomb-within-limits.jpg",
+            hostile::jpeg_bomb(9_000, 9_000),
+            "too_many_pixels",
+            "图片尺寸过大（超过 12000 像素或无法展开），请缩小后重新上传",
+        ),
+        case(
             "scans.jpg",
             hostile::jpeg_scan_bomb(1_000),
             "jpeg_scans",

@@ -10,7 +10,7 @@ use app::domain::materials::{FileKind, MAX_IMAGE_SIDE, UploadRejection, sniff};
 use image::io::{Limits, Reader};
 use image::{DynamicImage, ImageError, ImageFormat};
 
-use crate::materials::file_end;
+use crate::materials::layout;
 
 /// The most memory one decoded photo may take (a 12-megapixel phone photo is 36 MB as RGB).
 const MAX_DECODED_BYTES: u64 = 128 * 1024 * 1024;
@@ -45,7 +45,7 @@ pub fn decode(bytes: &[u8], max_bytes: usize, min_side: u32) -> Result<Photo, Ph
     // A photo cut short, carrying another file (reviewers can save it from the console) or
     // a JPEG of endless scans (each a decoding pass over the whole image) goes no further;
     // retaking it is the remedy for each.
-    file_end::check(kind, bytes).map_err(|_| PhotoProblem::Corrupt)?;
+    layout::check(kind, bytes).map_err(|_| PhotoProblem::Corrupt)?;
     let image = catch_unwind(AssertUnwindSafe(|| {
         let mut limits = Limits::default();
         limits.max_image_width = Some(MAX_IMAGE_SIDE);

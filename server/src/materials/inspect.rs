@@ -1,5 +1,5 @@
 //! Deciding what an uploaded file is by its content: magic bytes first (shared with the
-//! browser, [`sniff`]), then its structure ([`file_end`], [`pdf_prescan`]), then a full decode,
+//! browser, [`sniff`]), then its structure ([`layout`], [`pdf_prescan`]), then a full decode,
 //! so a renamed program, a damaged or cut-short scan, a file with another hidden behind it, a
 //! password-protected PDF or a decompression bomb is refused before anything is stored.
 //!
@@ -14,12 +14,13 @@ use image::{ImageError, ImageFormat};
 use lopdf::{DecompressError, Document, LoadOptions};
 
 use super::pdf_prescan::{MAX_PDF_OBJECTS, prescan};
-use super::{file_end, pdf_pages};
+use super::{layout, pdf_pages};
 
-/// The most memory one decoded image may take: 256 MiB, an 8000 × 8000 colour scan plus room.
-/// A PNG bomb (a few KB declaring 50000 × 50000 pixels) fails this check before any pixel is
-/// allocated.
-pub const MAX_DECODED_BYTES: u64 = 256 * 1024 * 1024;
+/// The most memory one decoded image may take: 128 MiB, a 600 dpi A4 colour scan (7016 ×
+/// 4960, 104 MB) plus room. A PNG bomb (a few KB declaring 50000 × 50000 pixels) fails this
+/// check before any pixel is allocated. Decoding a JPEG takes up to three times this (its
+/// colour planes beside the image), so a worker of the CPU pool needs at most about 400 MiB.
+pub const MAX_DECODED_BYTES: u64 = 128 * 1024 * 1024;
 
 /// The most any one compressed PDF structure (object or cross-reference stream) may inflate
 /// to. Real ones are a few KB; page images are not inflated here.
@@ -27,7 +28,7 @@ const MAX_PDF_STREAM_BYTES: usize = 4 * 1024 * 1024;
 
 pub fn inspect(bytes: &[u8]) -> Result<Inspected, UploadRejection> {
     let kind = sniff(bytes)?;
-    file_end::check(kind, bytes)?;
+    layout::check(kind, bytes)?;
     // The parsers are well tested, but a panic on hostile input must refuse the file, not
     // take the request down.
     catch_unwind(AssertUnwindSafe(|| match kind {
@@ -158,7 +159,7 @@ mod tests {
         let bomb = fixtures::png_bomb(50_000, 50_000);
         assert!(bomb.len() < 1024);
         assert_eq!(inspect(&bomb), Err(UploadRejection::TooManyPixels));
-        // Within the side limit but over the memory budget: 11000² RGBA is 484 MB.
+        // Within the side limit but over the memory budget: 11000² RGB is 363 MB.
         assert_eq!(
             inspect(&fixtures::png_bomb(11_000, 11_000)),
             Err(UploadRejection::TooManyPixels)

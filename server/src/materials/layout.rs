@@ -2,8 +2,13 @@
 //! a PNG at its IEND chunk, a PDF at its last `%%EOF`. A file cut before that is truncated; one
 //! with more than padding after it (or, for a PDF, another format before its header) carries a
 //! second file, as a JPEG with a ZIP archive appended is both, and a ZIP archive anywhere is
-//! refused too. Walking a JPEG also counts its scans, each of which costs a decoder a pass over
-//! the whole image.
+//! refused too.
+//!
+//! Walking a JPEG also bounds what decoding it costs: its scans are counted (each costs a
+//! decoder a pass over the whole image), and its coded data must hold at least one bit per
+//! 8 × 8 block of the size it declares. Every block codes its DC value in at least one bit; a
+//! decoder given less fills the rest in, so a 2 KB file declaring 9000 × 9000 pixels took a
+//! minute and 700 MB to "decode" and passed.
 //!
 //! Byte-level and linear: no allocation, no recursion.
 
@@ -56,6 +61,9 @@ fn jpeg_end(bytes: &[u8], start: usize) -> Result<usize, UploadRejection> {
     let kind = FileKind::Jpeg;
     let mut at = start + 2; // past SOI
     let mut scans = 0;
+    // 8 × 8 blocks at full resolution, as the frame header declares; coded bytes seen.
+    let mut blocks = 0u64;
+    let mut coded = 0u64;
     loop {
         // A marker: 0xFF (any number of them), then its code.
         if bytes.get(at) != Some(&0xFF) {
@@ -73,6 +81,7 @@ fn jpeg_end(bytes: &[u8], start: usize) -> Result<usize, UploadRejection> {
         };
         at += 2;
         match marker {
+            0xD9 if coded * 8 < blocks => return Err(UploadRejection::TooManyPixels),
             0xD9 => return Ok(at),
             0x01 | 0xD0..=0xD7 => continue,
             0x00 | 0xD8 => return Err(corrupt(kind)),
@@ -85,16 +94,28 @@ fn jpeg_end(bytes: &[u8], start: usize) -> Result<usize, UploadRejection> {
         if length < 2 {
             return Err(corrupt(kind));
         }
+        let segment = at + 2;
         at += length;
         if at > bytes.len() {
             return Err(truncated(kind));
+        }
+        // A frame header (SOF0–SOF15 less DHT, JPG and DAC): precision, height, width.
+        if matches!(marker, 0xC0..=0xCF) && !matches!(marker, 0xC4 | 0xC8 | 0xCC) {
+            let Some(size) = bytes.get(segment + 1..segment + 5) else {
+                return Err(corrupt(kind));
+            };
+            let height = u64::from(u16::from_be_bytes([size[0], size[1]]));
+            let width = u64::from(u16::from_be_bytes([size[2], size[3]]));
+            blocks = height.div_ceil(8) * width.div_ceil(8);
         }
         if marker == 0xDA {
             scans += 1;
             if scans > MAX_JPEG_SCANS {
                 return Err(UploadRejection::Defect(Defect::JpegScans));
             }
+            let data = at;
             at = entropy_end(bytes, at).ok_or(truncated(kind))?;
+            coded += (at - data) as u64;
         }
     }
 }
@@ -243,6 +264,19 @@ mod tests {
         assert_eq!(
             check(FileKind::Jpeg, &trailing),
             defect(Defect::HiddenData(FileKind::Jpeg))
+        );
+    }
+
+    #[test]
+    fn a_jpeg_declaring_more_blocks_than_its_data_can_code_is_too_big() {
+        let whole = jpeg();
+        let sof = whole.windows(2).position(|w| w == [0xFF, 0xC0]).unwrap();
+        let mut declared = whole.clone();
+        // 24 × 16 pixels coded in a few dozen bytes, declared as 4000 × 4000.
+        declared[sof + 5..sof + 9].copy_from_slice(&[0x0F, 0xA0, 0x0F, 0xA0]);
+        assert_eq!(
+            check(FileKind::Jpeg, &declared),
+            Err(UploadRejection::TooManyPixels)
         );
     }
 
