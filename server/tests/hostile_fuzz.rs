@@ -185,13 +185,22 @@ fn seeds() -> Vec<(&'static str, Vec<u8>)> {
         ("jpeg", fixtures::jpeg(64, 48)),
         ("png", fixtures::png(48, 64)),
         ("pdf", fixtures::pdf(2)),
+        ("pdf of streams", fixtures::modern_pdf(2)),
         ("encrypted pdf", fixtures::encrypted_pdf("")),
     ]
 }
 
+/// Panics anywhere in the process, even those `inspect` catches and answers as a damaged file:
+/// each is a parser bug that hostile input can reach.
+static PANICS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
 #[test]
 fn inspect_answers_any_mutation_of_a_real_file_in_bounded_time_and_memory() {
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    std::panic::set_hook(Box::new(|panic| {
+        let mut panics = PANICS.lock().unwrap_or_else(|e| e.into_inner());
+        panics.push(panic.to_string());
+    }));
     let seeds = seeds();
     let cases = std::env::var("PROPTEST_CASES")
         .ok()
@@ -217,6 +226,8 @@ fn inspect_answers_any_mutation_of_a_real_file_in_bounded_time_and_memory() {
             let took = started.elapsed();
             let used = PEAK.load(Ordering::Relaxed).saturating_sub(base);
             let case = format!("{name} {mutations:?} → {outcome:?}");
+            let panicked = std::mem::take(&mut *PANICS.lock().unwrap_or_else(|e| e.into_inner()));
+            prop_assert!(panicked.is_empty(), "{panicked:?}: {case}");
             prop_assert!(took < TIME_LIMIT, "{took:?}: {case}");
             prop_assert!(used < MEMORY_BUDGET, "{} MiB: {case}", used >> 20);
             if took > slowest.borrow().0 {

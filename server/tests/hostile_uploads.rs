@@ -41,6 +41,18 @@ fn corpus() -> Vec<Case> {
             "PDF 的交叉引用表（文件索引）数值异常，无法安全打开，请用扫描软件或“打印为 PDF”重新生成后上传",
         ),
         case(
+            "duplicate-offsets.pdf",
+            hostile::duplicate_xref_offsets(80_000),
+            "pdf_xref",
+            "PDF 的交叉引用表（文件索引）数值异常，无法安全打开，请用扫描软件或“打印为 PDF”重新生成后上传",
+        ),
+        case(
+            "object-stream-amplification.pdf",
+            hostile::object_stream_amplification(40_000),
+            "pdf_xref",
+            "PDF 的交叉引用表（文件索引）数值异常，无法安全打开，请用扫描软件或“打印为 PDF”重新生成后上传",
+        ),
+        case(
             "deep-page-tree.pdf",
             hostile::deep_page_tree(1_000),
             "pdf_page_tree",
@@ -169,6 +181,27 @@ async fn each_hostile_file_is_refused_with_its_own_message_and_the_server_stays_
         .await
         .unwrap();
     assert_eq!(stored, 1);
+
+    // PDFs as real writers make them pass the same checks: the portal's own printed form
+    // (printpdf), and one of object and cross-reference streams.
+    let form = browser
+        .send(
+            axum::http::Request::get(format!(
+                "/p/{}/applications/{number}/documents/application-form.pdf",
+                common::applicant::PROJECT
+            ))
+            .body(axum::body::Body::empty())
+            .unwrap(),
+        )
+        .await;
+    assert_eq!(form.status, StatusCode::OK);
+    for (name, pdf) in [
+        ("申请表.pdf", form.bytes),
+        ("扫描件.pdf", fixtures::modern_pdf(2)),
+    ] {
+        let reply = upload(&browser, &number, SLOT, name, &pdf).await;
+        assert_eq!(reply.status, StatusCode::OK, "{name}: {}", reply.body);
+    }
 }
 
 #[test]
@@ -183,47 +216,101 @@ fn the_corpus_messages_differ_where_the_faults_differ() {
     }
 }
 
-/// Set in the child process that inspects the bomb.
+/// Set in a child process to the name of the fixture it inspects.
 const CHILD: &str = "HOSTILE_UPLOADS_CHILD";
+const CHILD_TEST: &str = "inspect_the_fixture_named_in_the_environment";
+/// The child's address space: a parser that tries to take more fails there, not the machine.
+const CHILD_MEMORY_KIB: u64 = 4 * 1024 * 1024;
 
-/// The xref width bomb in a process of its own, so that if it aborts (as with lopdf 0.44: an
-/// allocation failure is not a panic and no `catch_unwind` stops it) the test reports it
-/// instead of dying with it.
-#[test]
-fn the_xref_width_bomb_cannot_abort_the_process() {
-    const NAME: &str = "the_xref_width_bomb_cannot_abort_the_process";
-    if std::env::var_os(CHILD).is_some() {
-        let outcome = inspect(&hostile::xref_width_bomb());
-        println!("inspected: {outcome:?}");
-        return;
+fn fixture(name: &str) -> Vec<u8> {
+    match name {
+        "xref-width-bomb" => hostile::xref_width_bomb(),
+        "object-stream-amplification" => hostile::object_stream_amplification(40_000),
+        "duplicate-xref-offsets" => hostile::duplicate_xref_offsets(80_000),
+        other => panic!("no fixture {other}"),
     }
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .args([NAME, "--exact", "--nocapture", "--test-threads=1"])
-        .env(CHILD, "1")
+}
+
+#[test]
+#[ignore = "run by the tests below, in a child process"]
+fn inspect_the_fixture_named_in_the_environment() {
+    let Ok(name) = std::env::var(CHILD) else {
+        return;
+    };
+    let bytes = fixture(&name);
+    assert!(
+        bytes.len() <= app::domain::materials::MAX_UPLOAD_BYTES,
+        "{name}"
+    );
+    println!("inspected: {:?}", inspect(&bytes));
+}
+
+/// Inspects fixture `name` in a child process with a memory cap, so that if it aborts (an
+/// allocation failure is not a panic and no `catch_unwind` stops it) or runs away, the test
+/// reports it instead of dying with it or starving the machine. Its output and how long it
+/// took.
+fn inspect_in_child(name: &str) -> (String, Duration) {
+    let started = Instant::now();
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(format!("ulimit -v {CHILD_MEMORY_KIB}; exec \"$0\" \"$@\""))
+        .arg(std::env::current_exe().unwrap())
+        .args([CHILD_TEST, "--exact", "--ignored", "--nocapture"])
+        .env(CHILD, name)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + EACH_LIMIT;
     let status = loop {
         if let Some(status) = child.try_wait().unwrap() {
             break status;
         }
-        if Instant::now() > deadline {
+        if started.elapsed() > EACH_LIMIT {
             child.kill().unwrap();
-            panic!("the child inspecting the bomb did not finish in {EACH_LIMIT:?}");
+            panic!("inspecting {name} did not finish in {EACH_LIMIT:?}");
         }
         std::thread::sleep(Duration::from_millis(20));
     };
+    let took = started.elapsed();
     let output = child.wait_with_output().unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(
         status.success(),
-        "the process inspecting the bomb died ({status:?}):\n{stdout}\n{stderr}"
+        "the process inspecting {name} died ({status:?}):\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
     );
+    (stdout, took)
+}
+
+/// lopdf 0.44 sized a buffer from the /W entry and aborted the process.
+#[test]
+fn the_xref_width_bomb_cannot_abort_the_process() {
+    let (output, _) = inspect_in_child("xref-width-bomb");
     assert!(
-        stdout.contains("inspected: Err(Defect(PdfXref))"),
-        "{stdout}"
+        output.contains("inspected: Err(Defect(PdfXref))"),
+        "{output}"
     );
+}
+
+/// An object stream's index naming one 256 KB object 40,000 times: lopdf keeps a copy per
+/// name, ten gigabytes.
+#[test]
+fn an_object_stream_naming_one_object_many_times_cannot_exhaust_memory() {
+    let (output, took) = inspect_in_child("object-stream-amplification");
+    assert!(
+        output.contains("inspected: Err(Defect(PdfXref))"),
+        "{output}"
+    );
+    assert!(took < Duration::from_secs(10), "{took:?}");
+}
+
+/// An xref naming one 256 KB object's offset 80,000 times: lopdf parses it once per entry.
+#[test]
+fn an_xref_naming_one_offset_many_times_is_refused_at_once() {
+    let (output, took) = inspect_in_child("duplicate-xref-offsets");
+    assert!(
+        output.contains("inspected: Err(Defect(PdfXref))"),
+        "{output}"
+    );
+    assert!(took < Duration::from_secs(10), "{took:?}");
 }

@@ -13,7 +13,8 @@ use image::io::{Limits, Reader};
 use image::{ImageError, ImageFormat};
 use lopdf::{DecompressError, Document, LoadOptions};
 
-use super::pdf_prescan::{MAX_PDF_OBJECTS, prescan};
+use super::pdf_prescan::prescan;
+use super::pdf_streams::{MAX_PDF_OBJECTS, MAX_PDF_STREAM_BYTES};
 use super::{layout, pdf_pages};
 
 /// The most memory one decoded image may take: 128 MiB, a 600 dpi A4 colour scan (7016 ×
@@ -21,10 +22,6 @@ use super::{layout, pdf_pages};
 /// check before any pixel is allocated. Decoding a JPEG takes up to three times this (its
 /// colour planes beside the image), so a worker of the CPU pool needs at most about 400 MiB.
 pub const MAX_DECODED_BYTES: u64 = 128 * 1024 * 1024;
-
-/// The most any one compressed PDF structure (object or cross-reference stream) may inflate
-/// to. Real ones are a few KB; page images are not inflated here.
-const MAX_PDF_STREAM_BYTES: usize = 4 * 1024 * 1024;
 
 pub fn inspect(bytes: &[u8]) -> Result<Inspected, UploadRejection> {
     let kind = sniff(bytes)?;
@@ -140,6 +137,14 @@ mod tests {
             })
         );
         assert_eq!(inspect(&fixtures::pdf(0)), Err(UploadRejection::NoPages));
+    }
+
+    #[test]
+    fn a_pdf_of_object_and_xref_streams_passes_the_prescan() {
+        let modern = fixtures::modern_pdf(3);
+        assert!(modern.windows(7).any(|w| w == b"/ObjStm"));
+        assert!(modern.windows(5).any(|w| w == b"/XRef"));
+        assert_eq!(inspect(&modern).map(|i| i.pages), Ok(Some(3)));
     }
 
     #[test]

@@ -9,6 +9,8 @@ pub mod inspect;
 pub(crate) mod layout;
 mod pdf_pages;
 mod pdf_prescan;
+mod pdf_streams;
+mod pdf_tokens;
 mod routes;
 pub mod storage;
 pub mod store;

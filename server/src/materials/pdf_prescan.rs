@@ -1,18 +1,23 @@
 //! A pass over a PDF's bytes before any parser sees them, refusing what no scanner writes but
-//! attacks on parsers do: arrays and dictionaries nested past [`MAX_PDF_NESTING`], a
-//! cross-reference stream whose `/W` field widths or `/Size` would have the parser size its
-//! buffers from the attacker's numbers, and more object streams than a scan needs (each is
-//! inflated while loading).
+//! attacks on parsers do:
 //!
-//! A tokenizer, not a parser: it skips comments, strings and stream data, and keeps for each
-//! open dictionary only what these checks read. Linear in the file, its memory bounded by the
-//! nesting limit.
+//! * arrays and dictionaries nested past [`MAX_PDF_NESTING`];
+//! * a cross-reference stream whose `/W` field widths or `/Size` would have the parser size
+//!   its buffers from the attacker's numbers;
+//! * cross-reference entries (tables and streams) naming one offset for two objects, and object
+//!   streams whose members overlap ([`pdf_streams`]): one object parsed or kept thousands of
+//!   times over;
+//! * more object streams than a scan needs (each is inflated while loading);
+//! * encryption, refused anyway, before the parser spends time decrypting.
+//!
+//! It keeps, for each open dictionary, only the entries these checks read. Linear in the file;
+//! its memory is bounded by the nesting limit and the entry limits.
 
 use app::domain::file_defects::{Defect, MAX_PDF_NESTING};
 use app::domain::materials::UploadRejection;
 
-/// Objects a PDF may hold: a 50-page scan has a few hundred.
-pub const MAX_PDF_OBJECTS: usize = 50_000;
+use super::pdf_streams::{self, Encoding, Filter, MAX_PDF_OBJECTS};
+use super::pdf_tokens::{Open, Token, Tokens, name_is};
 
 /// Object streams a PDF may have, since each may inflate to the loading limit. A scanned
 /// document has one or two.
@@ -21,80 +26,237 @@ pub const MAX_PDF_OBJECT_STREAMS: usize = 64;
 /// The widest cross-reference stream field: 8 bytes hold any offset.
 const MAX_XREF_FIELD_WIDTH: i64 = 8;
 
+/// Cross-reference entries read before duplicates are set aside: incremental updates may
+/// repeat the table.
+const MAX_XREF_ENTRIES: usize = 4 * MAX_PDF_OBJECTS;
+
 pub fn prescan(bytes: &[u8]) -> Result<(), UploadRejection> {
-    let mut tokens = Tokens { bytes, at: 0 };
-    let mut open: Vec<Frame> = Vec::new();
-    let mut object_streams = 0;
-    while let Some(token) = tokens.next() {
+    let mut scan = Scan::default();
+    for token in Tokens::new(bytes) {
+        scan.token(token)?;
+    }
+    pdf_streams::check_offsets(scan.entries)
+}
+
+#[derive(Default)]
+struct Scan {
+    open: Vec<Frame>,
+    /// The dictionary just closed at the top level, whose stream may follow.
+    closed: Option<Dictionary>,
+    /// Inside a classic cross-reference table.
+    table: Option<Table>,
+    object_streams: usize,
+    members: usize,
+    /// `(object number, offset)` of every entry in use, from every section.
+    entries: Vec<(u64, u64)>,
+}
+
+impl Scan {
+    fn token(&mut self, token: Token<'_>) -> Result<(), UploadRejection> {
+        if let Some(table) = &mut self.table {
+            match table.token(&token, &mut self.entries) {
+                Ok(true) => return Ok(()),
+                Ok(false) => self.table = None,
+                Err(refused) => return Err(refused),
+            }
+        }
+        let closed = self.closed.take();
         match token {
-            Token::Open(kind) => {
-                if open.len() >= MAX_PDF_NESTING {
-                    return Err(UploadRejection::Defect(Defect::PdfNesting));
-                }
-                let numbers = kind == Open::Array
-                    && open.last().is_some_and(|frame| frame.key == Some(Key::W));
-                open.push(Frame::new(kind, numbers));
-            }
-            Token::Close(kind) => {
-                if open.last().is_none_or(|frame| frame.kind != kind) {
-                    // Unbalanced: the parser will say what it makes of it.
-                    continue;
-                }
-                let frame = open.pop().expect("checked above");
-                if frame.kind == Open::Dictionary && frame.xref {
-                    check_xref(&frame)?;
-                }
-                if let Some(parent) = open.last_mut() {
-                    if frame.numbers.is_some() && parent.key == Some(Key::W) {
-                        parent.widths = frame.numbers;
-                    }
-                    parent.key = None;
+            Token::Open(kind) => self.open(kind)?,
+            Token::Close(kind) => self.close(kind)?,
+            Token::Name(name) => self.name(name)?,
+            Token::Integer(value) => self.integer(value),
+            Token::Stream(data) => {
+                if let Some(dictionary) = closed {
+                    self.stream(&dictionary, data)?;
                 }
             }
-            Token::Name(name) => {
-                if decoded_eq(name, b"ObjStm") {
-                    object_streams += 1;
-                    if object_streams > MAX_PDF_OBJECT_STREAMS {
-                        return Err(UploadRejection::TooComplex);
-                    }
-                }
-                let Some(frame) = open.last_mut() else {
-                    continue;
-                };
-                match (frame.kind, frame.key) {
-                    (Open::Dictionary, None) => frame.key = Some(Key::of(name)),
-                    (Open::Dictionary, Some(Key::Type)) => {
-                        frame.xref = decoded_eq(name, b"XRef");
-                        frame.key = None;
-                    }
-                    (Open::Dictionary, Some(_)) => frame.key = None,
-                    (Open::Array, _) => {}
-                }
+            Token::Keyword(word) if self.open.is_empty() && word == b"xref" => {
+                self.table = Some(Table::default());
             }
-            Token::Integer(value) => {
-                let Some(frame) = open.last_mut() else {
-                    continue;
-                };
-                if let Some(numbers) = &mut frame.numbers {
-                    numbers.push(value);
-                } else if frame.key == Some(Key::Size) {
-                    frame.size = Some(value);
-                }
-                if frame.kind == Open::Dictionary {
-                    frame.key = None;
-                }
+            Token::Keyword(_) | Token::Other => self.value_done(),
+        }
+        Ok(())
+    }
+
+    fn open(&mut self, kind: Open) -> Result<(), UploadRejection> {
+        if self.open.len() >= MAX_PDF_NESTING {
+            return Err(UploadRejection::Defect(Defect::PdfNesting));
+        }
+        let parent = self.open.last();
+        let key = parent.and_then(|p| p.key);
+        let frame = Frame {
+            kind,
+            key: None,
+            dictionary: Dictionary::default(),
+            numbers: (kind == Open::Array && matches!(key, Some(Key::W | Key::Index)))
+                .then(Vec::new),
+            filters: (kind == Open::Array && key == Some(Key::Filter)).then_some(0),
+            // The decoding parameters, as a dictionary or an array of them.
+            parameters: key == Some(Key::DecodeParms) || parent.is_some_and(|p| p.parameters),
+        };
+        self.open.push(frame);
+        Ok(())
+    }
+
+    fn close(&mut self, kind: Open) -> Result<(), UploadRejection> {
+        if self.open.last().is_none_or(|frame| frame.kind != kind) {
+            // Unbalanced: the parser will say what it makes of it.
+            return Ok(());
+        }
+        let frame = self.open.pop().expect("checked above");
+        if frame.kind == Open::Dictionary {
+            let dictionary = &frame.dictionary;
+            if dictionary.encrypted {
+                return Err(UploadRejection::EncryptedPdf);
             }
-            Token::Other => {
-                if let Some(frame) = open.last_mut().filter(|f| f.kind == Open::Dictionary) {
-                    frame.key = None;
+            if dictionary.kind == Kind::XRef {
+                check_xref(dictionary)?;
+            }
+            if frame.parameters {
+                let encoding = frame.dictionary.encoding;
+                if let Some(owner) = self.open.iter_mut().rev().find(|f| !f.parameters) {
+                    owner.dictionary.encoding.predictor = encoding.predictor;
+                    owner.dictionary.encoding.columns = encoding.columns;
                 }
             }
         }
+        match self.open.last_mut() {
+            Some(parent) => {
+                match parent.key {
+                    Some(Key::W) => parent.dictionary.widths = frame.numbers,
+                    Some(Key::Index) => parent.dictionary.index = frame.numbers,
+                    Some(Key::Filter) => {
+                        parent.dictionary.encoding.filter = match frame.filters {
+                            Some(0) => Filter::None,
+                            Some(1) => frame.dictionary.encoding.filter,
+                            _ => Filter::Other,
+                        }
+                    }
+                    _ => {}
+                }
+                parent.key = None;
+            }
+            None if frame.kind == Open::Dictionary => self.closed = Some(frame.dictionary),
+            None => {}
+        }
+        Ok(())
     }
-    Ok(())
+
+    fn name(&mut self, name: &[u8]) -> Result<(), UploadRejection> {
+        if name_is(name, b"ObjStm") {
+            self.object_streams += 1;
+            if self.object_streams > MAX_PDF_OBJECT_STREAMS {
+                return Err(UploadRejection::TooComplex);
+            }
+        }
+        let Some(frame) = self.open.last_mut() else {
+            return Ok(());
+        };
+        if let Some(count) = &mut frame.filters {
+            // A filter chain: its first name stands for it only if it is the only one.
+            *count += 1;
+            frame.dictionary.encoding.filter = filter_named(name);
+            return Ok(());
+        }
+        if frame.kind == Open::Array {
+            return Ok(());
+        }
+        let dictionary = &mut frame.dictionary;
+        match frame.key.take() {
+            None => {
+                let key = Key::of(name);
+                dictionary.encrypted |= key == Key::Encrypt;
+                frame.key = Some(key);
+            }
+            Some(Key::Type) => {
+                dictionary.kind = if name_is(name, b"XRef") {
+                    Kind::XRef
+                } else if name_is(name, b"ObjStm") {
+                    Kind::ObjStm
+                } else {
+                    Kind::Other
+                };
+            }
+            Some(Key::Filter) => dictionary.encoding.filter = filter_named(name),
+            Some(_) => {}
+        }
+        Ok(())
+    }
+
+    fn integer(&mut self, value: i64) {
+        let Some(frame) = self.open.last_mut() else {
+            return;
+        };
+        if let Some(numbers) = &mut frame.numbers {
+            numbers.push(value);
+            return;
+        }
+        let dictionary = &mut frame.dictionary;
+        match frame.key.take() {
+            Some(Key::Size) => dictionary.size = Some(value),
+            Some(Key::First) => dictionary.first = Some(value),
+            Some(Key::Predictor) => dictionary.encoding.predictor = Some(value),
+            Some(Key::Columns) => dictionary.encoding.columns = Some(value),
+            _ => {}
+        }
+    }
+
+    /// A value this scan does not read ends the pending key.
+    fn value_done(&mut self) {
+        if let Some(frame) = self.open.last_mut() {
+            frame.key = None;
+        }
+    }
+
+    fn stream(&mut self, dictionary: &Dictionary, data: &[u8]) -> Result<(), UploadRejection> {
+        match dictionary.kind {
+            Kind::XRef => {
+                let content = pdf_streams::decode(data, dictionary.encoding)?;
+                let widths = dictionary.widths.as_deref().unwrap_or_default();
+                // `check_xref` saw three widths of 0 to 8 bytes.
+                let widths = [0, 1, 2].map(|i| widths[i] as usize);
+                let mut found = Vec::new();
+                pdf_streams::xref_stream_entries(
+                    &content,
+                    widths,
+                    dictionary.index.as_deref(),
+                    dictionary.size.unwrap_or(0),
+                    &mut found,
+                )?;
+                self.add_entries(found)
+            }
+            Kind::ObjStm => {
+                let content = pdf_streams::decode(data, dictionary.encoding)?;
+                let first = dictionary.first.unwrap_or(-1);
+                self.members += pdf_streams::object_stream_members(&content, first)?;
+                if self.members > MAX_PDF_OBJECTS {
+                    return Err(UploadRejection::TooComplex);
+                }
+                Ok(())
+            }
+            Kind::Other => Ok(()),
+        }
+    }
+
+    fn add_entries(&mut self, found: Vec<(u64, u64)>) -> Result<(), UploadRejection> {
+        self.entries.extend(found);
+        if self.entries.len() > MAX_XREF_ENTRIES {
+            return Err(UploadRejection::TooComplex);
+        }
+        Ok(())
+    }
 }
 
-fn check_xref(dictionary: &Frame) -> Result<(), UploadRejection> {
+fn filter_named(name: &[u8]) -> Filter {
+    if name_is(name, b"FlateDecode") {
+        Filter::Flate
+    } else {
+        Filter::Other
+    }
+}
+
+fn check_xref(dictionary: &Dictionary) -> Result<(), UploadRejection> {
     let bad = UploadRejection::Defect(Defect::PdfXref);
     let widths = dictionary.widths.as_deref().ok_or(bad)?;
     if widths.len() != 3
@@ -113,10 +275,66 @@ fn check_xref(dictionary: &Frame) -> Result<(), UploadRejection> {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Open {
-    Array,
-    Dictionary,
+/// A classic cross-reference table: subsections of a first object number and a count, then
+/// `offset generation n|f` per object.
+#[derive(Default)]
+struct Table {
+    /// The subsection being read: the next object's number and how many are left.
+    next: Option<(u64, u64)>,
+    /// A subsection header's first number, or an entry's numbers so far.
+    numbers: Vec<i64>,
+}
+
+impl Table {
+    /// Takes `token` if it belongs to the table; `false` when the table has ended.
+    fn token(
+        &mut self,
+        token: &Token<'_>,
+        entries: &mut Vec<(u64, u64)>,
+    ) -> Result<bool, UploadRejection> {
+        let bad = UploadRejection::Defect(Defect::PdfXref);
+        match (token, self.next) {
+            (Token::Integer(value), None) => {
+                self.numbers.push(*value);
+                if let [start, count] = self.numbers[..] {
+                    let (Ok(start), Ok(count)) = (u64::try_from(start), u64::try_from(count))
+                    else {
+                        return Err(bad);
+                    };
+                    self.numbers.clear();
+                    self.next = (count > 0).then_some((start, count));
+                }
+                Ok(true)
+            }
+            (Token::Integer(value), Some(_)) if self.numbers.len() < 2 => {
+                self.numbers.push(*value);
+                Ok(true)
+            }
+            (Token::Keyword(kind @ (b"n" | b"f")), Some((number, left))) => {
+                let [offset, _generation] = self.numbers[..] else {
+                    return Err(bad);
+                };
+                self.numbers.clear();
+                if *kind == b"n" {
+                    entries.push((number, u64::try_from(offset).map_err(|_| bad)?));
+                    if entries.len() > MAX_XREF_ENTRIES {
+                        return Err(UploadRejection::TooComplex);
+                    }
+                }
+                self.next = (left > 1).then_some((number + 1, left - 1));
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Kind {
+    #[default]
+    Other,
+    XRef,
+    ObjStm,
 }
 
 /// The keys these checks read; any other is `Other`.
@@ -124,21 +342,47 @@ enum Open {
 enum Key {
     Type,
     W,
+    Index,
     Size,
+    First,
+    Filter,
+    DecodeParms,
+    Predictor,
+    Columns,
+    Encrypt,
     Other,
 }
 
 impl Key {
     fn of(name: &[u8]) -> Key {
         [
-            (b"Type".as_slice(), Key::Type),
+            (&b"Type"[..], Key::Type),
             (b"W", Key::W),
+            (b"Index", Key::Index),
             (b"Size", Key::Size),
+            (b"First", Key::First),
+            (b"Filter", Key::Filter),
+            (b"DecodeParms", Key::DecodeParms),
+            (b"Predictor", Key::Predictor),
+            (b"Columns", Key::Columns),
+            (b"Encrypt", Key::Encrypt),
         ]
         .into_iter()
-        .find(|(text, _)| decoded_eq(name, text))
+        .find(|(text, _)| name_is(name, text))
         .map_or(Key::Other, |(_, key)| key)
     }
+}
+
+/// What the checks read of a dictionary.
+#[derive(Clone, Debug, Default)]
+struct Dictionary {
+    kind: Kind,
+    widths: Option<Vec<i64>>,
+    index: Option<Vec<i64>>,
+    size: Option<i64>,
+    first: Option<i64>,
+    encoding: Encoding,
+    encrypted: bool,
 }
 
 /// An open array or dictionary.
@@ -146,172 +390,13 @@ struct Frame {
     kind: Open,
     /// In a dictionary: the key whose value comes next.
     key: Option<Key>,
-    /// A dictionary whose `/Type` is `/XRef`.
-    xref: bool,
-    /// A dictionary's `/W` entry, once its array closed.
-    widths: Option<Vec<i64>>,
-    size: Option<i64>,
-    /// An array that is a `/W` value: its integers.
+    dictionary: Dictionary,
+    /// An array that is a `/W` or `/Index` value: its integers.
     numbers: Option<Vec<i64>>,
-}
-
-impl Frame {
-    fn new(kind: Open, numbers: bool) -> Self {
-        Self {
-            kind,
-            key: None,
-            xref: false,
-            widths: None,
-            size: None,
-            numbers: numbers.then(Vec::new),
-        }
-    }
-}
-
-enum Token<'a> {
-    Open(Open),
-    Close(Open),
-    /// Without the slash, `#xx` escapes not yet decoded.
-    Name(&'a [u8]),
-    Integer(i64),
-    /// Anything else: strings, reals, keywords, skipped stream data.
-    Other,
-}
-
-struct Tokens<'a> {
-    bytes: &'a [u8],
-    at: usize,
-}
-
-impl<'a> Iterator for Tokens<'a> {
-    type Item = Token<'a>;
-
-    fn next(&mut self) -> Option<Token<'a>> {
-        loop {
-            let byte = *self.bytes.get(self.at)?;
-            let next = self.bytes.get(self.at + 1).copied();
-            self.at += 1;
-            return Some(match byte {
-                b'%' => {
-                    self.skip_while(|b| b != b'\r' && b != b'\n');
-                    continue;
-                }
-                b'(' => {
-                    self.skip_literal_string();
-                    Token::Other
-                }
-                b'<' if next == Some(b'<') => {
-                    self.at += 1;
-                    Token::Open(Open::Dictionary)
-                }
-                b'<' => {
-                    self.skip_while(|b| b != b'>');
-                    self.at += 1;
-                    Token::Other
-                }
-                b'>' if next == Some(b'>') => {
-                    self.at += 1;
-                    Token::Close(Open::Dictionary)
-                }
-                b'[' => Token::Open(Open::Array),
-                b']' => Token::Close(Open::Array),
-                b'/' => Token::Name(self.regular()),
-                _ if is_white(byte) || is_delimiter(byte) => continue,
-                _ => {
-                    self.at -= 1;
-                    let word = self.regular();
-                    if word == b"stream" {
-                        self.skip_stream_data();
-                        Token::Other
-                    } else {
-                        integer(word).map_or(Token::Other, Token::Integer)
-                    }
-                }
-            });
-        }
-    }
-}
-
-impl<'a> Tokens<'a> {
-    fn skip_while(&mut self, keep: impl Fn(u8) -> bool) {
-        let rest = &self.bytes[self.at..];
-        self.at += rest.iter().position(|&b| !keep(b)).unwrap_or(rest.len());
-    }
-
-    /// A run of regular characters (a name's body, a number, a keyword).
-    fn regular(&mut self) -> &'a [u8] {
-        let start = self.at;
-        self.skip_while(|b| !is_white(b) && !is_delimiter(b));
-        &self.bytes[start..self.at]
-    }
-
-    /// After the opening parenthesis: balanced parentheses, backslash escapes.
-    fn skip_literal_string(&mut self) {
-        let mut depth = 1usize;
-        while let Some(&byte) = self.bytes.get(self.at) {
-            self.at += 1;
-            match byte {
-                b'\\' => self.at += 1,
-                b'(' => depth += 1,
-                b')' => {
-                    depth -= 1;
-                    if depth == 0 {
-                        return;
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-
-    /// Binary data up to `endstream`, which may hold any byte.
-    fn skip_stream_data(&mut self) {
-        let rest = &self.bytes[self.at.min(self.bytes.len())..];
-        self.at += rest
-            .windows(9)
-            .position(|w| w == b"endstream")
-            .map_or(rest.len(), |found| found + 9);
-    }
-}
-
-fn is_white(byte: u8) -> bool {
-    matches!(byte, 0 | b'\t' | b'\n' | 0x0C | b'\r' | b' ')
-}
-
-fn is_delimiter(byte: u8) -> bool {
-    b"()<>[]{}/%".contains(&byte)
-}
-
-fn integer(word: &[u8]) -> Option<i64> {
-    std::str::from_utf8(word).ok()?.parse().ok()
-}
-
-/// Whether a name's raw bytes, `#xx` escapes decoded, are `expected`.
-fn decoded_eq(raw: &[u8], expected: &[u8]) -> bool {
-    let mut expected = expected.iter();
-    let mut at = 0;
-    while at < raw.len() {
-        let byte = match (raw[at], raw.get(at + 1..at + 3)) {
-            (b'#', Some(hex)) => {
-                at += 3;
-                match std::str::from_utf8(hex)
-                    .ok()
-                    .and_then(|h| u8::from_str_radix(h, 16).ok())
-                {
-                    Some(byte) => byte,
-                    None => return false,
-                }
-            }
-            (byte, _) => {
-                at += 1;
-                byte
-            }
-        };
-        if expected.next() != Some(&byte) {
-            return false;
-        }
-    }
-    expected.next().is_none()
+    /// An array that is a `/Filter` value: how many names it holds.
+    filters: Option<usize>,
+    /// Decoding parameters, which belong to the enclosing stream's dictionary.
+    parameters: bool,
 }
 
 #[cfg(test)]
@@ -320,8 +405,10 @@ mod tests {
 
     fn xref(dictionary: &str) -> Result<(), UploadRejection> {
         prescan(
-            format!("%PDF-1.5\n9 0 obj\n{dictionary}\nstream\n\x01\x02[[[\nendstream\nendobj\n")
-                .as_bytes(),
+            format!(
+                "%PDF-1.5\n9 0 obj\n{dictionary}\nstream\n\x01\x00\x0f\x00\nendstream\nendobj\n"
+            )
+            .as_bytes(),
         )
     }
 
@@ -330,10 +417,10 @@ mod tests {
     #[test]
     fn a_sound_xref_stream_passes_in_any_key_order() {
         assert_eq!(
-            xref("<< /Type /XRef /Size 9 /W [1 4 2] /Root 1 0 R >>"),
+            xref("<< /Type /XRef /Size 9 /W [1 2 1] /Root 1 0 R >>"),
             Ok(())
         );
-        assert_eq!(xref("<</Root 1 0 R/W[1 2 0]/Size 3/Type/XRef>>"), Ok(()));
+        assert_eq!(xref("<</Root 1 0 R/W[1 2 1]/Size 3/Type/XRef>>"), Ok(()));
         // The same entries outside an xref stream are nobody's business here.
         assert_eq!(xref("<< /W [1 99 2] >>"), Ok(()));
     }
@@ -357,6 +444,10 @@ mod tests {
             xref("<< /Type /XRef /Size 4000000000 /W [1 4 2] >>"),
             Err(UploadRejection::TooComplex)
         );
+        assert_eq!(
+            xref("<< /Type /XRef /Size 9 /W [1 2 1] /Filter [/ASCIIHexDecode /FlateDecode] >>"),
+            Err(UploadRejection::TooComplex)
+        );
     }
 
     #[test]
@@ -376,11 +467,41 @@ mod tests {
     }
 
     #[test]
-    fn names_decode_their_escapes() {
-        assert!(decoded_eq(b"XRef", b"XRef"));
-        assert!(decoded_eq(b"X#52ef", b"XRef"));
-        assert!(!decoded_eq(b"XRe", b"XRef"));
-        assert!(!decoded_eq(b"XRefs", b"XRef"));
-        assert!(!decoded_eq(b"XR#zzf", b"XRef"));
+    fn a_classic_table_may_not_give_two_objects_one_offset() {
+        let table = |entries: &str| {
+            format!("xref\n0 3\n0000000000 65535 f \n{entries}trailer\n<< /Size 3 >>")
+        };
+        let sound = table("0000000015 00000 n \n0000000090 00000 n \n");
+        assert_eq!(prescan(sound.as_bytes()), Ok(()));
+        let shared = table("0000000015 00000 n \n0000000015 00000 n \n");
+        assert_eq!(prescan(shared.as_bytes()), BAD_XREF);
+        // An update that repeats an entry of the first table is fine.
+        let repeated = format!("{sound}\nxref\n1 1\n0000000015 00000 n \ntrailer <<>>");
+        assert_eq!(prescan(repeated.as_bytes()), Ok(()));
+    }
+
+    #[test]
+    fn xref_stream_entries_are_decoded_with_their_predictor() {
+        // Two type-1 entries at offset 15, each row "up"-predicted from the one before.
+        let stream = |rows: &[u8]| {
+            let mut pdf = b"1 0 obj << /Type /XRef /Size 2 /W [1 2 1] \
+                 /DecodeParms << /Columns 4 /Predictor 12 >> >> stream\n"
+                .to_vec();
+            pdf.extend(rows);
+            pdf.extend(b"\nendstream endobj");
+            pdf
+        };
+        let shared = stream(&[2, 1, 0, 15, 0, 2, 0, 0, 0, 0]);
+        assert_eq!(prescan(&shared), BAD_XREF);
+        let apart = stream(&[2, 1, 0, 15, 0, 2, 0, 0, 75, 0]);
+        assert_eq!(prescan(&apart), Ok(()));
+    }
+
+    #[test]
+    fn encryption_is_refused_before_parsing() {
+        assert_eq!(
+            prescan(b"trailer << /Root 1 0 R /Encrypt 5 0 R >>"),
+            Err(UploadRejection::EncryptedPdf)
+        );
     }
 }
