@@ -11,6 +11,7 @@ mod pdf_pages;
 mod pdf_prescan;
 mod pdf_streams;
 mod pdf_tokens;
+mod pdf_xref;
 mod routes;
 pub mod storage;
 pub mod store;

@@ -4,9 +4,9 @@
 //! * arrays and dictionaries nested past [`MAX_PDF_NESTING`];
 //! * a cross-reference stream whose `/W` field widths or `/Size` would have the parser size
 //!   its buffers from the attacker's numbers;
-//! * cross-reference entries (tables and streams) naming one offset for two objects, and object
-//!   streams whose members overlap ([`pdf_streams`]): one object parsed or kept thousands of
-//!   times over;
+//! * cross-reference entries (tables and streams) naming one offset for two objects
+//!   ([`pdf_xref`]), and object streams whose members overlap ([`pdf_streams`]): one object
+//!   parsed or kept thousands of times over;
 //! * more object streams than a scan needs (each is inflated while loading);
 //! * encryption, refused anyway, before the parser spends time decrypting.
 //!
@@ -18,6 +18,7 @@ use app::domain::materials::UploadRejection;
 
 use super::pdf_streams::{self, Encoding, Filter, MAX_PDF_OBJECTS};
 use super::pdf_tokens::{Open, Token, Tokens, name_is};
+use super::pdf_xref::{self, MAX_XREF_ENTRIES, Table};
 
 /// Object streams a PDF may have, since each may inflate to the loading limit. A scanned
 /// document has one or two.
@@ -26,16 +27,12 @@ pub const MAX_PDF_OBJECT_STREAMS: usize = 64;
 /// The widest cross-reference stream field: 8 bytes hold any offset.
 const MAX_XREF_FIELD_WIDTH: i64 = 8;
 
-/// Cross-reference entries read before duplicates are set aside: incremental updates may
-/// repeat the table.
-const MAX_XREF_ENTRIES: usize = 4 * MAX_PDF_OBJECTS;
-
 pub fn prescan(bytes: &[u8]) -> Result<(), UploadRejection> {
     let mut scan = Scan::default();
     for token in Tokens::new(bytes) {
         scan.token(token)?;
     }
-    pdf_streams::check_offsets(scan.entries)
+    pdf_xref::check_offsets(scan.entries)
 }
 
 #[derive(Default)]
@@ -217,7 +214,7 @@ impl Scan {
                 // `check_xref` saw three widths of 0 to 8 bytes.
                 let widths = [0, 1, 2].map(|i| widths[i] as usize);
                 let mut found = Vec::new();
-                pdf_streams::xref_stream_entries(
+                pdf_xref::xref_stream_entries(
                     &content,
                     widths,
                     dictionary.index.as_deref(),
@@ -272,60 +269,6 @@ fn check_xref(dictionary: &Dictionary) -> Result<(), UploadRejection> {
         Some(size) if size as u64 > MAX_PDF_OBJECTS as u64 => Err(UploadRejection::TooComplex),
         Some(_) => Ok(()),
         None => Err(bad),
-    }
-}
-
-/// A classic cross-reference table: subsections of a first object number and a count, then
-/// `offset generation n|f` per object.
-#[derive(Default)]
-struct Table {
-    /// The subsection being read: the next object's number and how many are left.
-    next: Option<(u64, u64)>,
-    /// A subsection header's first number, or an entry's numbers so far.
-    numbers: Vec<i64>,
-}
-
-impl Table {
-    /// Takes `token` if it belongs to the table; `false` when the table has ended.
-    fn token(
-        &mut self,
-        token: &Token<'_>,
-        entries: &mut Vec<(u64, u64)>,
-    ) -> Result<bool, UploadRejection> {
-        let bad = UploadRejection::Defect(Defect::PdfXref);
-        match (token, self.next) {
-            (Token::Integer(value), None) => {
-                self.numbers.push(*value);
-                if let [start, count] = self.numbers[..] {
-                    let (Ok(start), Ok(count)) = (u64::try_from(start), u64::try_from(count))
-                    else {
-                        return Err(bad);
-                    };
-                    self.numbers.clear();
-                    self.next = (count > 0).then_some((start, count));
-                }
-                Ok(true)
-            }
-            (Token::Integer(value), Some(_)) if self.numbers.len() < 2 => {
-                self.numbers.push(*value);
-                Ok(true)
-            }
-            (Token::Keyword(kind @ (b"n" | b"f")), Some((number, left))) => {
-                let [offset, _generation] = self.numbers[..] else {
-                    return Err(bad);
-                };
-                self.numbers.clear();
-                if *kind == b"n" {
-                    entries.push((number, u64::try_from(offset).map_err(|_| bad)?));
-                    if entries.len() > MAX_XREF_ENTRIES {
-                        return Err(UploadRejection::TooComplex);
-                    }
-                }
-                self.next = (left > 1).then_some((number + 1, left - 1));
-                Ok(true)
-            }
-            _ => Ok(false),
-        }
     }
 }
 

@@ -1,9 +1,8 @@
-//! The two kinds of stream that tell a PDF parser where objects are, decoded and checked
-//! before the parser trusts them: cross-reference streams (object number → file offset) and
-//! object streams (objects packed together behind an index of offsets). A parser reads each
-//! entry as given, so one offset named 80,000 times is one object parsed 80,000 times, and an
-//! index whose entries overlap has a copy of the same large object kept for each: minutes of
-//! CPU or tens of gigabytes from a 2 MB file.
+//! The streams that tell a PDF parser where objects are, decoded before the parser trusts them
+//! (cross-reference streams, read in [`super::pdf_xref`]), and object streams (objects packed
+//! together behind an index of offsets) checked: a parser keeps a copy of an object for each
+//! index entry that reaches it, so overlapping entries turn one large object into tens of
+//! gigabytes from a 2 MB file.
 
 use std::io::Read;
 
@@ -115,48 +114,6 @@ fn paeth(left: u8, up: u8, upper_left: u8) -> u8 {
     }
 }
 
-/// The in-use entries `(object number, offset)` of a decoded cross-reference stream with field
-/// `widths` and `/Index` sections (`None`: one section from 0 for `size` objects), appended to
-/// `found`. Refuses more entries than a document may have objects.
-pub fn xref_stream_entries(
-    data: &[u8],
-    widths: [usize; 3],
-    index: Option<&[i64]>,
-    size: i64,
-    found: &mut Vec<(u64, u64)>,
-) -> Result<(), UploadRejection> {
-    let width: usize = widths.iter().sum();
-    let default = [0, size];
-    let sections = index.unwrap_or(&default);
-    let mut rows = data.chunks_exact(width.max(1));
-    for section in sections.chunks_exact(2) {
-        let (Ok(start), Ok(count)) = (u64::try_from(section[0]), u64::try_from(section[1])) else {
-            return Err(bad_index());
-        };
-        for number in start..start.saturating_add(count) {
-            let Some(row) = rows.next() else {
-                return Ok(());
-            };
-            if found.len() >= MAX_PDF_OBJECTS {
-                return Err(too_complex());
-            }
-            let (kind, rest) = row.split_at(widths[0]);
-            let (offset, _) = rest.split_at(widths[1]);
-            // A missing type field means type 1, an object in use at an offset.
-            if kind.is_empty() || big_endian(kind) == 1 {
-                found.push((number, big_endian(offset)));
-            }
-        }
-    }
-    Ok(())
-}
-
-fn big_endian(bytes: &[u8]) -> u64 {
-    bytes
-        .iter()
-        .fold(0, |value, &b| (value << 8) | u64::from(b))
-}
-
 /// Checks a decoded object stream's index (pairs of object number and offset from `first`)
 /// and returns how many objects it holds. The offsets must rise, and each object must close
 /// before the next begins, so no object is read twice over.
@@ -207,22 +164,6 @@ fn self_contained(region: &[u8]) -> bool {
     depth == 0 && !tokens.unterminated
 }
 
-/// Offsets of objects in use, by number, from every cross-reference section: one offset must
-/// not serve two objects.
-pub fn check_offsets(mut entries: Vec<(u64, u64)>) -> Result<(), UploadRejection> {
-    // The same object at the same offset in two sections (an update repeating the table) is
-    // one entry.
-    entries.sort_unstable_by_key(|&(number, offset)| (offset, number));
-    entries.dedup();
-    if entries.windows(2).any(|pair| pair[0].1 == pair[1].1) {
-        return Err(bad_index());
-    }
-    if entries.len() > MAX_PDF_OBJECTS {
-        return Err(too_complex());
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -259,21 +200,6 @@ mod tests {
             ..Encoding::default()
         };
         assert_eq!(decode(b"", chained), Err(UploadRejection::TooComplex));
-    }
-
-    #[test]
-    fn xref_stream_entries_in_use_are_listed() {
-        // Type 1 at 15, type 2 (in an object stream), type 0 (free), type 1 at 300.
-        let data = [1, 0, 15, 0, 2, 0, 9, 0, 0, 0, 0, 0, 1, 1, 44, 0];
-        let mut found = Vec::new();
-        xref_stream_entries(&data, [1, 2, 1], Some(&[5, 4]), 9, &mut found).unwrap();
-        assert_eq!(found, [(5, 15), (8, 300)]);
-    }
-
-    #[test]
-    fn one_offset_for_two_objects_is_refused_but_a_repeated_entry_is_not() {
-        assert_eq!(check_offsets(vec![(1, 15), (2, 90), (1, 15)]), Ok(()));
-        assert_eq!(check_offsets(vec![(1, 15), (2, 15)]), Err(bad_index()));
     }
 
     #[test]
