@@ -22,11 +22,15 @@ use sha2::{Digest, Sha256};
 use tower_sessions::Session;
 
 use crate::crypto::{self, Keys};
+use crate::heavy::{self, Refused};
 
 use app::api::session::USER_KEY;
 
 /// A document prints a few hundred distinct characters; more is not a real request.
 const MAX_SUBSET_CHARS: usize = 4000;
+
+/// What a font or document request answers while the CPU pool is full.
+const BUSY: &str = "服务器正忙，暂时无法生成文档，请稍等几秒后刷新页面";
 
 /// Subsets kept in memory: each document's characters repeat across the applicants of a
 /// day (fixed wording, similar names), and a subset takes tens of milliseconds to cut.
@@ -60,10 +64,15 @@ impl Documents {
         })
     }
 
+    /// The font cut down to `characters`, if it was cut before.
+    fn cached(&self, characters: &str) -> Option<Arc<Vec<u8>>> {
+        self.cache().get(characters).cloned()
+    }
+
     /// The font cut down to `characters`, from the cache when it was cut before.
     pub fn subset(&self, characters: &str) -> anyhow::Result<Arc<Vec<u8>>> {
-        if let Some(hit) = self.cache().get(characters) {
-            return Ok(hit.clone());
+        if let Some(hit) = self.cached(characters) {
+            return Ok(hit);
         }
         let subset = Arc::new(documents::subset_font(&self.font, characters)?);
         let mut cache = self.cache();
@@ -132,7 +141,11 @@ async fn font(State(shared): State<Shared>, Query(query): Query<FontQuery>) -> R
     if query.c.is_empty() || query.c.chars().count() > MAX_SUBSET_CHARS {
         return StatusCode::BAD_REQUEST.into_response();
     }
-    let cut = tokio::task::spawn_blocking(move || documents.subset(&query.c)).await;
+    // A subset cut before costs nothing; cutting one waits for the CPU pool.
+    let cut = match documents.cached(&query.c) {
+        Some(hit) => Ok(Ok(hit)),
+        None => heavy::run("cutting a font subset", move || documents.subset(&query.c)).await,
+    };
     match cut {
         Ok(Ok(subset)) => (
             [
@@ -149,10 +162,8 @@ async fn font(State(shared): State<Shared>, Query(query): Query<FontQuery>) -> R
             tracing::warn!(%error, "font subset failed");
             StatusCode::UNPROCESSABLE_ENTITY.into_response()
         }
-        Err(error) => {
-            tracing::error!(%error, "font subset task failed");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
+        Err(Refused::Busy) => heavy::busy_answer(BUSY),
+        Err(Refused::Panicked) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
 }
 
@@ -211,7 +222,7 @@ async fn pdf(
         crate::clock::china_date(time::OffsetDateTime::now_utc()),
     );
     let name = file_name(kind, &submitted.number);
-    let rendered = tokio::task::spawn_blocking(move || {
+    let rendered = heavy::run("rendering a document", move || {
         let font = documents.subset(&documents::characters(kind, &data))?;
         anyhow::Ok(documents::render(kind, &data, &font)?)
     })
@@ -247,9 +258,7 @@ async fn pdf(
             tracing::error!(%error, number = submitted.number, "rendering a document failed");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
-        Err(error) => {
-            tracing::error!(%error, "document task failed");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
+        Err(Refused::Busy) => heavy::busy_answer(BUSY),
+        Err(Refused::Panicked) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
 }

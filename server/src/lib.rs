@@ -20,6 +20,7 @@ pub mod erase;
 pub mod handoff;
 mod handover;
 mod health;
+pub mod heavy;
 pub mod html;
 pub mod login;
 pub mod materials;

@@ -95,8 +95,8 @@ fn typed_code(input: &str) -> Option<String> {
     (code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit())).then_some(code)
 }
 
-/// Draws a captcha: its answer and the PNG. The crate's generator is not `Send`, so this runs
-/// on a blocking thread.
+/// Draws a captcha: its answer and the PNG. The crate's generator is not `Send`, and anyone may
+/// ask for one, so this runs in the bounded CPU pool.
 fn draw_captcha() -> Option<(String, Vec<u8>)> {
     use captcha::Captcha;
     use captcha::filters::{Noise, Wave};
@@ -318,9 +318,12 @@ impl LoginService for SqlLoginService {
         use base64::Engine;
         use base64::engine::general_purpose::STANDARD;
 
-        let (answer, png) = tokio::task::spawn_blocking(draw_captcha)
+        let (answer, png) = crate::heavy::run("drawing a captcha", draw_captcha)
             .await
-            .map_err(internal)?
+            .map_err(|refused| match refused {
+                crate::heavy::Refused::Busy => LoginError::Busy,
+                crate::heavy::Refused::Panicked => internal(refused),
+            })?
             .ok_or_else(|| internal("captcha image could not be encoded"))?;
         let id = self.store_captcha(&answer).await?;
         Ok(CaptchaImage {

@@ -420,7 +420,7 @@ async fn bad_files_are_refused_with_a_clear_message_and_nothing_is_stored() {
 
     let jpeg = fixtures::jpeg(64, 64);
     let (_, code, _) = refuse("cut.jpg", &jpeg[..jpeg.len() / 2]).await;
-    assert_eq!(code, "corrupt");
+    assert_eq!(code, "truncated");
 
     // One byte over 2 MB reaches the check and gets the size message...
     let mut over = vec![0xFF, 0xD8, 0xFF];

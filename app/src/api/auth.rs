@@ -44,7 +44,8 @@ const MOBILE_KEY: &str = "login_mobile";
 
 #[server]
 pub async fn load_login_page(project: String) -> Result<LoginPage, ServerFnError> {
-    use super::session::{self, internal};
+    use super::session;
+    use ssr::captcha_failed;
     if session::current_user().await?.is_some() {
         let user = session::current_user().await?.expect("checked above");
         leptos_axum::redirect(&ssr::next_page(user, &project).await?);
@@ -58,7 +59,7 @@ pub async fn load_login_page(project: String) -> Result<LoginPage, ServerFnError
     let captcha = match flash.as_ref().and_then(|f| f.captcha.clone()) {
         Some(captcha) => Some(captcha),
         None if state.login.captcha_required() => {
-            Some(state.login.new_captcha().await.map_err(internal)?)
+            Some(state.login.new_captcha().await.map_err(captcha_failed)?)
         }
         None => None,
     };
@@ -72,8 +73,12 @@ pub async fn load_login_page(project: String) -> Result<LoginPage, ServerFnError
 
 #[server]
 pub async fn new_captcha() -> Result<CaptchaImage, ServerFnError> {
-    use super::session::{internal, state};
-    state().login.new_captcha().await.map_err(internal)
+    use super::session::state;
+    state()
+        .login
+        .new_captcha()
+        .await
+        .map_err(ssr::captcha_failed)
 }
 
 /// `intent` is `send` (text me a code) or `login` (check the code and sign in).
@@ -123,6 +128,15 @@ pub(crate) mod ssr {
     use crate::api::session::{self, internal, state};
     use crate::domain::mobile;
     use crate::services::login::{LoginError, UserId};
+
+    /// A captcha that could not be drawn: "busy" said as such (not logged as a fault), anything
+    /// else logged and answered generically.
+    pub fn captcha_failed(error: LoginError) -> ServerFnError {
+        match error {
+            LoginError::Busy => ServerFnError::new(error.to_string()),
+            error => internal(error),
+        }
+    }
 
     fn error(field: &str, text: impl ToString) -> Option<Notice> {
         Some(Notice {
@@ -178,7 +192,7 @@ pub(crate) mod ssr {
             .await;
         // A captcha is good for one try, right or wrong.
         let captcha = if state.login.captcha_required() {
-            Some(state.login.new_captcha().await.map_err(internal)?)
+            Some(state.login.new_captcha().await.map_err(captcha_failed)?)
         } else {
             None
         };

@@ -19,6 +19,7 @@ use documents::DocumentKind;
 
 use super::application::{Application, Variant};
 use super::catalog::{Collect, Material, Project};
+use super::file_defects::Defect;
 
 /// The largest file accepted: 2 MB, as the seed portals allow.
 pub const MAX_UPLOAD_BYTES: usize = 2 * 1024 * 1024;
@@ -233,6 +234,9 @@ pub enum UploadRejection {
     /// A PDF with an absurd number of objects or a stream that inflates without end.
     #[error("PDF too complex")]
     TooComplex,
+    /// Cut short, carrying a second file, or built to break a parser.
+    #[error("structural defect: {0:?}")]
+    Defect(Defect),
 }
 
 impl UploadRejection {
@@ -246,6 +250,7 @@ impl UploadRejection {
             UploadRejection::NoPages => "no_pages",
             UploadRejection::TooManyPixels => "too_many_pixels",
             UploadRejection::TooComplex => "too_complex",
+            UploadRejection::Defect(defect) => defect.code(),
         }
     }
 
@@ -287,6 +292,7 @@ impl UploadRejection {
             UploadRejection::TooComplex => {
                 "PDF 结构过于复杂，无法检查，请直接扫描成 PDF 或改传 JPG 图片".into()
             }
+            UploadRejection::Defect(defect) => defect.message(),
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod correction;
 pub mod credit_code;
 pub mod draft;
 pub mod email;
+pub mod file_defects;
 pub mod handoff;
 pub mod id_number;
 pub mod materials;

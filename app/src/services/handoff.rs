@@ -286,6 +286,9 @@ pub enum HandoffError {
     Conflict,
     #[error("身份核验服务暂时不可用，请稍后重试")]
     VerifierUnavailable,
+    /// Too many photos being checked at once.
+    #[error("服务器正忙，暂时无法检查照片，请{secs}秒后重试")]
+    Busy { secs: u32 },
     /// Logged with its cause; the applicant sees a generic message.
     #[error("系统繁忙，请稍后重试")]
     Internal(String),
@@ -315,6 +318,7 @@ impl HandoffError {
             HandoffError::ChallengeStale => "challenge_stale",
             HandoffError::Conflict => "conflict",
             HandoffError::VerifierUnavailable => "verifier_unavailable",
+            HandoffError::Busy { .. } => "busy",
             HandoffError::Internal(_) => "server_error",
         }
     }
@@ -322,7 +326,9 @@ impl HandoffError {
     /// Seconds to wait before trying again, for the limits.
     pub fn retry_after_secs(&self) -> Option<u32> {
         match self {
-            HandoffError::SmsTooSoon { secs } | HandoffError::CodeLimit { secs } => Some(*secs),
+            HandoffError::SmsTooSoon { secs }
+            | HandoffError::CodeLimit { secs }
+            | HandoffError::Busy { secs } => Some(*secs),
             _ => None,
         }
     }
@@ -386,6 +392,10 @@ pub enum VerifierError {
     /// The vendor did not answer or refused the request.
     #[error("identity provider unavailable: {0}")]
     Unavailable(String),
+    /// Too much checking at once (the local provider's CPU pool, a vendor's rate limit): the
+    /// phone tries again shortly.
+    #[error("identity provider busy")]
+    Busy,
 }
 
 /// ID-card OCR, active liveness and face comparison: the local provider by default, a vendor

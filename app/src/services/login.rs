@@ -52,6 +52,9 @@ pub enum LoginError {
     CodeLocked,
     #[error("短信发送失败，请稍后重试")]
     SmsFailed,
+    /// Too many captchas being drawn at once: the page asks to try again shortly.
+    #[error("服务器正忙，暂时无法生成图片验证码，请稍等几秒后刷新页面")]
+    Busy,
     #[error("系统繁忙，请稍后重试")]
     Internal,
 }

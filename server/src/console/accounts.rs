@@ -96,8 +96,20 @@ pub enum AccountError {
     NoSuchLogin(String),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
+    /// Too many password checks at once (the CPU pool is full).
+    #[error("服务器正忙，请稍等几秒后重新登录")]
+    Busy,
     #[error("{0}")]
     Internal(String),
+}
+
+impl From<crate::heavy::Refused> for AccountError {
+    fn from(refused: crate::heavy::Refused) -> Self {
+        match refused {
+            crate::heavy::Refused::Busy => AccountError::Busy,
+            crate::heavy::Refused::Panicked => AccountError::Internal(refused.to_string()),
+        }
+    }
 }
 
 type Row = (
@@ -190,9 +202,8 @@ impl ReviewerStore {
             return Err(AccountError::WeakPassword);
         }
         let password = password.to_owned();
-        let hash = tokio::task::spawn_blocking(move || hash_password(&password))
-            .await
-            .map_err(|e| AccountError::Internal(e.to_string()))??;
+        let hash =
+            crate::heavy::run("hashing a password", move || hash_password(&password)).await??;
         let id: Option<i64> = sqlx::query_scalar(
             "INSERT INTO reviewers (login, name, role, password_hash, created_at)
              VALUES (?, ?, ?, ?, ?) ON CONFLICT (login) DO NOTHING RETURNING id",
@@ -283,9 +294,22 @@ impl ReviewerStore {
             .as_ref()
             .map_or_else(|| dummy_hash().to_owned(), |r| r.1.clone());
         let password = password.to_owned();
-        let matches = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-            .await
-            .map_err(|e| AccountError::Internal(e.to_string()))?;
+        let checked = crate::heavy::run("checking a password", move || {
+            verify_password(&password, &hash)
+        })
+        .await;
+        let matches = match checked {
+            Ok(matches) => matches,
+            Err(refused) => {
+                // Nothing was checked: the account's try and the address's place go back, so
+                // a busy server never locks anyone out.
+                if let Some((id, _)) = &row {
+                    self.give_back_try(*id).await?;
+                }
+                throttle::give_back(&self.pool, place).await?;
+                return Err(refused.into());
+            }
+        };
         let Some((id, _)) = row else {
             self.audit_refusal(login.trim()).await?;
             return Ok(SignIn::Refused);
@@ -328,6 +352,19 @@ impl ReviewerStore {
             .get(id)
             .await?
             .map_or(SignIn::Refused, SignIn::Reviewer))
+    }
+
+    /// Undoes the count [`Self::authenticate`] took for an attempt whose password was never
+    /// checked.
+    async fn give_back_try(&self, id: i64) -> Result<(), AccountError> {
+        sqlx::query(
+            "UPDATE reviewers SET failed_logins = failed_logins - 1
+             WHERE id = ? AND failed_logins > 0 AND locked_until IS NULL",
+        )
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 
     /// Audits a sign-in refused before its password was checked, when the account exists

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::accounts::{self, SignIn};
+use super::accounts::{self, AccountError, SignIn};
 use super::{ConsoleState, REVIEWER_KEY, current, page, server_error, view};
 use crate::client_addr::ClientIp;
 
@@ -83,6 +83,17 @@ pub(super) async fn login(
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(wait_secs));
+            response
+        }
+        Err(error @ AccountError::Busy) => {
+            let mut response = page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                view::login_page(&login, Some(&error.to_string())),
+            );
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(crate::heavy::RETRY_AFTER_SECS),
+            );
             response
         }
         Err(error) => server_error(error),

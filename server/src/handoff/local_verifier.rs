@@ -29,6 +29,7 @@ use image::GrayImage;
 use image::imageops::FilterType;
 
 use super::photo;
+use crate::heavy::{self, Refused};
 
 /// The comment prefix the test hook looks for.
 pub const OCR_HOOK: &str = "cert-portal-ocr:";
@@ -61,12 +62,17 @@ struct Hooked {
     validity: Option<String>,
 }
 
+/// Decoding runs in the bounded pool; when it is full the phone is told to try again.
 async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, VerifierError> + Send + 'static,
 ) -> Result<T, VerifierError> {
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|e| VerifierError::Unavailable(format!("local verifier task: {e}")))?
+    match heavy::run("checking identity photos", work).await {
+        Ok(done) => done,
+        Err(Refused::Busy) => Err(VerifierError::Busy),
+        Err(refused @ Refused::Panicked) => Err(VerifierError::Unavailable(format!(
+            "local verifier: {refused}"
+        ))),
+    }
 }
 
 /// Checks an ID photo and returns what its test hook says, if anything and if `test_hook`.

@@ -1,5 +1,6 @@
 //! Checking that a photo from the phone is a real, whole JPEG or PNG of a usable size, by its
-//! content, before it is stored or shown to a provider. CPU-bound: call from `spawn_blocking`.
+//! content, before it is stored or shown to a provider. CPU-bound: run it in the
+//! [`crate::heavy`] pool.
 
 use std::io::Cursor;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -8,6 +9,8 @@ use app::domain::handoff::PhotoProblem;
 use app::domain::materials::{FileKind, MAX_IMAGE_SIDE, UploadRejection, sniff};
 use image::io::{Limits, Reader};
 use image::{DynamicImage, ImageError, ImageFormat};
+
+use crate::materials::layout;
 
 /// The most memory one decoded photo may take (a 12-megapixel phone photo is 36 MB as RGB).
 const MAX_DECODED_BYTES: u64 = 128 * 1024 * 1024;
@@ -29,9 +32,9 @@ pub fn decode(bytes: &[u8], max_bytes: usize, min_side: u32) -> Result<Photo, Ph
     if bytes.len() > max_bytes {
         return Err(too_large);
     }
-    let format = match sniff(bytes) {
-        Ok(FileKind::Jpeg) => ImageFormat::Jpeg,
-        Ok(FileKind::Png) => ImageFormat::Png,
+    let (kind, format) = match sniff(bytes) {
+        Ok(FileKind::Jpeg) => (FileKind::Jpeg, ImageFormat::Jpeg),
+        Ok(FileKind::Png) => (FileKind::Png, ImageFormat::Png),
         Ok(FileKind::Pdf) | Err(UploadRejection::NotAllowedType { .. }) => {
             return Err(PhotoProblem::NotImage);
         }
@@ -39,6 +42,10 @@ pub fn decode(bytes: &[u8], max_bytes: usize, min_side: u32) -> Result<Photo, Ph
         Err(UploadRejection::TooLarge) => return Err(too_large),
         Err(_) => return Err(PhotoProblem::Corrupt),
     };
+    // A photo cut short, carrying another file (reviewers can save it from the console) or
+    // a JPEG of endless scans (each a decoding pass over the whole image) goes no further;
+    // retaking it is the remedy for each.
+    layout::check(kind, bytes).map_err(|_| PhotoProblem::Corrupt)?;
     let image = catch_unwind(AssertUnwindSafe(|| {
         let mut limits = Limits::default();
         limits.max_image_width = Some(MAX_IMAGE_SIDE);
@@ -104,5 +111,22 @@ mod tests {
             decode(&whole, 100, 1).err(),
             Some(PhotoProblem::TooLarge { .. })
         ));
+    }
+
+    #[test]
+    fn a_jpeg_of_endless_scans_is_refused_before_decoding() {
+        // Each repeated scan would cost a decoder another pass over the whole image.
+        let photo = jpeg(400, 300);
+        let sos = photo.windows(2).position(|w| w == [0xFF, 0xDA]).unwrap();
+        let eoi = photo.len() - 2;
+        let mut scans = photo[..sos].to_vec();
+        for _ in 0..100 {
+            scans.extend(&photo[sos..eoi]);
+        }
+        scans.extend(&photo[eoi..]);
+        assert_eq!(
+            decode(&scans, 8 << 20, 300).err(),
+            Some(PhotoProblem::Corrupt)
+        );
     }
 }

@@ -94,7 +94,8 @@
 //! Every phone route other than `state` and `claim` needs the device cookie of the claiming
 //! device: without a claim 409 `not_claimed`, another device 403 `other_device`; ended
 //! sessions answer 410 as for the claim. 503 `verifier_unavailable` when the identity provider
-//! fails, 409 `conflict` when two requests raced (retry), 500 `server_error`.
+//! fails, 503 `busy` (with `retry_after_secs`) when the server is checking too many photos at
+//! once, 409 `conflict` when two requests raced (retry), 500 `server_error`.
 //!
 //! # Errors
 //!
@@ -665,9 +666,9 @@ impl Failure {
             HandoffError::SmsTooSoon { .. }
             | HandoffError::SmsDailyLimit
             | HandoffError::CodeLimit { .. } => StatusCode::TOO_MANY_REQUESTS,
-            HandoffError::SmsFailed | HandoffError::VerifierUnavailable => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            HandoffError::SmsFailed
+            | HandoffError::VerifierUnavailable
+            | HandoffError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             HandoffError::Photo(PhotoProblem::TooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
             HandoffError::Photo(PhotoProblem::NotImage) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             HandoffError::Photo(_) | HandoffError::FrameCount { .. } => {

@@ -217,6 +217,9 @@ fn secs_until(deadline: i64, now: i64) -> u32 {
 fn verifier_error(error: VerifierError) -> HandoffError {
     match error {
         VerifierError::Photo(problem) => HandoffError::Photo(problem),
+        VerifierError::Busy => HandoffError::Busy {
+            secs: crate::heavy::RETRY_AFTER_SECS,
+        },
         VerifierError::Unavailable(cause) => {
             tracing::error!(%cause, "identity provider failed");
             HandoffError::VerifierUnavailable
@@ -783,13 +786,13 @@ fn file_kind(side: IdSide) -> &'static str {
     }
 }
 
-/// Checks photos off the async threads.
+/// Checks photos in the bounded CPU pool; when it is full the phone is told to try again.
 async fn decode_all(
     images: Vec<Vec<u8>>,
     max_bytes: usize,
     min_side: u32,
 ) -> Result<(Vec<Vec<u8>>, Vec<(u32, u32)>), HandoffError> {
-    tokio::task::spawn_blocking(move || {
+    crate::heavy::run("checking phone photos", move || {
         let sizes = images
             .iter()
             .map(|bytes| photo::decode(bytes, max_bytes, min_side).map(|p| (p.width, p.height)))
@@ -797,7 +800,12 @@ async fn decode_all(
         Ok::<_, rules::PhotoProblem>((images, sizes))
     })
     .await
-    .map_err(internal)?
+    .map_err(|refused| match refused {
+        crate::heavy::Refused::Busy => HandoffError::Busy {
+            secs: crate::heavy::RETRY_AFTER_SECS,
+        },
+        crate::heavy::Refused::Panicked => internal(refused),
+    })?
     .map_err(HandoffError::Photo)
 }
 

@@ -1,10 +1,17 @@
 //! 上传资料: the scans an applicant uploads after submitting, one per slot of
 //! [`app::domain::materials::upload_slots`].
 //!
-//! [`inspect`] decides what a file is by its content, [`store`] keeps it encrypted in
-//! [`storage`] with a row per slot, and `routes` serves the upload, removal and preview URLs.
+//! [`inspect`] decides what a file is by its content (with [`layout`], [`pdf_prescan`] and
+//! [`pdf_pages`] for its structure), [`store`] keeps it encrypted in [`storage`] with a row per
+//! slot, and `routes` serves the upload, removal and preview URLs.
 
 pub mod inspect;
+pub(crate) mod layout;
+mod pdf_pages;
+mod pdf_prescan;
+mod pdf_streams;
+mod pdf_tokens;
+mod pdf_xref;
 mod routes;
 pub mod storage;
 pub mod store;

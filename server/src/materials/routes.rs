@@ -28,6 +28,7 @@ use serde_json::json;
 use tower_sessions::Session;
 
 use super::inspect::inspect;
+use crate::heavy::{self, Refused};
 use crate::security::Style;
 
 use app::api::session::USER_KEY;
@@ -92,9 +93,10 @@ async fn upload(
             writable(&state, user, &target.number, &slot).await?;
         }
         let (file_name, bytes) = read_file(multipart).await?;
-        let checked = tokio::task::spawn_blocking(move || inspect(&bytes).map(|i| (i, bytes)))
-            .await
-            .map_err(|e| Failure::Internal(e.to_string()))?;
+        let checked = heavy::run("inspecting an upload", move || {
+            inspect(&bytes).map(|i| (i, bytes))
+        })
+        .await?;
         let (inspected, bytes) = checked.inspect_err(|rejection| {
             tracing::info!(
                 number = target.number,
@@ -334,8 +336,19 @@ enum Failure {
     /// The order went past the point where scans may change (and this one was not flagged).
     Locked,
     Rejected(UploadRejection),
+    /// Too many files being checked at once: try again in a few seconds.
+    Busy,
     /// Logged with its cause when answered; the applicant sees a generic message.
     Internal(String),
+}
+
+impl From<Refused> for Failure {
+    fn from(refused: Refused) -> Self {
+        match refused {
+            Refused::Busy => Failure::Busy,
+            Refused::Panicked => Failure::Internal(refused.to_string()),
+        }
+    }
 }
 
 impl From<StoreError> for Failure {
@@ -363,6 +376,7 @@ impl Failure {
                 StatusCode::UNSUPPORTED_MEDIA_TYPE
             }
             Failure::Rejected(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Failure::Busy => StatusCode::SERVICE_UNAVAILABLE,
             Failure::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -375,6 +389,7 @@ impl Failure {
             Failure::Malformed => "bad_request",
             Failure::Locked => "locked",
             Failure::Rejected(rejection) => rejection.code(),
+            Failure::Busy => "busy",
             Failure::Internal(_) => "server_error",
         }
     }
@@ -387,6 +402,7 @@ impl Failure {
             Failure::Malformed => "上传没有完成，请重新选择文件上传".into(),
             Failure::Locked => "申请已进入审核，这项资料不能再修改".into(),
             Failure::Rejected(rejection) => rejection.message(),
+            Failure::Busy => "服务器正忙，暂时无法检查这份文件，请稍等几秒后重新上传".into(),
             Failure::Internal(_) => "系统繁忙，请稍后重试".into(),
         }
     }
@@ -409,7 +425,12 @@ async fn respond(
         (Ok(Done::Removed(_, slot)), Style::Form) => ok_flash(&slot, "已删除"),
         // A form page shows these next to the slot.
         (
-            Err(failure @ (Failure::Rejected(_) | Failure::Malformed | Failure::Internal(_))),
+            Err(
+                failure @ (Failure::Rejected(_)
+                | Failure::Malformed
+                | Failure::Busy
+                | Failure::Internal(_)),
+            ),
             Style::Form,
         ) => {
             log_internal(&failure);
@@ -447,14 +468,21 @@ fn refuse(style: Style, target: &Target, failure: Failure) -> Response {
 fn refuse_plain(style: Style, failure: Failure) -> Response {
     log_internal(&failure);
     let status = failure.status();
-    match style {
+    let mut response = match style {
         Style::Json => (
             status,
             Json(json!({ "error": failure.message(), "code": failure.code() })),
         )
             .into_response(),
         Style::Form => (status, failure.message()).into_response(),
+    };
+    if matches!(failure, Failure::Busy) {
+        response.headers_mut().insert(
+            header::RETRY_AFTER,
+            HeaderValue::from(heavy::RETRY_AFTER_SECS),
+        );
     }
+    response
 }
 
 fn log_internal(failure: &Failure) {
