@@ -229,7 +229,8 @@ async fn with_the_pool_full_heavy_work_is_refused_at_once_and_resumes_after() {
     assert_busy("ID photo", &reply, took, "服务器正忙");
     assert_eq!(reply.json()["code"], "busy");
 
-    let (read, took) = timed(LocalVerifier.ocr_front(&subject, &fixtures::jpeg(640, 400))).await;
+    let (read, took) =
+        timed(LocalVerifier::default().ocr_front(&subject, &fixtures::jpeg(640, 400))).await;
     assert_eq!(read.err(), Some(VerifierError::Busy));
     assert!(took < QUICK, "{took:?}");
 
