@@ -165,7 +165,7 @@ fn request_block(
             <h3 class="app-heading-m">{heading}</h3>
             {state.map(|text| view! { <p class="app-privacy__state" role="status">{text}</p> })}
             // Until the page reloads with the request in its state (then the line above says it).
-            {(!pending).then(|| move || done.get().map(|text| view! { <p class="app-privacy__state" role="status">{text}</p> }))}
+            {(!pending).then_some(move || done.get().map(|text| view! { <p class="app-privacy__state" role="status">{text}</p> }))}
             {(!pending).then(|| consequences(kind, &page.kept))}
             {form}
         </div>
