@@ -8,7 +8,7 @@
 mod common;
 
 use std::fmt::Write as _;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use app::api::apply::{
     ApplyPage, LoadApplyPage, SaveDraft, StepOutcome, SubmitApplication, SubmitChoose,
@@ -26,12 +26,11 @@ use app::domain::quote::{CertChoice, Quote, Selection};
 use app::services::login::UserId;
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode, header};
+use common::rig::{Rig, start};
 use leptos::server_fn::ServerFn;
 use leptos::server_fn::redirect::REDIRECT_HEADER;
 use serde::de::DeserializeOwned;
 use server::SESSION_COOKIE;
-use server::clock::ManualClock;
-use server::config::{CaptchaMode, Config};
 
 const PROJECT: &str = "soetp";
 const MOBILE: &str = "13812345678";
@@ -228,26 +227,6 @@ fn form(fields: &[(&str, &str)]) -> String {
 }
 
 // --- set-up ---
-
-struct Rig {
-    _dir: tempfile::TempDir,
-    server: server::Server,
-    clock: Arc<ManualClock>,
-}
-
-async fn start() -> Rig {
-    let dir = tempfile::tempdir().unwrap();
-    let config = Config {
-        captcha: CaptchaMode::Off,
-        ..common::config(dir.path())
-    };
-    let (server, clock) = common::start_with(config).await;
-    Rig {
-        _dir: dir,
-        server,
-        clock,
-    }
-}
 
 impl Rig {
     async fn count(&self, sql: &str) -> i64 {

@@ -5,40 +5,19 @@
 mod common;
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::connect_info::MockConnectInfo;
 use axum::http::{Request, StatusCode, header};
+use common::rig::{Rig, start};
 use http_body_util::BodyExt;
-use server::clock::ManualClock;
-use server::config::{CaptchaMode, Config};
+
 use server::console::accounts::{AccountError, Role};
 use time::Duration as Span;
 use tower::ServiceExt;
 
 const PASSWORD: &str = "correct horse battery";
 const WRONG: &str = "wrong password, sorry";
-
-struct Rig {
-    _dir: tempfile::TempDir,
-    server: server::Server,
-    clock: Arc<ManualClock>,
-}
-
-async fn start() -> Rig {
-    let dir = tempfile::tempdir().unwrap();
-    let config = Config {
-        captcha: CaptchaMode::Off,
-        ..common::config(dir.path())
-    };
-    let (server, clock) = common::start_with(config).await;
-    Rig {
-        _dir: dir,
-        server,
-        clock,
-    }
-}
 
 fn address(n: u8) -> SocketAddr {
     SocketAddr::from(([198, 51, 100, n], 50000))

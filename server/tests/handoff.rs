@@ -12,15 +12,16 @@ use common::browser::{Browser as Client, Reply};
 
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+
 use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
+use common::rig::{Rig, start};
 use http_body_util::BodyExt;
 use image::{DynamicImage, ImageOutputFormat, RgbImage};
 use serde_json::Value;
-use server::clock::ManualClock;
+
 use server::config::{CaptchaMode, Config};
 use sha2::{Digest, Sha256};
 use tower::ServiceExt;
@@ -29,22 +30,6 @@ const HOST: &str = "portal.test";
 const BOUNDARY: &str = "----handoff-test-boundary";
 
 // --- set-up ---
-
-struct Rig {
-    dir: tempfile::TempDir,
-    server: server::Server,
-    clock: Arc<ManualClock>,
-}
-
-async fn start() -> Rig {
-    let dir = tempfile::tempdir().unwrap();
-    let config = Config {
-        captcha: CaptchaMode::Off,
-        ..common::config(dir.path())
-    };
-    let (server, clock) = common::start_with(config).await;
-    Rig { dir, server, clock }
-}
 
 impl Rig {
     fn client(&self) -> Client<'_> {

@@ -15,6 +15,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use common::applicant::{self, OWNER};
 use common::browser::Browser;
+use common::rig::{Rig, start};
 use leptos::server_fn::ServerFn;
 
 const OTHER: &str = "13900001111";
@@ -23,26 +24,6 @@ fn reviewer() -> Who {
     Who::Reviewer {
         id: 1,
         name: "张审核".into(),
-    }
-}
-
-struct Rig {
-    _dir: tempfile::TempDir,
-    server: server::Server,
-    clock: std::sync::Arc<server::clock::ManualClock>,
-}
-
-async fn start() -> Rig {
-    let dir = tempfile::tempdir().unwrap();
-    let config = server::config::Config {
-        captcha: server::config::CaptchaMode::Off,
-        ..common::config(dir.path())
-    };
-    let (server, clock) = common::start_with(config).await;
-    Rig {
-        _dir: dir,
-        server,
-        clock,
     }
 }
 

@@ -4,8 +4,6 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use app::api::consent::AcceptAgreements;
 use app::api::payment::{NewPaymentCode, PaymentStatus};
 use app::domain::order::Event;
@@ -14,31 +12,15 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use common::applicant::{self, OWNER, PROJECT};
 use common::browser::{Browser, Reply};
+use common::rig::Rig;
 use leptos::server_fn::ServerFn;
 use serde_json::{Value, json};
-use server::clock::ManualClock;
-use server::config::{CaptchaMode, Config};
-
-struct Rig {
-    _dir: tempfile::TempDir,
-    server: server::Server,
-    clock: Arc<ManualClock>,
-}
 
 async fn start() -> Rig {
-    let dir = tempfile::tempdir().unwrap();
-    let config = Config {
-        captcha: CaptchaMode::Off,
-        ..common::config(dir.path())
-    };
-    let (server, clock) = common::start_with(config).await;
+    let rig = common::rig::start().await;
     // The sweep runs when the test says, not also on the maintenance task's timer.
-    server.maintenance.abort();
-    Rig {
-        _dir: dir,
-        server,
-        clock,
-    }
+    rig.server.maintenance.abort();
+    rig
 }
 
 async fn call<F: ServerFn>(browser: &Browser<'_>, fields: &[(&str, &str)]) -> Reply {

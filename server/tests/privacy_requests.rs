@@ -14,36 +14,22 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use common::applicant::{self, OWNER, PROJECT};
 use common::browser::{Browser, Reply};
+use common::rig::Rig;
 use leptos::server_fn::ServerFn;
-use server::config::{CaptchaMode, Config};
+
 use server::console::accounts::Role;
 
 const PASSWORD: &str = "correct horse battery staple";
 const DRAFTER: &str = "13912340003";
 
-struct Rig {
-    _dir: tempfile::TempDir,
-    server: server::Server,
-    clock: std::sync::Arc<server::clock::ManualClock>,
-}
-
 async fn start() -> Rig {
-    let dir = tempfile::tempdir().unwrap();
-    let config = Config {
-        captcha: CaptchaMode::Off,
-        ..common::config(dir.path())
-    };
-    let (server, clock) = common::start_with(config).await;
-    server
+    let rig = common::rig::start().await;
+    rig.server
         .reviewers
         .add("zhang", "张审核", Role::Reviewer, PASSWORD)
         .await
         .unwrap();
-    Rig {
-        _dir: dir,
-        server,
-        clock,
-    }
+    rig
 }
 
 fn form(path: &str, fields: &[(&str, &str)]) -> Request<Body> {

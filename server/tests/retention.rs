@@ -11,28 +11,13 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use common::applicant::{self, OWNER, PROJECT};
 use common::browser::Browser;
+use common::rig::{Rig, start};
 use leptos::server_fn::ServerFn;
-use server::config::{CaptchaMode, Config};
+use server::config::Config;
 use time::Duration;
 
 const DRAFTER: &str = "13912340001";
 const CANCELLER: &str = "13912340002";
-
-struct Rig {
-    dir: tempfile::TempDir,
-    server: server::Server,
-    clock: std::sync::Arc<server::clock::ManualClock>,
-}
-
-async fn start() -> Rig {
-    let dir = tempfile::tempdir().unwrap();
-    let config = Config {
-        captcha: CaptchaMode::Off,
-        ..common::config(dir.path())
-    };
-    let (server, clock) = common::start_with(config).await;
-    Rig { dir, server, clock }
-}
 
 fn server_fn(path: &str, body: &str) -> Request<Body> {
     Request::post(path)

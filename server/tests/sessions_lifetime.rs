@@ -15,34 +15,14 @@ use axum::body::{Body, Bytes};
 use axum::http::{Request, StatusCode, header};
 use common::applicant::{self, OWNER, PROJECT};
 use common::browser::{Browser, Reply};
+use common::rig::{Rig, start};
 use leptos::server_fn::ServerFn;
-use server::clock::ManualClock;
-use server::config::{CaptchaMode, Config};
+
 use server::console::accounts::Role;
 use time::Duration as Span;
 use tower::ServiceExt;
 
 const PASSWORD: &str = "correct horse battery";
-
-struct Rig {
-    _dir: tempfile::TempDir,
-    server: server::Server,
-    clock: Arc<ManualClock>,
-}
-
-async fn start() -> Rig {
-    let dir = tempfile::tempdir().unwrap();
-    let config = Config {
-        captcha: CaptchaMode::Off,
-        ..common::config(dir.path())
-    };
-    let (server, clock) = common::start_with(config).await;
-    Rig {
-        _dir: dir,
-        server,
-        clock,
-    }
-}
 
 fn server_fn(path: &str, fields: &str) -> Request<Body> {
     Request::post(path)
@@ -360,7 +340,7 @@ async fn a_console_request_in_flight_at_logout_does_not_revive_the_session() {
     use tower_sessions::Session;
 
     let rig = start().await;
-    let config = common::config(rig._dir.path());
+    let config = common::config(rig.dir.path());
     let (loaded_tx, loaded) = tokio::sync::mpsc::channel::<()>(1);
     let (release_tx, release) = tokio::sync::mpsc::channel::<()>(1);
     let release = Arc::new(tokio::sync::Mutex::new(release));
