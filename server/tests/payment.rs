@@ -5,15 +5,13 @@
 mod common;
 mod fixtures;
 
-use app::api::consent::AcceptAgreements;
 use app::api::payment::{LoadPayPage, NewPaymentCode, PaymentStatus};
 use app::domain::order::{Event, Status};
 use app::services::orders::{Change, Who};
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use common::applicant::{self, OWNER, PROJECT};
-use common::browser::{Browser, Reply};
-use leptos::server_fn::ServerFn;
+use common::payment::{applicant, awaiting_payment, call, code, notice, status};
 use serde_json::{Value, json};
 use server::config::{CaptchaMode, Config, SandboxMode};
 
@@ -38,87 +36,6 @@ async fn start_in(sandbox: SandboxMode) -> Rig {
     };
     let (server, _clock) = common::start_with(config).await;
     Rig { _dir: dir, server }
-}
-
-/// Signed in, agreements accepted.
-async fn applicant<'a>(server: &'a server::Server, mobile: &str) -> Browser<'a> {
-    let browser = Browser::new(server);
-    browser.sign_in(mobile, &[]).await;
-    let accepted = call::<AcceptAgreements>(
-        &browser,
-        &[
-            ("project", PROJECT),
-            ("accept[service]", "true"),
-            ("accept[privacy]", "true"),
-            ("accept[sensitive]", "true"),
-        ],
-    )
-    .await;
-    assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.body);
-    browser
-}
-
-/// An application of [`OWNER`] waiting for payment (the materials step is another suite's).
-async fn awaiting_payment(rig: &Rig) -> (Browser<'_>, String) {
-    let browser = applicant(&rig.server, OWNER).await;
-    let number = applicant::submit(&rig.server, OWNER, &[]).await;
-    let user = applicant::user(&rig.server, OWNER).await;
-    let ready = Change::new(Event::ReadyToPay, Who::Applicant(user));
-    rig.server.state.orders.apply(&number, ready).await.unwrap();
-    (browser, number)
-}
-
-async fn call<F: ServerFn>(browser: &Browser<'_>, fields: &[(&str, &str)]) -> Reply {
-    let body: String = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(fields)
-        .finish();
-    browser
-        .send(
-            Request::post(F::PATH)
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .header(header::ACCEPT, "application/json")
-                .body(Body::from(body))
-                .unwrap(),
-        )
-        .await
-}
-
-/// A QR code for `method`; returns the trade.
-async fn code(browser: &Browser<'_>, number: &str, method: &str, fresh: bool) -> Value {
-    let fresh = if fresh { "true" } else { "false" };
-    let reply = call::<NewPaymentCode>(
-        browser,
-        &[
-            ("project", PROJECT),
-            ("number", number),
-            ("method", method),
-            ("fresh", fresh),
-        ],
-    )
-    .await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-    let trade = reply.json()["Ok"]["trade"].clone();
-    assert!(trade.is_object(), "{}", reply.body);
-    trade
-}
-
-async fn status(browser: &Browser<'_>, number: &str) -> Value {
-    call::<PaymentStatus>(browser, &[("project", PROJECT), ("number", number)])
-        .await
-        .json()
-}
-
-/// A notice body as the sandbox sends it.
-fn notice(out_trade_no: &str, amount_fen: i64, transaction_id: &str) -> Vec<u8> {
-    serde_json::to_vec(&json!({
-        "event_type": "TRANSACTION.SUCCESS",
-        "out_trade_no": out_trade_no,
-        "transaction_id": transaction_id,
-        "trade_state": "SUCCESS",
-        "amount": { "total": amount_fen, "currency": "CNY" },
-        "success_time": "2025-03-01T02:00:00.000Z",
-    }))
-    .unwrap()
 }
 
 fn signed(rig: &Rig, body: &[u8]) -> HeaderMap {
@@ -169,7 +86,7 @@ fn path_of(url: &str) -> &str {
 #[tokio::test]
 async fn the_sandbox_cashier_opened_from_the_qr_link_pays_and_the_order_goes_to_review() {
     let rig = start().await;
-    let (browser, number) = awaiting_payment(&rig).await;
+    let (browser, number) = awaiting_payment(&rig.server).await;
     let trade = code(&browser, &number, "wechat", false).await;
     let out_trade_no = trade["out_trade_no"].as_str().unwrap();
     let amount = trade["amount_fen"].as_i64().unwrap();
@@ -232,7 +149,7 @@ async fn the_sandbox_cashier_opened_from_the_qr_link_pays_and_the_order_goes_to_
 #[tokio::test]
 async fn a_forged_or_unsigned_notice_is_refused_and_changes_nothing() {
     let rig = start().await;
-    let (browser, number) = awaiting_payment(&rig).await;
+    let (browser, number) = awaiting_payment(&rig.server).await;
     let trade = code(&browser, &number, "alipay", false).await;
     let out_trade_no = trade["out_trade_no"].as_str().unwrap();
     let amount = trade["amount_fen"].as_i64().unwrap();
@@ -266,7 +183,7 @@ async fn a_forged_or_unsigned_notice_is_refused_and_changes_nothing() {
 #[tokio::test]
 async fn a_notice_for_the_wrong_amount_is_refused() {
     let rig = start().await;
-    let (browser, number) = awaiting_payment(&rig).await;
+    let (browser, number) = awaiting_payment(&rig.server).await;
     let trade = code(&browser, &number, "wechat", false).await;
     let out_trade_no = trade["out_trade_no"].as_str().unwrap();
     let amount = trade["amount_fen"].as_i64().unwrap();
@@ -286,7 +203,7 @@ async fn a_notice_for_the_wrong_amount_is_refused() {
 #[tokio::test]
 async fn repeated_notices_record_one_payment_and_one_event() {
     let rig = start().await;
-    let (browser, number) = awaiting_payment(&rig).await;
+    let (browser, number) = awaiting_payment(&rig.server).await;
     let trade = code(&browser, &number, "wechat", false).await;
     let out_trade_no = trade["out_trade_no"].as_str().unwrap();
     let amount = trade["amount_fen"].as_i64().unwrap();
@@ -319,7 +236,7 @@ async fn repeated_notices_record_one_payment_and_one_event() {
 #[tokio::test]
 async fn a_new_code_closes_the_old_trade_and_a_late_payment_of_it_still_counts() {
     let rig = start().await;
-    let (browser, number) = awaiting_payment(&rig).await;
+    let (browser, number) = awaiting_payment(&rig.server).await;
     let wechat = code(&browser, &number, "wechat", false).await;
     let first = wechat["out_trade_no"].as_str().unwrap().to_owned();
     // Asking again for the same method gives the same code while it has time left.
@@ -357,7 +274,7 @@ async fn a_new_code_closes_the_old_trade_and_a_late_payment_of_it_still_counts()
 #[tokio::test]
 async fn a_bank_transfer_voucher_moves_the_order_to_awaiting_the_transfer() {
     let rig = start().await;
-    let (browser, number) = awaiting_payment(&rig).await;
+    let (browser, number) = awaiting_payment(&rig.server).await;
     // A QR code opened before deciding to transfer instead.
     let trade = code(&browser, &number, "wechat", false).await;
     let uri = format!("/p/{PROJECT}/applications/{number}/materials/transfer_voucher");
@@ -435,7 +352,7 @@ async fn a_bank_transfer_voucher_moves_the_order_to_awaiting_the_transfer() {
 #[tokio::test]
 async fn another_applicant_cannot_reach_the_pay_page_its_codes_or_the_voucher() {
     let rig = start().await;
-    let (browser, number) = awaiting_payment(&rig).await;
+    let (browser, number) = awaiting_payment(&rig.server).await;
     let _ = code(&browser, &number, "wechat", false).await;
     let stranger = applicant(&rig.server, OTHER).await;
 
@@ -558,7 +475,7 @@ async fn the_pay_page_works_without_javascript_from_the_checklist_to_the_qr_code
 #[tokio::test]
 async fn outside_the_sandbox_no_cashier_can_mark_an_order_paid() {
     let rig = start_in(SandboxMode::Off).await;
-    let (browser, number) = awaiting_payment(&rig).await;
+    let (browser, number) = awaiting_payment(&rig.server).await;
     let trade = code(&browser, &number, "wechat", false).await;
     let cashier = path_of(trade["code_url"].as_str().unwrap()).to_owned();
 

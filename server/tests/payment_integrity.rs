@@ -4,16 +4,10 @@
 
 mod common;
 
-use app::api::consent::AcceptAgreements;
-use app::api::payment::{NewPaymentCode, PaymentStatus};
-use app::domain::order::Event;
-use app::services::orders::{Change, Who};
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode, header};
-use common::applicant::{self, OWNER, PROJECT};
-use common::browser::{Browser, Reply};
+use common::payment::{awaiting_payment, code, notice, request_code, status};
 use common::rig::Rig;
-use leptos::server_fn::ServerFn;
 use serde_json::{Value, json};
 
 async fn start() -> Rig {
@@ -21,85 +15,6 @@ async fn start() -> Rig {
     // The sweep runs when the test says, not also on the maintenance task's timer.
     rig.server.maintenance.abort();
     rig
-}
-
-async fn call<F: ServerFn>(browser: &Browser<'_>, fields: &[(&str, &str)]) -> Reply {
-    let body: String = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(fields)
-        .finish();
-    browser
-        .send(
-            Request::post(F::PATH)
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .header(header::ACCEPT, "application/json")
-                .body(Body::from(body))
-                .unwrap(),
-        )
-        .await
-}
-
-/// [`OWNER`] signed in, agreements accepted, with an application waiting for payment.
-async fn awaiting_payment(rig: &Rig) -> (Browser<'_>, String) {
-    let browser = Browser::new(&rig.server);
-    browser.sign_in(OWNER, &[]).await;
-    let accepted = call::<AcceptAgreements>(
-        &browser,
-        &[
-            ("project", PROJECT),
-            ("accept[service]", "true"),
-            ("accept[privacy]", "true"),
-            ("accept[sensitive]", "true"),
-        ],
-    )
-    .await;
-    assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.body);
-    let number = applicant::submit(&rig.server, OWNER, &[]).await;
-    let user = applicant::user(&rig.server, OWNER).await;
-    let ready = Change::new(Event::ReadyToPay, Who::Applicant(user));
-    rig.server.state.orders.apply(&number, ready).await.unwrap();
-    (browser, number)
-}
-
-async fn request_code(browser: &Browser<'_>, number: &str, method: &str, fresh: bool) -> Reply {
-    let fresh = if fresh { "true" } else { "false" };
-    call::<NewPaymentCode>(
-        browser,
-        &[
-            ("project", PROJECT),
-            ("number", number),
-            ("method", method),
-            ("fresh", fresh),
-        ],
-    )
-    .await
-}
-
-/// A QR code for `method`; returns the trade.
-async fn code(browser: &Browser<'_>, number: &str, method: &str, fresh: bool) -> Value {
-    let reply = request_code(browser, number, method, fresh).await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-    let trade = reply.json()["Ok"]["trade"].clone();
-    assert!(trade.is_object(), "{}", reply.body);
-    trade
-}
-
-async fn status(browser: &Browser<'_>, number: &str) -> Value {
-    call::<PaymentStatus>(browser, &[("project", PROJECT), ("number", number)])
-        .await
-        .json()
-}
-
-/// A notice body as the sandbox sends it.
-fn notice(out_trade_no: &str, amount_fen: i64, transaction_id: &str) -> Vec<u8> {
-    serde_json::to_vec(&json!({
-        "event_type": "TRANSACTION.SUCCESS",
-        "out_trade_no": out_trade_no,
-        "transaction_id": transaction_id,
-        "trade_state": "SUCCESS",
-        "amount": { "total": amount_fen, "currency": "CNY" },
-        "success_time": "2025-03-01T02:00:00.000Z",
-    }))
-    .unwrap()
 }
 
 /// Delivers `body` to the notify route, signed afresh as a provider's retry would be.
@@ -182,7 +97,7 @@ fn out_trade_no(trade: &Value) -> String {
 #[tokio::test]
 async fn a_notice_whose_order_move_fails_writes_nothing_and_its_retry_counts_once() {
     let rig = start().await;
-    let (browser, number) = awaiting_payment(&rig).await;
+    let (browser, number) = awaiting_payment(&rig.server).await;
     let opened = code(&browser, &number, "wechat", false).await;
     let out_trade_no = out_trade_no(&opened);
     let body = notice(
@@ -219,7 +134,7 @@ async fn a_notice_whose_order_move_fails_writes_nothing_and_its_retry_counts_onc
 #[tokio::test]
 async fn a_payment_whose_notice_was_lost_is_settled_once_by_the_sweep() {
     let rig = start().await;
-    let (browser, number) = awaiting_payment(&rig).await;
+    let (browser, number) = awaiting_payment(&rig.server).await;
     let opened = code(&browser, &number, "alipay", false).await;
     let out_trade_no = out_trade_no(&opened);
 
@@ -255,7 +170,7 @@ async fn a_payment_whose_notice_was_lost_is_settled_once_by_the_sweep() {
 #[tokio::test]
 async fn an_unpaid_trade_is_closed_by_the_sweep_once_it_has_expired() {
     let rig = start().await;
-    let (browser, number) = awaiting_payment(&rig).await;
+    let (browser, number) = awaiting_payment(&rig.server).await;
     let out_trade_no = out_trade_no(&code(&browser, &number, "wechat", false).await);
 
     // Open, unpaid and in time: left alone.
@@ -282,7 +197,7 @@ async fn an_unpaid_trade_is_closed_by_the_sweep_once_it_has_expired() {
 #[tokio::test]
 async fn a_new_code_for_a_trade_paid_without_a_notice_settles_the_order_instead() {
     let rig = start().await;
-    let (browser, number) = awaiting_payment(&rig).await;
+    let (browser, number) = awaiting_payment(&rig.server).await;
     let out_trade_no = out_trade_no(&code(&browser, &number, "wechat", false).await);
     break_order_moves(&rig).await;
     let (paid, _) = pay_at_cashier(&rig, &out_trade_no).await;
@@ -305,7 +220,7 @@ async fn a_new_code_for_a_trade_paid_without_a_notice_settles_the_order_instead(
 #[tokio::test]
 async fn two_requests_for_a_code_at_once_leave_one_open_trade() {
     let rig = start().await;
-    let (browser, number) = awaiting_payment(&rig).await;
+    let (browser, number) = awaiting_payment(&rig.server).await;
 
     let (first, second) = tokio::join!(
         code(&browser, &number, "wechat", false),

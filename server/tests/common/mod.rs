@@ -6,6 +6,7 @@ pub mod applicant;
 pub mod browser;
 pub mod net;
 pub mod pages;
+pub mod payment;
 pub mod rig;
 pub mod upload;
 
