@@ -5,7 +5,6 @@
 
 mod common;
 
-use app::api::consent::AcceptAgreements;
 use app::api::orders::{EnterBankCode, LoadOrderPage, OrderAction, SubmitFix};
 use app::domain::order::{Event, PaymentMethod, Status};
 use app::services::bank_check::{BankCheckError, CodeOutcome};
@@ -15,6 +14,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use common::applicant::{self, OWNER};
 use common::browser::Browser;
+use common::browser::{server_fn, signed_up};
 use common::rig::{Rig, start};
 use leptos::server_fn::ServerFn;
 
@@ -558,31 +558,6 @@ async fn another_applicant_reaches_nothing_of_an_order() {
     // Nothing moved.
     let order = rig.order(&number).await;
     assert_eq!(order.status, Status::AwaitingBankCheck);
-}
-
-/// Signed in by SMS code, with the agreements accepted (the order's functions need both).
-async fn signed_up<'a>(server: &'a server::Server, mobile: &str) -> Browser<'a> {
-    let browser = Browser::new(server);
-    browser.sign_in(mobile, &[]).await;
-    let accepted = browser
-        .send(server_fn(
-            AcceptAgreements::PATH,
-            "project=soetp&accept[service]=true&accept[privacy]=true&accept[sensitive]=true",
-        ))
-        .await;
-    assert_eq!(accepted.body, "[]", "{}", accepted.body);
-    browser
-}
-
-fn server_fn(path: &str, body: &str) -> Request<Body> {
-    Request::post(path)
-        .header(header::HOST, "portal.test")
-        .header("origin", "http://portal.test")
-        .header("sec-fetch-site", "same-origin")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::ACCEPT, "application/json")
-        .body(Body::from(body.to_owned()))
-        .unwrap()
 }
 
 fn small_jpeg() -> Vec<u8> {

@@ -11,7 +11,8 @@ use app::services::orders::{Change, Who};
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use common::applicant::{self, OWNER, PROJECT};
-use common::payment::{applicant, awaiting_payment, call, code, notice, status};
+use common::browser::signed_up;
+use common::payment::{awaiting_payment, call, code, notice, status};
 use serde_json::{Value, json};
 use server::config::{CaptchaMode, Config, SandboxMode};
 
@@ -354,7 +355,7 @@ async fn another_applicant_cannot_reach_the_pay_page_its_codes_or_the_voucher() 
     let rig = start().await;
     let (browser, number) = awaiting_payment(&rig.server).await;
     let _ = code(&browser, &number, "wechat", false).await;
-    let stranger = applicant(&rig.server, OTHER).await;
+    let stranger = signed_up(&rig.server, OTHER).await;
 
     let page = call::<LoadPayPage>(
         &stranger,
@@ -410,7 +411,7 @@ async fn the_pay_page_works_without_javascript_from_the_checklist_to_the_qr_code
     use app::api::payment::ConfirmMaterials;
 
     let rig = start().await;
-    let browser = applicant(&rig.server, OWNER).await;
+    let browser = signed_up(&rig.server, OWNER).await;
     let number = applicant::submit(&rig.server, OWNER, &[]).await;
     let page_uri = format!("/p/{PROJECT}/applications/{number}/pay");
     let get = |uri: String| {

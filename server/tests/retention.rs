@@ -4,13 +4,13 @@
 
 mod common;
 
-use app::api::consent::AcceptAgreements;
 use app::api::orders::OrderAction;
 use app::domain::draft::Step;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use common::applicant::{self, OWNER, PROJECT};
 use common::browser::Browser;
+use common::browser::server_fn;
 use common::rig::{Rig, start};
 use leptos::server_fn::ServerFn;
 use server::config::Config;
@@ -19,29 +19,9 @@ use time::Duration;
 const DRAFTER: &str = "13912340001";
 const CANCELLER: &str = "13912340002";
 
-fn server_fn(path: &str, body: &str) -> Request<Body> {
-    Request::post(path)
-        .header(header::HOST, "portal.test")
-        .header("origin", "http://portal.test")
-        .header("sec-fetch-site", "same-origin")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::ACCEPT, "application/json")
-        .body(Body::from(body.to_owned()))
-        .unwrap()
-}
-
 impl Rig {
     async fn signed_up(&self, mobile: &str) -> Browser<'_> {
-        let browser = Browser::new(&self.server);
-        browser.sign_in(mobile, &[]).await;
-        let accepted = browser
-            .send(server_fn(
-                AcceptAgreements::PATH,
-                "project=soetp&accept[service]=true&accept[privacy]=true&accept[sensitive]=true",
-            ))
-            .await;
-        assert_eq!(accepted.body, "[]", "{}", accepted.body);
-        browser
+        common::browser::signed_up(&self.server, mobile).await
     }
 
     async fn count(&self, sql: &str) -> i64 {

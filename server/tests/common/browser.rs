@@ -129,3 +129,34 @@ impl<'a> Browser<'a> {
         signed_in
     }
 }
+
+/// A server function's request as a page's form sends it, from the portal's own origin.
+pub fn server_fn(path: &str, body: &str) -> Request<Body> {
+    Request::post(path)
+        .header(header::HOST, "portal.test")
+        .header("origin", "http://portal.test")
+        .header("sec-fetch-site", "same-origin")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ACCEPT, "application/json")
+        .body(Body::from(body.to_owned()))
+        .unwrap()
+}
+
+/// `mobile` signed in by SMS code, with the agreements accepted (most pages need both).
+pub async fn signed_up<'a>(server: &'a server::Server, mobile: &str) -> Browser<'a> {
+    use app::api::consent::AcceptAgreements;
+    use leptos::server_fn::ServerFn;
+
+    let browser = Browser::new(server);
+    browser.sign_in(mobile, &[]).await;
+    let accepted = browser
+        .send(server_fn(
+            AcceptAgreements::PATH,
+            &format!(
+                "project={PROJECT}&accept[service]=true&accept[privacy]=true&accept[sensitive]=true"
+            ),
+        ))
+        .await;
+    assert_eq!(accepted.body, "[]", "{}", accepted.body);
+    browser
+}

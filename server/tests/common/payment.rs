@@ -1,6 +1,5 @@
 //! Paying as an applicant does: through the server functions of the pay page.
 
-use app::api::consent::AcceptAgreements;
 use app::api::payment::{NewPaymentCode, PaymentStatus};
 use app::domain::order::Event;
 use app::services::orders::{Change, Who};
@@ -10,7 +9,7 @@ use leptos::server_fn::ServerFn;
 use serde_json::{Value, json};
 
 use super::applicant::{self, OWNER, PROJECT};
-use super::browser::{Browser, Reply};
+use super::browser::{Browser, Reply, signed_up};
 
 /// Calls the server function `F` with form `fields`, as the page's forms do.
 pub async fn call<F: ServerFn>(browser: &Browser<'_>, fields: &[(&str, &str)]) -> Reply {
@@ -28,27 +27,9 @@ pub async fn call<F: ServerFn>(browser: &Browser<'_>, fields: &[(&str, &str)]) -
         .await
 }
 
-/// `mobile` signed in, agreements accepted.
-pub async fn applicant<'a>(server: &'a server::Server, mobile: &str) -> Browser<'a> {
-    let browser = Browser::new(server);
-    browser.sign_in(mobile, &[]).await;
-    let accepted = call::<AcceptAgreements>(
-        &browser,
-        &[
-            ("project", PROJECT),
-            ("accept[service]", "true"),
-            ("accept[privacy]", "true"),
-            ("accept[sensitive]", "true"),
-        ],
-    )
-    .await;
-    assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.body);
-    browser
-}
-
 /// An application of [`OWNER`] waiting for payment (the materials step is another suite's).
 pub async fn awaiting_payment(server: &server::Server) -> (Browser<'_>, String) {
-    let browser = applicant(server, OWNER).await;
+    let browser = signed_up(server, OWNER).await;
     let number = applicant::submit(server, OWNER, &[]).await;
     let user = applicant::user(server, OWNER).await;
     let ready = Change::new(Event::ReadyToPay, Who::Applicant(user));
