@@ -14,6 +14,7 @@ use app::services::orders::{Change, Who};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use common::applicant::{self, OWNER};
+use common::browser::form;
 use common::browser::{Browser, Reply};
 use server::config::{CaptchaMode, Config};
 use server::console::accounts::Role;
@@ -44,18 +45,6 @@ async fn start() -> Rig {
     }
 }
 
-fn post(uri: &str, fields: &[(&str, &str)]) -> Request<Body> {
-    let mut body = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in fields {
-        body.append_pair(k, v);
-    }
-    Request::post(uri)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header("sec-fetch-site", "same-origin")
-        .body(Body::from(body.finish()))
-        .unwrap()
-}
-
 fn get(uri: &str) -> Request<Body> {
     Request::get(uri).body(Body::empty()).unwrap()
 }
@@ -80,7 +69,7 @@ impl Rig {
     async fn reviewer(&self, login: &str) -> Browser<'_> {
         let browser = Browser::new(&self.server);
         let reply = browser
-            .send(post(
+            .send(form(
                 "/console/login",
                 &[("login", login), ("password", PASSWORD)],
             ))
@@ -181,7 +170,7 @@ async fn a_reviewer_made_on_the_command_line_signs_in_and_out_and_is_disabled_th
     );
 
     let login = browser
-        .send(post(
+        .send(form(
             "/console/login",
             &[("login", "zhang"), ("password", PASSWORD)],
         ))
@@ -214,13 +203,13 @@ async fn a_reviewer_made_on_the_command_line_signs_in_and_out_and_is_disabled_th
     assert_eq!(after.status, StatusCode::SEE_OTHER);
     cli(&["reviewer", "enable", "zhang"]);
     let again = browser
-        .send(post(
+        .send(form(
             "/console/login",
             &[("login", "zhang"), ("password", PASSWORD)],
         ))
         .await;
     assert_eq!(again.status, StatusCode::SEE_OTHER);
-    let out = browser.send(post("/console/logout", &[])).await;
+    let out = browser.send(form("/console/logout", &[])).await;
     assert_eq!(location(&out), "/console/login");
     assert_eq!(
         browser.send(get("/console")).await.status,
@@ -235,7 +224,7 @@ async fn five_wrong_passwords_lock_the_account_and_refusals_all_look_the_same() 
     rig.add_reviewer("zhang", "张审核", Role::Reviewer).await;
     let browser = Browser::new(&rig.server);
     let attempt = |login: &'static str, password: &'static str| {
-        browser.send(post(
+        browser.send(form(
             "/console/login",
             &[("login", login), ("password", password)],
         ))
@@ -289,7 +278,7 @@ async fn an_applicant_session_never_reaches_the_console_and_a_reviewer_is_no_app
         );
     }
     let forged = applicant
-        .send(post(
+        .send(form(
             &format!("{detail}/action"),
             &[("event", "approve"), ("status", "awaiting_review")],
         ))
@@ -300,7 +289,7 @@ async fn an_applicant_session_never_reaches_the_console_and_a_reviewer_is_no_app
     // A cross-site post is refused before it reaches the console.
     rig.add_reviewer("zhang", "张审核", Role::Reviewer).await;
     let reviewer = rig.reviewer("zhang").await;
-    let mut cross = post(
+    let mut cross = form(
         &format!("{detail}/action"),
         &[("event", "approve"), ("status", "awaiting_review")],
     );
@@ -378,7 +367,7 @@ async fn the_queue_shows_work_first_and_filters() {
     assert!(detail.body.contains("确认到账") && detail.body.contains("未查到款项"));
     assert!(!detail.body.contains("审核通过</button>"));
     let confirmed = browser
-        .send(post(
+        .send(form(
             &format!("/console/applications/{transfer}/action"),
             &[
                 ("event", "transfer_confirmed"),
@@ -410,7 +399,7 @@ async fn a_rejection_flags_items_texts_the_applicant_and_approval_follows_the_re
 
     // Nothing flagged: refused at the form, nothing changes.
     let empty = zhang
-        .send(post(
+        .send(form(
             &action,
             &[("event", "reject"), ("status", "awaiting_review")],
         ))
@@ -421,7 +410,7 @@ async fn a_rejection_flags_items_texts_the_applicant_and_approval_follows_the_re
     assert_eq!(rig.status(&number).await, Status::AwaitingReview);
 
     let rejected = zhang
-        .send(post(
+        .send(form(
             &action,
             &[
                 ("event", "reject"),
@@ -451,7 +440,7 @@ async fn a_rejection_flags_items_texts_the_applicant_and_approval_follows_the_re
 
     // Li's page still showed 待审核: a clear message, no change, no error.
     let stale = li
-        .send(post(
+        .send(form(
             &action,
             &[("event", "approve"), ("status", "awaiting_review")],
         ))
@@ -467,7 +456,7 @@ async fn a_rejection_flags_items_texts_the_applicant_and_approval_follows_the_re
     // A page from before the rejection shows 待审核 again, but not what was resubmitted.
     let seen_before = "2";
     let old_page = li
-        .send(post(
+        .send(form(
             &action,
             &[
                 ("event", "approve"),
@@ -483,7 +472,7 @@ async fn a_rejection_flags_items_texts_the_applicant_and_approval_follows_the_re
     assert!(page.contains("上次驳回的项目"));
     assert!(page.contains(r#"name="seen" value="4""#), "{page}");
     let approved = li
-        .send(post(
+        .send(form(
             &action,
             &[("event", "approve"), ("status", "awaiting_review")],
         ))
@@ -511,7 +500,7 @@ async fn shipping_needs_a_courier_and_a_tracking_number() {
     let action = format!("/console/applications/{number}/action");
     let detail = format!("/console/applications/{number}");
     zhang
-        .send(post(
+        .send(form(
             &action,
             &[("event", "approve"), ("status", "awaiting_review")],
         ))
@@ -519,7 +508,7 @@ async fn shipping_needs_a_courier_and_a_tracking_number() {
     rig.apply(&number, Event::BankCheckPassed, Who::Applicant(user), None)
         .await;
     zhang
-        .send(post(
+        .send(form(
             &action,
             &[
                 ("event", "start_production"),
@@ -535,7 +524,7 @@ async fn shipping_needs_a_courier_and_a_tracking_number() {
     );
 
     let missing = zhang
-        .send(post(
+        .send(form(
             &action,
             &[
                 ("event", "ship"),
@@ -561,7 +550,7 @@ async fn shipping_needs_a_courier_and_a_tracking_number() {
     assert_eq!(rig.status(&number).await, Status::InProduction);
 
     let shipped = zhang
-        .send(post(
+        .send(form(
             &action,
             &[
                 ("event", "ship"),
@@ -631,11 +620,11 @@ async fn numbers_are_masked_until_revealed_and_reveals_and_file_views_are_audite
     );
 
     let bad = zhang
-        .send(post(&format!("{detail}/reveal"), &[("field", "org.name")]))
+        .send(form(&format!("{detail}/reveal"), &[("field", "org.name")]))
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     let revealed = zhang
-        .send(post(
+        .send(form(
             &format!("{detail}/reveal"),
             &[("field", "legal_rep.id_number")],
         ))

@@ -18,6 +18,7 @@ use common::browser::{Browser, Reply};
 use common::rig::{Rig, start};
 use leptos::server_fn::ServerFn;
 
+use common::browser::form;
 use server::console::accounts::Role;
 use time::Duration as Span;
 use tower::ServiceExt;
@@ -29,18 +30,6 @@ fn server_fn(path: &str, fields: &str) -> Request<Body> {
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .header(header::ACCEPT, "application/json")
         .body(Body::from(fields.to_owned()))
-        .unwrap()
-}
-
-fn form(uri: &str, fields: &[(&str, &str)]) -> Request<Body> {
-    let mut body = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in fields {
-        body.append_pair(k, v);
-    }
-    Request::post(uri)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header("sec-fetch-site", "same-origin")
-        .body(Body::from(body.finish()))
         .unwrap()
 }
 

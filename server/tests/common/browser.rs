@@ -160,3 +160,15 @@ pub async fn signed_up<'a>(server: &'a server::Server, mobile: &str) -> Browser<
     assert_eq!(accepted.body, "[]", "{}", accepted.body);
     browser
 }
+
+/// A plain HTML form's POST of `fields` (no script), from the same origin.
+pub fn form(uri: &str, fields: &[(&str, &str)]) -> Request<Body> {
+    let body = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(fields)
+        .finish();
+    Request::post(uri)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header("sec-fetch-site", "same-origin")
+        .body(Body::from(body))
+        .unwrap()
+}
