@@ -140,23 +140,11 @@ fn render(
                 }
             })
             .collect_view();
-        view! {
-            <table class="c-table">
-                <caption class="c-visually-hidden">"待处理的个人信息请求"</caption>
-                <thead>
-                    <tr>
-                        <th scope="col">"编号"</th>
-                        <th scope="col">"类型"</th>
-                        <th scope="col">"申请人"</th>
-                        <th scope="col">"提交时间"</th>
-                        <th scope="col">"完成后"</th>
-                        <th scope="col">"操作"</th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        }
-        .into_any()
+        table(
+            "待处理的个人信息请求",
+            &["编号", "类型", "申请人", "提交时间", "完成后", "操作"],
+            rows.into_any(),
+        )
     };
     let done = completed
         .iter()
@@ -182,20 +170,30 @@ fn render(
             <h2>"待处理"</h2>
             {open}
             <h2>"最近完成"</h2>
-            <table class="c-table">
-                <caption class="c-visually-hidden">"最近完成的个人信息请求"</caption>
-                <thead>
-                    <tr>
-                        <th scope="col">"编号"</th>
-                        <th scope="col">"类型"</th>
-                        <th scope="col">"完成时间"</th>
-                        <th scope="col">"审核员"</th>
-                        <th scope="col">"处理结果"</th>
-                    </tr>
-                </thead>
-                <tbody>{done}</tbody>
-            </table>
+            {table(
+                "最近完成的个人信息请求",
+                &["编号", "类型", "完成时间", "审核员", "处理结果"],
+                done.into_any(),
+            )}
         }
         .into_any(),
     )
+}
+
+/// A console table of `rows` under `headings`, named by `caption` for screen readers.
+fn table(caption: &'static str, headings: &[&'static str], rows: AnyView) -> AnyView {
+    let headings = headings
+        .iter()
+        .map(|heading| view! { <th scope="col">{*heading}</th> })
+        .collect_view();
+    view! {
+        <table class="c-table">
+            <caption class="c-visually-hidden">{caption}</caption>
+            <thead>
+                <tr>{headings}</tr>
+            </thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+    .into_any()
 }
