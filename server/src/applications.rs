@@ -19,8 +19,8 @@ use sqlx::{Sqlite, SqlitePool, Transaction};
 use time::OffsetDateTime;
 
 use crate::clock::{Clock, china_date, timestamp};
-use crate::consents::backend;
 use crate::crypto::Keys;
+use crate::store::backend;
 
 /// Application numbers read `SQ` (申请) + the China date + a daily sequence of at least four
 /// digits: `SQ202503010001`. Not a province code, since one portal serves several platforms.

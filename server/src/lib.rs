@@ -9,11 +9,9 @@ pub mod catalog;
 pub mod client_addr;
 pub mod clock;
 pub mod config;
-pub mod consents;
 pub mod console;
 pub mod content;
 pub mod crypto;
-pub mod db;
 pub mod deadline;
 pub mod documents;
 pub mod erase;
@@ -34,8 +32,10 @@ pub mod production;
 pub mod retention;
 mod security;
 pub mod serve;
+pub mod service;
 pub mod sessions;
 pub mod sms;
+pub mod store;
 pub mod streams;
 
 use std::sync::{Arc, LazyLock};
@@ -55,7 +55,6 @@ use crate::applications::SqlApplicationStore;
 use crate::bank_check::{BankChecks, LocalBank, SqlBankChecks};
 use crate::clock::{Clock, SystemClock};
 use crate::config::{BankProviderKind, CaptchaMode, Config, IdentityProviderKind};
-use crate::consents::SqlConsentStore;
 use crate::crypto::Keys;
 use crate::documents::Documents;
 use crate::handoff::local_verifier::LocalVerifier;
@@ -65,6 +64,7 @@ use crate::materials::storage::{ObjectStorage, Storage};
 use crate::materials::store::SqlMaterialStore;
 use crate::orders::SqlOrderService;
 use crate::payment::store::SqlPaymentService;
+use crate::service::consents::Consents;
 pub use crate::sessions::{
     CONSOLE_SESSION_COOKIE, EMBED_SESSION_COOKIE, SESSION_COOKIE, session_layer,
 };
@@ -116,7 +116,8 @@ pub async fn build_with_clock(
 ) -> anyhow::Result<Server> {
     std::fs::create_dir_all(config.uploads_dir())?;
     std::fs::create_dir_all(config.identity_dir())?;
-    let pool = db::connect(&config.database_url()).await?;
+    let db = store::Db::connect(&config.database_url()).await?;
+    let pool = db.sqlite_pool()?;
     let loaded = catalog::load_dir(&config.catalog_dir)?;
     catalog::record_snapshots(&pool, &loaded).await?;
     tracing::info!(projects = loaded.len(), "catalog loaded");
@@ -243,7 +244,7 @@ pub async fn build_with_clock(
         sms: sms.sender,
         // The outbox and the statement show codes and memos to anyone: sandbox only.
         outbox: sms.outbox.filter(|_| sandbox),
-        consents: Arc::new(SqlConsentStore::new(pool.clone(), clock.clone())),
+        consents: Arc::new(Consents::new(Arc::new(db.clone()), clock.clone())),
         privacy,
         applications,
         materials,

@@ -18,8 +18,8 @@ use sqlx::{SqliteConnection, SqlitePool};
 use tower_sessions::session::Record;
 
 use crate::clock::{Clock, timestamp};
-use crate::consents::backend;
 use crate::erase::{self, Files, Removed};
+use crate::store::backend;
 
 /// A request waiting for a reviewer, as the console lists it.
 pub struct Pending {
@@ -118,7 +118,9 @@ impl SqlPrivacyRequests {
         };
         let mut removed = Removed::default();
         let outcome = match RequestKind::from_code(&kind) {
-            Some(RequestKind::WithdrawConsent) => withdraw(&mut tx, user, &now).await?,
+            Some(RequestKind::WithdrawConsent) => {
+                withdraw(&mut tx, user, crate::store::time::to_db(self.clock.now())).await?
+            }
             Some(RequestKind::CloseAccount) => close(&mut tx, user, &mut removed).await?,
             None => anyhow::bail!("unknown privacy request kind {kind}"),
         };
@@ -156,7 +158,7 @@ async fn kept(pool: &SqlitePool, user: i64) -> sqlx::Result<Vec<String>> {
     .await
 }
 
-async fn withdraw(tx: &mut SqliteConnection, user: i64, now: &str) -> sqlx::Result<String> {
+async fn withdraw(tx: &mut SqliteConnection, user: i64, now: i64) -> sqlx::Result<String> {
     let done = sqlx::query(
         "UPDATE consents SET withdrawn_at = ? WHERE user_id = ? AND withdrawn_at IS NULL",
     )

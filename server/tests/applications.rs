@@ -162,7 +162,7 @@ async fn acceptances_are_recorded_with_time_and_address_and_read_back_latest_fir
     assert!(all.iter().all(|a| accepted.contains(a)));
     assert!(consents.accepted(other).await.unwrap().is_empty());
 
-    let rows: Vec<(String, String)> =
+    let rows: Vec<(i64, String)> =
         sqlx::query_as("SELECT accepted_at, ip FROM consents WHERE document = 'service'")
             .fetch_all(&server.pool)
             .await
@@ -170,7 +170,7 @@ async fn acceptances_are_recorded_with_time_and_address_and_read_back_latest_fir
     assert_eq!(
         rows,
         vec![(
-            "2025-03-01T02:00:00.000Z".to_owned(),
+            server::store::time::to_db(common::START),
             "203.0.113.7".to_owned()
         )]
     );

@@ -40,8 +40,10 @@ async fn rig(settings: LoginSettings) -> Rig {
 
 async fn rig_with_sender(settings: LoginSettings, sender: Option<Arc<dyn SmsSender>>) -> Rig {
     let dir = tempfile::tempdir().unwrap();
-    let pool = server::db::connect(&format!("sqlite://{}/login.db", dir.path().display()))
+    let pool = server::store::Db::connect(&format!("sqlite://{}/login.db", dir.path().display()))
         .await
+        .unwrap()
+        .sqlite_pool()
         .unwrap();
     let clock = Arc::new(ManualClock::new(START));
     let keys = Arc::new(Keys::derive(&SecretKey::from_bytes(vec![7; 32]).unwrap()));

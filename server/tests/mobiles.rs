@@ -92,7 +92,7 @@ async fn database_before_encryption(dir: &Path) -> i64 {
         .connect_with(options)
         .await
         .unwrap();
-    let mut migrator = sqlx::migrate!();
+    let mut migrator = sqlx::migrate!("./migrations/sqlite");
     migrator.migrations = migrator
         .migrations
         .iter()

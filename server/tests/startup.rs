@@ -16,7 +16,7 @@ async fn fresh_start_creates_database_and_applies_migrations() {
         .fetch_one(&server.pool)
         .await
         .unwrap();
-    let on_disk = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
+    let on_disk = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite"))
         .unwrap()
         .count();
     assert_eq!(applied as usize, on_disk);

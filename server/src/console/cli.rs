@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use crate::clock::SystemClock;
 use crate::config::{Config, ReviewerCommand};
-use crate::db;
 
 use super::accounts::ReviewerStore;
 
@@ -29,7 +28,9 @@ fn read_password() -> anyhow::Result<String> {
 
 pub async fn run(config: &Config, action: ReviewerCommand) -> anyhow::Result<()> {
     std::fs::create_dir_all(&config.data_dir)?;
-    let pool = db::connect(&config.database_url()).await?;
+    let pool = crate::store::Db::connect(&config.database_url())
+        .await?
+        .sqlite_pool()?;
     let store = ReviewerStore::new(pool.clone(), Arc::new(SystemClock));
     let result: Result<(), super::accounts::AccountError> = async {
         match action {

@@ -30,9 +30,9 @@ use sqlx::SqlitePool;
 
 use super::storage::Storage;
 use crate::clock::{Clock, timestamp};
-use crate::consents::backend;
 use crate::crypto::Keys;
 use crate::orphans::{self, Namer};
+use crate::store::backend;
 
 /// The longest file name kept, in characters; longer ones keep their end (the extension).
 const FILE_NAME_MAX_CHARS: usize = 80;

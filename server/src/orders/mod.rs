@@ -23,7 +23,7 @@ use sqlx::{Sqlite, SqlitePool, Transaction};
 use crate::applications::SqlApplicationStore;
 use crate::bank_check::SqlBankChecks;
 use crate::clock::{Clock, timestamp};
-use crate::consents::backend;
+use crate::store::backend;
 
 mod announce;
 pub(crate) use announce::Applied;

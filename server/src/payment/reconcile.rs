@@ -14,7 +14,7 @@ use time::format_description::well_known::Rfc3339;
 
 use super::store::{NotifyRefusal, SqlPaymentService};
 use crate::clock::timestamp;
-use crate::consents::backend;
+use crate::store::backend;
 
 /// A trade is asked about once it has been open this long: a notice normally arrives within
 /// seconds of paying, and a code just shown has rarely been paid yet.

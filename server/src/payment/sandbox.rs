@@ -24,8 +24,8 @@ use serde::{Deserialize, Serialize};
 use sqlx::SqlitePool;
 
 use crate::clock::{Clock, timestamp};
-use crate::consents::backend;
 use crate::crypto::{self, Keys};
+use crate::store::backend;
 
 pub const PROVIDER: &str = "local";
 pub const TIMESTAMP: &str = "wechatpay-timestamp";

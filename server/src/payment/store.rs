@@ -40,8 +40,8 @@ use time::format_description::well_known::Rfc3339;
 
 use super::reconcile::Settled;
 use crate::clock::{Clock, timestamp};
-use crate::consents::backend;
 use crate::orders::{Applied, SqlOrderService};
+use crate::store::backend;
 
 /// How long a QR code can be paid. The page asks for a new one shortly before.
 pub const TRADE_MINUTES: i64 = 15;

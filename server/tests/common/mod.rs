@@ -4,6 +4,7 @@
 
 pub mod applicant;
 pub mod browser;
+pub mod engines;
 pub mod net;
 pub mod pages;
 pub mod payment;
@@ -21,6 +22,7 @@ use http_body_util::BodyExt;
 use leptos::config::LeptosOptions;
 use server::clock::ManualClock;
 use server::config::{Config, SandboxMode};
+use server::store::Engine;
 use time::macros::datetime;
 use tower::ServiceExt;
 
@@ -42,6 +44,10 @@ pub fn config(data_dir: &Path) -> Config {
         document_font: repo_dir(
             "node_modules/@expo-google-fonts/noto-sans-sc/400Regular/NotoSansSC_400Regular.ttf",
         ),
+        database_url: match engines::selected() {
+            Engine::Sqlite => None,
+            engine => Some(engines::database_url(engine, data_dir)),
+        },
         ..Config::with_defaults(data_dir)
     }
 }

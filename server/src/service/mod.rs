@@ -1,0 +1,5 @@
+//! The rules: what may happen, in what order, with which side effects. Services work through
+//! the `store` repositories' traits and the outside parties' (`vendor`) traits, never a pool,
+//! and implement the traits the app's server functions call (`app::services`).
+
+pub mod consents;

@@ -1,0 +1,28 @@
+//! Persistence only: the database handle, its one error type, and one repository per store.
+//!
+//! Every repository method is one atomic operation: it owns its transaction (if it needs one)
+//! and no transaction crosses its signature, so the services above hold the rules without
+//! seeing a pool or a dialect. One SQL text serves both engines (see [`db`]).
+
+pub mod db;
+mod error;
+pub mod time;
+
+pub use db::{Db, Engine};
+pub use error::StoreError;
+
+pub mod consents;
+
+impl From<StoreError> for app::services::StoreError {
+    fn from(error: StoreError) -> Self {
+        if !matches!(error, StoreError::Busy) {
+            tracing::error!(%error, "storage failed");
+        }
+        Self::Backend(error.to_string())
+    }
+}
+
+/// A driver error as the app's store error, for the code not yet moved into a repository.
+pub(crate) fn backend(error: sqlx::Error) -> app::services::StoreError {
+    StoreError::from(error).into()
+}
