@@ -18,9 +18,10 @@ use app::services::login::UserId;
 use sqlx::{Sqlite, SqlitePool, Transaction};
 use time::OffsetDateTime;
 
-use crate::clock::{Clock, china_date, timestamp};
+use crate::clock::{Clock, china_date};
 use crate::crypto::Keys;
 use crate::store::backend;
+use crate::store::time::{to_db, to_text};
 
 /// Application numbers read `SQ` (申请) + the China date + a daily sequence of at least four
 /// digits: `SQ202503010001`. Not a province code, since one portal serves several platforms.
@@ -95,7 +96,7 @@ impl ApplicationStore for SqlApplicationStore {
     ) -> Result<Option<SavedDraft>, StoreError> {
         // The open draft if there is one, otherwise the latest submitted one, so the page can
         // say it was submitted and under which number.
-        let row: Option<(Vec<u8>, String, String, Option<String>)> = sqlx::query_as(
+        let row: Option<(Vec<u8>, String, i64, Option<String>)> = sqlx::query_as(
             "SELECT data, step, saved_at, submitted_as FROM drafts
              WHERE user_id = ? AND project_id = ?
              ORDER BY submitted_as IS NULL DESC, id DESC LIMIT 1",
@@ -117,7 +118,7 @@ impl ApplicationStore for SqlApplicationStore {
         Ok(Some(SavedDraft {
             draft,
             step: Step::from_slug(&step).unwrap_or_default(),
-            saved_at,
+            saved_at: to_text(saved_at),
             submitted_as,
         }))
     }
@@ -131,7 +132,7 @@ impl ApplicationStore for SqlApplicationStore {
     ) -> Result<String, StoreError> {
         let json = serde_json::to_vec(draft).map_err(|e| StoreError::Backend(e.to_string()))?;
         let sealed = self.keys.seal(&draft_context(user, project), &json);
-        let now = timestamp(self.clock.now());
+        let now = to_db(self.clock.now());
         // One statement, so it cannot interleave with a submit: it writes only while an open
         // draft exists or nothing was ever submitted.
         let written = sqlx::query(
@@ -166,7 +167,7 @@ impl ApplicationStore for SqlApplicationStore {
             .map_err(backend)?;
             return Err(StoreError::Submitted(number));
         }
-        Ok(now)
+        Ok(to_text(now))
     }
 
     async fn submit(
@@ -182,7 +183,7 @@ impl ApplicationStore for SqlApplicationStore {
         let quote_json =
             serde_json::to_string(quote).map_err(|e| StoreError::Backend(e.to_string()))?;
         let now = self.clock.now();
-        let stamp = timestamp(now);
+        let stamp = to_db(now);
 
         // IMMEDIATE takes the write lock first, so two submits run one after the other and the
         // second finds the draft already submitted.
@@ -260,7 +261,7 @@ impl ApplicationStore for SqlApplicationStore {
     }
 
     async fn list(&self, user: UserId) -> Result<Vec<ApplicationSummary>, StoreError> {
-        let rows: Vec<(String, String, String, i64, String)> = sqlx::query_as(
+        let rows: Vec<(String, String, String, i64, i64)> = sqlx::query_as(
             "SELECT number, project_id, status, total_fen, submitted_at FROM applications
              WHERE user_id = ? ORDER BY submitted_at DESC, id DESC",
         )
@@ -278,7 +279,7 @@ impl ApplicationStore for SqlApplicationStore {
                     number,
                     project_id,
                     total_fen,
-                    submitted_at,
+                    submitted_at: to_text(submitted_at),
                 })
             })
             .collect::<Result<_, StoreError>>()?)
@@ -305,7 +306,7 @@ impl ApplicationStore for SqlApplicationStore {
             "UPDATE applications SET data = ?, updated_at = ? WHERE number = ? AND user_id = ?",
         )
         .bind(sealed)
-        .bind(timestamp(self.clock.now()))
+        .bind(to_db(self.clock.now()))
         .bind(number)
         .bind(user.0)
         .execute(&self.pool)
@@ -352,7 +353,7 @@ impl ApplicationStore for SqlApplicationStore {
             serde_json::to_vec(draft).map_err(|e| StoreError::Backend(e.to_string()))?;
         let application_json =
             serde_json::to_vec(application).map_err(|e| StoreError::Backend(e.to_string()))?;
-        let now = timestamp(self.clock.now());
+        let now = to_db(self.clock.now());
         let mut tx = self.pool.begin().await.map_err(backend)?;
         let project: Option<String> = sqlx::query_scalar(
             "SELECT project_id FROM applications WHERE number = ? AND user_id = ?",
@@ -404,7 +405,7 @@ impl SqlApplicationStore {
         number: &str,
         owner: Option<UserId>,
     ) -> Result<Option<SubmittedApplication>, StoreError> {
-        let row: Option<(String, String, String, Vec<u8>)> = sqlx::query_as(
+        let row: Option<(String, String, i64, Vec<u8>)> = sqlx::query_as(
             "SELECT project_id, status, submitted_at, data FROM applications \
              WHERE number = ? AND (? IS NULL OR user_id = ?)",
         )
@@ -429,7 +430,7 @@ impl SqlApplicationStore {
             number: number.to_owned(),
             project_id,
             status,
-            submitted_at,
+            submitted_at: to_text(submitted_at),
             application,
         }))
     }

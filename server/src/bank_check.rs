@@ -23,8 +23,9 @@ use sqlx::SqlitePool;
 use time::OffsetDateTime;
 
 use crate::applications::SqlApplicationStore;
-use crate::clock::{Clock, timestamp};
+use crate::clock::Clock;
 use crate::crypto::{Keys, same};
+use crate::store::time::{to_db, to_text};
 
 pub struct SqlBankChecks {
     pool: SqlitePool,
@@ -43,9 +44,9 @@ struct Row {
     opening_bank: String,
     account_masked: String,
     attempts: i64,
-    sent_at: String,
+    sent_at: i64,
     expires_at: i64,
-    passed_at: Option<String>,
+    passed_at: Option<i64>,
     transfers: i64,
 }
 
@@ -56,7 +57,7 @@ fn backend(error: impl std::fmt::Display) -> BankCheckError {
 
 fn rfc3339(unix: i64) -> String {
     OffsetDateTime::from_unix_timestamp(unix)
-        .map(timestamp)
+        .map(crate::clock::timestamp)
         .unwrap_or_default()
 }
 
@@ -125,7 +126,7 @@ impl SqlBankChecks {
             account_name: row.account_name.clone(),
             opening_bank: row.opening_bank.clone(),
             account_masked: row.account_masked.clone(),
-            sent_at: row.sent_at.clone(),
+            sent_at: to_text(row.sent_at),
             expires_at: rfc3339(row.expires_at),
             attempts_left,
             transfers_left: (i64::from(MAX_TRANSFERS) - row.transfers).max(0) as u8,
@@ -182,7 +183,7 @@ impl SqlBankChecks {
         .bind(opening_bank.as_str())
         .bind(account.masked())
         .bind(reference)
-        .bind(timestamp(now))
+        .bind(to_db(now))
         .bind(now.unix_timestamp() + VALID_HOURS * 3600)
         .execute(&self.pool)
         .await
@@ -270,7 +271,7 @@ impl BankCheckService for BankChecks {
             &self.checks.keys.bank_code_mac(number, &code),
             &row.code_mac,
         );
-        let at = timestamp(self.checks.clock.now());
+        let at = to_db(self.checks.clock.now());
         // Counted with a guard, so two wrong tries at once both count and none beyond the limit.
         let counted = sqlx::query(
             "UPDATE bank_checks
@@ -366,7 +367,7 @@ impl BankVerifier for LocalBank {
         .bind(deposit.account.masked())
         .bind(deposit.amount_fen)
         .bind(&deposit.memo)
-        .bind(timestamp(self.clock.now()))
+        .bind(to_db(self.clock.now()))
         .fetch_one(&self.pool)
         .await
         .map_err(|e| TransferError(e.to_string()))?;
@@ -377,7 +378,7 @@ impl BankVerifier for LocalBank {
 #[async_trait::async_trait]
 impl Statements for LocalBank {
     async fn recent(&self, limit: u32) -> Result<Vec<StatementLine>, TransferError> {
-        let rows: Vec<(String, String, String, i64, String, String)> = sqlx::query_as(
+        let rows: Vec<(String, String, String, i64, String, i64)> = sqlx::query_as(
             "SELECT account_name, opening_bank, account_masked, amount_fen, memo, at
              FROM bank_statements ORDER BY id DESC LIMIT ?",
         )
@@ -395,7 +396,7 @@ impl Statements for LocalBank {
                         account_masked,
                         amount_fen,
                         memo,
-                        at,
+                        at: to_text(at),
                     }
                 },
             )

@@ -68,12 +68,14 @@ pub fn load_dir(dir: &Path) -> anyhow::Result<Vec<LoadedProject>> {
 pub async fn record_snapshots(pool: &SqlitePool, loaded: &[LoadedProject]) -> anyhow::Result<()> {
     for item in loaded {
         sqlx::query(
-            "INSERT INTO catalog_snapshots (content_hash, project_id, content) VALUES (?, ?, ?)
+            "INSERT INTO catalog_snapshots (content_hash, project_id, content, first_loaded_at)
+             VALUES (?, ?, ?, ?)
              ON CONFLICT (content_hash) DO NOTHING",
         )
         .bind(&item.content_hash)
         .bind(&item.project.id)
         .bind(&item.source)
+        .bind(crate::store::time::to_db(time::OffsetDateTime::now_utc()))
         .execute(pool)
         .await?;
     }

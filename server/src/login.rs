@@ -15,9 +15,10 @@ use app::services::sms::{SmsKind, SmsSender};
 use rand::Rng;
 use sqlx::SqlitePool;
 
-use crate::clock::{Clock, china_day_start, timestamp};
+use crate::clock::{Clock, china_day_start};
 use crate::crypto::{Keys, same};
 use crate::mobiles::{self, USERS};
+use crate::store::time::to_db;
 
 /// How long a captcha may be answered.
 pub const CAPTCHA_TTL_SECS: i64 = 5 * 60;
@@ -434,7 +435,7 @@ impl LoginService for SqlLoginService {
             .execute(&mut *tx)
             .await
             .map_err(internal)?;
-        let stamp = timestamp(now_at);
+        let stamp = to_db(now_at);
         let user: i64 = sqlx::query_scalar(
             "INSERT INTO users (mobile_index, mobile_sealed, created_at, last_login_at,
                                 last_login_ip)

@@ -17,9 +17,10 @@ use app::services::privacy::{PrivacyOverview, PrivacyRequests, RequestKind, Requ
 use sqlx::{SqliteConnection, SqlitePool};
 use tower_sessions::session::Record;
 
-use crate::clock::{Clock, timestamp};
+use crate::clock::Clock;
 use crate::erase::{self, Files, Removed};
 use crate::store::backend;
+use crate::store::time::{to_db, to_text};
 
 /// A request waiting for a reviewer, as the console lists it.
 pub struct Pending {
@@ -53,7 +54,7 @@ impl SqlPrivacyRequests {
     }
 
     pub async fn pending(&self) -> sqlx::Result<Vec<Pending>> {
-        let rows: Vec<(i64, String, Option<i64>, String)> = sqlx::query_as(
+        let rows: Vec<(i64, String, Option<i64>, i64)> = sqlx::query_as(
             "SELECT id, kind, user_id, requested_at FROM privacy_requests
              WHERE completed_at IS NULL ORDER BY requested_at, id",
         )
@@ -72,7 +73,7 @@ impl SqlPrivacyRequests {
                 id,
                 kind,
                 user,
-                requested_at,
+                requested_at: to_text(requested_at),
                 kept,
             });
         }
@@ -80,7 +81,7 @@ impl SqlPrivacyRequests {
     }
 
     pub async fn completed(&self, limit: i64) -> sqlx::Result<Vec<Completed>> {
-        let rows: Vec<(i64, String, String, String, Option<String>)> = sqlx::query_as(
+        let rows: Vec<(i64, String, i64, String, Option<String>)> = sqlx::query_as(
             "SELECT p.id, p.kind, p.completed_at, r.name, p.outcome FROM privacy_requests p
              JOIN reviewers r ON r.id = p.reviewer_id
              WHERE p.completed_at IS NOT NULL ORDER BY p.completed_at DESC, p.id DESC LIMIT ?",
@@ -94,7 +95,7 @@ impl SqlPrivacyRequests {
                 Some(Completed {
                     id,
                     kind: RequestKind::from_code(&kind)?,
-                    completed_at,
+                    completed_at: to_text(completed_at),
                     reviewer,
                     outcome: outcome.unwrap_or_default(),
                 })
@@ -105,7 +106,7 @@ impl SqlPrivacyRequests {
     /// Carries out open request `id` for `reviewer`; returns what was done, or `None` when
     /// there is no such open request (already completed, say by another reviewer).
     pub async fn complete(&self, id: i64, reviewer: i64) -> anyhow::Result<Option<String>> {
-        let now = timestamp(self.clock.now());
+        let now = to_db(self.clock.now());
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let found: Option<(String, Option<i64>)> = sqlx::query_as(
             "SELECT kind, user_id FROM privacy_requests WHERE id = ? AND completed_at IS NULL",
@@ -138,7 +139,7 @@ impl SqlPrivacyRequests {
         .execute(&mut *tx)
         .await?;
         if kind == RequestKind::CloseAccount.code() {
-            forget_account(&mut tx, user, &now).await?;
+            forget_account(&mut tx, user, now).await?;
         }
         tx.commit().await?;
         self.files.drop(&self.pool, removed).await;
@@ -215,7 +216,7 @@ async fn close(
 /// Deletes the account row when nothing names it any more; otherwise forgets its number (index
 /// and sealed copy), so the row only tells whose kept applications these were and the number
 /// can sign up afresh.
-async fn forget_account(tx: &mut SqliteConnection, user: i64, now: &str) -> sqlx::Result<()> {
+async fn forget_account(tx: &mut SqliteConnection, user: i64, now: i64) -> sqlx::Result<()> {
     let owns: bool =
         sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM applications WHERE user_id = ?)")
             .bind(user)
@@ -273,7 +274,7 @@ async fn end_sessions(tx: &mut SqliteConnection, user: i64) -> anyhow::Result<u6
 #[async_trait::async_trait]
 impl PrivacyRequests for SqlPrivacyRequests {
     async fn overview(&self, user: UserId) -> Result<PrivacyOverview, StoreError> {
-        let rows: Vec<(String, String, Option<String>)> = sqlx::query_as(
+        let rows: Vec<(String, i64, Option<i64>)> = sqlx::query_as(
             "SELECT kind, requested_at, completed_at FROM privacy_requests WHERE user_id = ?
              ORDER BY requested_at DESC, id DESC",
         )
@@ -289,8 +290,8 @@ impl PrivacyRequests for SqlPrivacyRequests {
             if requests.iter().all(|r| r.kind != kind) {
                 requests.push(RequestState {
                     kind,
-                    requested_at,
-                    completed_at,
+                    requested_at: to_text(requested_at),
+                    completed_at: completed_at.map(to_text),
                 });
             }
         }
@@ -307,7 +308,7 @@ impl PrivacyRequests for SqlPrivacyRequests {
         )
         .bind(user.0)
         .bind(kind.code())
-        .bind(timestamp(self.clock.now()))
+        .bind(to_db(self.clock.now()))
         .execute(&self.pool)
         .await
         .map_err(backend)?;

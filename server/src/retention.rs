@@ -11,9 +11,10 @@ use std::sync::Arc;
 use sqlx::SqlitePool;
 use time::Duration;
 
-use crate::clock::{Clock, timestamp};
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::erase::{self, Files, Removed};
+use crate::store::time::to_db;
 
 /// The periods, in days.
 #[derive(Clone, Copy, Debug)]
@@ -86,8 +87,8 @@ impl Retention {
     }
 
     /// The instant `days` before now, as the stored timestamps write it.
-    fn cutoff(&self, days: u32) -> String {
-        timestamp(self.clock.now() - Duration::days(i64::from(days)))
+    fn cutoff(&self, days: u32) -> i64 {
+        to_db(self.clock.now() - Duration::days(i64::from(days)))
     }
 
     async fn drafts(&self) -> sqlx::Result<u64> {

@@ -12,10 +12,11 @@ use app::domain::mobile::Mobile;
 use app::services::sms::{Outbox, OutboxMessage, SmsError, SmsKind, SmsSender};
 use sqlx::SqlitePool;
 
-use crate::clock::{Clock, timestamp};
+use crate::clock::Clock;
 use crate::config::SmsProviderKind;
 use crate::crypto::Keys;
 use crate::mobiles::{self, SMS_OUTBOX};
+use crate::store::time::{to_db, to_text};
 
 /// Shown in the outbox for a number that does not open (the secret was changed since).
 const UNREADABLE: &str = "（号码无法解密）";
@@ -81,7 +82,7 @@ impl SmsSender for LocalSms {
         .bind(mobiles::seal(&self.keys, SMS_OUTBOX, to))
         .bind(kind_text(kind))
         .bind(text)
-        .bind(timestamp(self.clock.now()))
+        .bind(to_db(self.clock.now()))
         .execute(&self.pool)
         .await
         .map_err(|e| SmsError(format!("local outbox: {e}")))?;
@@ -93,7 +94,7 @@ impl SmsSender for LocalSms {
 #[async_trait::async_trait]
 impl Outbox for LocalSms {
     async fn recent(&self, limit: u32) -> Result<Vec<OutboxMessage>, SmsError> {
-        let rows: Vec<(i64, Vec<u8>, Vec<u8>, String, String, String)> = sqlx::query_as(
+        let rows: Vec<(i64, Vec<u8>, Vec<u8>, String, String, i64)> = sqlx::query_as(
             "SELECT id, mobile_index, mobile_sealed, kind, text, sent_at FROM sms_outbox
              ORDER BY id DESC LIMIT ?",
         )
@@ -113,7 +114,7 @@ impl Outbox for LocalSms {
                     SmsKind::Notice
                 },
                 text,
-                sent_at,
+                sent_at: to_text(sent_at),
             })
             .collect())
     }

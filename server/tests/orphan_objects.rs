@@ -201,7 +201,7 @@ async fn the_sweep_removes_only_objects_no_row_names_once_past_the_grace_period(
     let handoff: i64 = sqlx::query_scalar(
         "INSERT INTO handoffs (application_id, person, subject, stage, created_at,
                                claim_deadline, updated_at)
-         SELECT id, 'agent', x'00', 'pending', 0, ?, '' FROM applications WHERE number = ?
+         SELECT id, 'agent', x'00', 'pending', 0, ?, 0 FROM applications WHERE number = ?
          RETURNING id",
     )
     .bind(deadline)
@@ -211,7 +211,7 @@ async fn the_sweep_removes_only_objects_no_row_names_once_past_the_grace_period(
     .unwrap();
     sqlx::query(
         "INSERT INTO handoff_files (handoff_id, kind, seq, object, size, width, height, stored_at)
-         VALUES (?, 'id_front', 0, ?, 12, 1, 1, '')",
+         VALUES (?, 'id_front', 0, ?, 12, 1, 1, 0)",
     )
     .bind(handoff)
     .bind(&photo)

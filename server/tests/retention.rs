@@ -169,7 +169,7 @@ async fn handoff_with_photo(rig: &Rig, number: &str) {
     let handoff: i64 = sqlx::query_scalar(
         "INSERT INTO handoffs (application_id, person, subject, stage, created_at,
                                claim_deadline, updated_at)
-         VALUES (?, 'agent', X'00', 'id_front_done', ?, ?, '2025-03-01T02:00:00.000Z')
+         VALUES (?, 'agent', X'00', 'id_front_done', ?, ?, 1740794400)
          RETURNING id",
     )
     .bind(application)
@@ -181,7 +181,7 @@ async fn handoff_with_photo(rig: &Rig, number: &str) {
     let object = format!("ab{handoff:062}");
     sqlx::query(
         "INSERT INTO handoff_files (handoff_id, kind, seq, object, size, width, height, stored_at)
-         VALUES (?, 'id_front', 0, ?, 5, 800, 500, '2025-03-01T02:00:00.000Z')",
+         VALUES (?, 'id_front', 0, ?, 5, 800, 500, 1740794400)",
     )
     .bind(handoff)
     .bind(&object)
@@ -189,7 +189,7 @@ async fn handoff_with_photo(rig: &Rig, number: &str) {
     .await
     .unwrap();
     sqlx::query(
-        "INSERT INTO handoff_steps (handoff_id, kind, at) VALUES (?, 'opened', '2025-03-01T02:00:00.000Z')",
+        "INSERT INTO handoff_steps (handoff_id, kind, at) VALUES (?, 'opened', 1740794400)",
     )
     .bind(handoff)
     .execute(pool)

@@ -1,7 +1,7 @@
 -- The whole schema on PostgreSQL, with the same meaning as migrations/sqlite/ after its last
 -- migration: the same tables, columns, keys and checks. Differences are of type only:
 -- BIGINT for INTEGER, BYTEA for BLOB, identity columns for SQLite's rowid keys. Timestamps are
--- whole milliseconds since the Unix epoch (server/src/store/time.rs); flags stay 0/1 integers,
+-- whole seconds since the Unix epoch (server/src/store/time.rs); flags stay 0/1 integers,
 -- so one SQL text serves both engines.
 
 CREATE TABLE catalog_snapshots (

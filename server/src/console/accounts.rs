@@ -17,7 +17,8 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use sqlx::SqlitePool;
 
 use super::throttle;
-use crate::clock::{Clock, timestamp};
+use crate::clock::Clock;
+use crate::store::time::{to_db, to_text};
 
 /// Wrong passwords in a row that lock an account.
 pub const MAX_FAILED_LOGINS: i64 = 5;
@@ -119,8 +120,8 @@ type Row = (
     String,
     i64,
     Option<i64>,
-    String,
-    Option<String>,
+    i64,
+    Option<i64>,
 );
 
 const COLUMNS: &str = "id, login, name, role, disabled, locked_until, created_at, last_login_at";
@@ -134,8 +135,8 @@ fn reviewer((id, login, name, role, disabled, locked_until, created_at, last): R
         role: Role::from_code(&role).unwrap_or(Role::Reviewer),
         disabled: disabled != 0,
         locked_until,
-        created_at,
-        last_login_at: last,
+        created_at: to_text(created_at),
+        last_login_at: last.map(to_text),
     }
 }
 
@@ -212,7 +213,7 @@ impl ReviewerStore {
         .bind(name)
         .bind(role.code())
         .bind(hash)
-        .bind(timestamp(self.clock.now()))
+        .bind(to_db(self.clock.now()))
         .fetch_optional(&self.pool)
         .await?;
         id.ok_or_else(|| AccountError::Taken(login.to_owned()))
@@ -338,7 +339,7 @@ impl ReviewerStore {
              WHERE id = ? AND disabled = 0 AND locked_until IS NULL
              RETURNING id",
         )
-        .bind(timestamp(now))
+        .bind(to_db(now))
         .bind(id)
         .fetch_optional(&self.pool)
         .await?;
@@ -403,7 +404,7 @@ impl ReviewerStore {
         .bind(application)
         .bind(action)
         .bind(detail)
-        .bind(timestamp(self.clock.now()))
+        .bind(to_db(self.clock.now()))
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -415,14 +416,18 @@ impl ReviewerStore {
         &self,
         application: i64,
     ) -> Result<Vec<(String, String, String, Option<String>)>, AccountError> {
-        Ok(sqlx::query_as(
+        let rows: Vec<(i64, String, String, Option<String>)> = sqlx::query_as(
             "SELECT a.at, r.name, a.action, a.detail FROM reviewer_audit a
              JOIN reviewers r ON r.id = a.reviewer_id
              WHERE a.application_id = ? ORDER BY a.id",
         )
         .bind(application)
         .fetch_all(&self.pool)
-        .await?)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(at, name, action, detail)| (to_text(at), name, action, detail))
+            .collect())
     }
 }
 

@@ -48,8 +48,9 @@ use tower_sessions::Session;
 use self::accounts::{Reviewer, ReviewerStore, Role};
 use self::sign_in::{login, login_page, logout};
 use crate::applications::SqlApplicationStore;
-use crate::clock::{Clock, timestamp};
+use crate::clock::Clock;
 use crate::handoff::store::SqlHandoffService;
+use crate::store::time::{to_db, to_text};
 
 /// The session keys, in the console's own session.
 const REVIEWER_KEY: &str = "console_reviewer";
@@ -211,14 +212,14 @@ pub(crate) struct QueueRow {
 const WORK: [Status; 2] = [Status::AwaitingReview, Status::AwaitingTransfer];
 
 /// The instant the China calendar day `text` (`YYYY-MM-DD`) begins, plus `days`.
-fn china_day(text: &str, days: i64) -> Option<String> {
+fn china_day(text: &str, days: i64) -> Option<i64> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
     let date = time::Date::parse(text.trim(), format).ok()?;
     let start = date
         .midnight()
         .assume_offset(time::macros::offset!(+8))
         .checked_add(time::Duration::days(days))?;
-    Some(timestamp(start))
+    Some(to_db(start))
 }
 
 async fn queue(
@@ -261,7 +262,7 @@ async fn queue(
         match china_day(&query.from, 0) {
             Some(start) => {
                 conditions.push("submitted_at >= ?".into());
-                binds.push(start);
+                binds.push(start.to_string());
             }
             None => {
                 problems.insert("from".into(), "日期格式应为 2025-03-01".into());
@@ -272,7 +273,7 @@ async fn queue(
         match china_day(&query.to, 1) {
             Some(end) => {
                 conditions.push("submitted_at < ?".into());
-                binds.push(end);
+                binds.push(end.to_string());
             }
             None => {
                 problems.insert("to".into(), "日期格式应为 2025-03-01".into());
@@ -307,7 +308,7 @@ async fn queue(
                   submitted_at {direction}, id {direction}
          LIMIT ? OFFSET ?"
     );
-    let mut rows = sqlx::query_as::<_, (String, String, String, i64, String)>(&sql);
+    let mut rows = sqlx::query_as::<_, (String, String, String, i64, i64)>(&sql);
     for bind in &binds {
         rows = rows.bind(bind);
     }
@@ -341,7 +342,7 @@ async fn queue(
             personal,
             total_fen,
             status: Status::from_code(&status).unwrap_or(Status::AwaitingReview),
-            submitted_at,
+            submitted_at: to_text(submitted_at),
         });
     }
     let projects: Vec<(String, String)> = state
@@ -545,7 +546,12 @@ async fn load_detail(
     .bind(application_id)
     .fetch_optional(&state.pool)
     .await
-    .map_err(server_error)?;
+    .map_err(server_error)?
+    .map(
+        |(trade, transaction, fen, at): (String, Option<String>, i64, Option<i64>)| {
+            (trade, transaction, fen, at.map(to_text))
+        },
+    );
     let uploaded = state
         .materials
         .list(UserId(user_id), number)
@@ -918,7 +924,7 @@ async fn audit_view(
     action: &str,
     detail: &str,
 ) {
-    let since = timestamp(state.clock.now() - time::Duration::minutes(AUDIT_REPEAT_MINUTES));
+    let since = to_db(state.clock.now() - time::Duration::minutes(AUDIT_REPEAT_MINUTES));
     let seen: Result<bool, _> = sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM reviewer_audit WHERE reviewer_id = ? AND application_id = ?
                         AND action = ? AND detail = ? AND at >= ?)",
@@ -1026,7 +1032,7 @@ async fn reviewers_page(State(state): State<ConsoleState>, session: Session) -> 
         Ok(accounts) => accounts,
         Err(error) => return server_error(error),
     };
-    let recent: Vec<AuditLine> = match sqlx::query_as(
+    let recent: Vec<(i64, String, String, Option<String>, Option<String>)> = match sqlx::query_as(
         "SELECT a.at, r.name, a.action, a.detail, p.number FROM reviewer_audit a
              JOIN reviewers r ON r.id = a.reviewer_id
              LEFT JOIN applications p ON p.id = a.application_id
@@ -1038,6 +1044,10 @@ async fn reviewers_page(State(state): State<ConsoleState>, session: Session) -> 
         Ok(rows) => rows,
         Err(error) => return server_error(error),
     };
+    let recent: Vec<AuditLine> = recent
+        .into_iter()
+        .map(|(at, name, action, detail, number)| (to_text(at), name, action, detail, number))
+        .collect();
     let now = state.clock.now().unix_timestamp();
     page(
         StatusCode::OK,
@@ -1070,13 +1080,10 @@ mod tests {
         assert_eq!(china_time("2025-03-01T16:30:00.000Z"), "2025-03-02 00:30");
         assert_eq!(china_time("garbage"), "garbage");
         assert_eq!(
-            china_day("2025-03-02", 0).as_deref(),
-            Some("2025-03-01T16:00:00.000Z")
+            china_day("2025-03-02", 0),
+            Some(1_740_844_800) // 2025-03-01T16:00Z
         );
-        assert_eq!(
-            china_day("2025-03-02", 1).as_deref(),
-            Some("2025-03-02T16:00:00.000Z")
-        );
+        assert_eq!(china_day("2025-03-02", 1), Some(1_740_931_200));
         assert_eq!(china_day("2025/03/02", 0), None);
     }
 

@@ -35,10 +35,11 @@ use time::OffsetDateTime;
 
 use super::photo;
 use super::token::{self, Device, Gate};
-use crate::clock::{Clock, china_date, china_day_start, timestamp};
+use crate::clock::{Clock, china_date, china_day_start};
 use crate::crypto::Keys;
 use crate::login::ip_key;
 use crate::materials::storage::Storage;
+use crate::store::time::{to_db, to_text};
 
 /// Seconds between two text messages for one application.
 pub const SMS_RESEND_SECS: i64 = 60;
@@ -206,7 +207,7 @@ fn internal(error: impl std::fmt::Display) -> HandoffError {
 
 fn stamp(unix: i64) -> String {
     OffsetDateTime::from_unix_timestamp(unix)
-        .map(timestamp)
+        .map(crate::clock::timestamp)
         .unwrap_or_default()
 }
 
@@ -275,7 +276,7 @@ async fn write(
     .bind(state.stage == Stage::Pending)
     .bind(state.stage.is_terminal())
     .bind(unix)
-    .bind(timestamp(now))
+    .bind(to_db(now))
     .bind(id)
     .bind(version)
     .execute(&mut *conn)
@@ -290,7 +291,7 @@ async fn write(
             .bind(id)
             .bind(step.code())
             .bind(step.detail())
-            .bind(timestamp(now))
+            .bind(to_db(now))
             .execute(&mut *conn)
             .await
             .map_err(internal)?;
@@ -437,7 +438,7 @@ impl SqlHandoffService {
     }
 
     async fn steps(&self, id: i64) -> Result<Vec<StepView>, HandoffError> {
-        let rows: Vec<(String, Option<String>, String)> = sqlx::query_as(
+        let rows: Vec<(String, Option<String>, i64)> = sqlx::query_as(
             "SELECT kind, detail, at FROM handoff_steps WHERE handoff_id = ? ORDER BY id",
         )
         .bind(id)
@@ -447,7 +448,7 @@ impl SqlHandoffService {
         Ok(rows
             .into_iter()
             .filter_map(|(kind, detail, at)| {
-                Step::parse(&kind, detail.as_deref()).map(|step| StepView::new(step, at))
+                Step::parse(&kind, detail.as_deref()).map(|step| StepView::new(step, to_text(at)))
             })
             .collect())
     }
@@ -681,7 +682,7 @@ impl SqlHandoffService {
                     .bind(*size as i64)
                     .bind(i64::from(*width))
                     .bind(i64::from(*height))
-                    .bind(timestamp(now))
+                    .bind(to_db(now))
                     .execute(&mut *tx)
                     .await
                     .map_err(internal)?;
@@ -916,7 +917,7 @@ impl HandoffService for SqlHandoffService {
         .bind(&short_code)
         .bind(unix)
         .bind(claim_deadline)
-        .bind(timestamp(now))
+        .bind(to_db(now))
         .fetch_one(&mut *tx)
         .await
         .map_err(internal)?;
@@ -1269,7 +1270,7 @@ impl HandoffService for SqlHandoffService {
         let mut record = self.record(&row)?;
         record.provider = self.verifier.provider().to_owned();
         record.liveness.push(LivenessAttempt {
-            at: timestamp(now),
+            at: crate::clock::timestamp(now),
             prompts: issued.prompts.clone(),
             frames: frames.len(),
             failure: verdict.failure,

@@ -29,7 +29,7 @@ use sha2::{Digest, Sha256};
 use sqlx::SqlitePool;
 
 use super::storage::Storage;
-use crate::clock::{Clock, timestamp};
+use crate::clock::Clock;
 use crate::crypto::Keys;
 use crate::orphans::{self, Namer};
 use crate::store::backend;
@@ -61,7 +61,7 @@ struct Row {
     width: Option<i64>,
     height: Option<i64>,
     pages: Option<i64>,
-    uploaded_at: String,
+    uploaded_at: i64,
 }
 
 #[derive(sqlx::FromRow)]
@@ -103,7 +103,7 @@ impl SqlMaterialStore {
             width: count(row.width),
             height: count(row.height),
             pages: count(row.pages),
-            uploaded_at: row.uploaded_at,
+            uploaded_at: crate::store::time::to_text(row.uploaded_at),
         })
     }
 
@@ -171,7 +171,7 @@ impl SqlMaterialStore {
         .bind(material.width.map(i64::from))
         .bind(material.height.map(i64::from))
         .bind(material.pages.map(i64::from))
-        .bind(&material.uploaded_at)
+        .bind(crate::store::time::from_text(&material.uploaded_at))
         .execute(&mut *tx)
         .await
         .map_err(backend)?;
@@ -225,7 +225,7 @@ impl MaterialStore for SqlMaterialStore {
             width: inspected.width,
             height: inspected.height,
             pages: inspected.pages,
-            uploaded_at: timestamp(self.clock.now()),
+            uploaded_at: crate::clock::timestamp(self.clock.now()),
         };
         let sealed = Bytes::from(self.keys.seal(&object_context(&object), &bytes));
         let Some(application) = self.application(user, number).await? else {

@@ -22,8 +22,9 @@ use sqlx::{Sqlite, SqlitePool, Transaction};
 
 use crate::applications::SqlApplicationStore;
 use crate::bank_check::SqlBankChecks;
-use crate::clock::{Clock, timestamp};
+use crate::clock::Clock;
 use crate::store::backend;
+use crate::store::time::{to_db, to_text};
 
 mod announce;
 pub(crate) use announce::Applied;
@@ -47,15 +48,15 @@ type OrderRow = (
     String,
     String,
     i64,
-    String,
+    i64,
     Option<String>,
     Option<String>,
     Option<String>,
-    Option<String>,
+    Option<i64>,
 );
 
 /// item, label, reason, fixed at, changes.
-type FlagRow = (String, String, String, Option<String>, Option<String>);
+type FlagRow = (String, String, String, Option<i64>, Option<String>);
 
 /// event, from, to, actor, actor name, note, at.
 type EventRow = (
@@ -65,7 +66,7 @@ type EventRow = (
     String,
     Option<String>,
     Option<String>,
-    String,
+    i64,
 );
 
 const ORDER_COLUMNS: &str = "id, number, project_id, status, total_fen, submitted_at, \
@@ -128,7 +129,7 @@ impl SqlOrderService {
                 actor: order::Actor::from_code(&actor).ok_or_else(|| damaged(&number, "actor"))?,
                 actor_name,
                 note,
-                at,
+                at: to_text(at),
             });
         }
         // The flags of the latest rejection, and only while it is the one being answered.
@@ -150,7 +151,7 @@ impl SqlOrderService {
                         item: FlagItem::parse(&item)?,
                         label,
                         reason,
-                        fixed_at,
+                        fixed_at: fixed_at.map(to_text),
                         changes,
                     })
                 })
@@ -162,7 +163,7 @@ impl SqlOrderService {
             (Some(courier), Some(tracking_no), Some(shipped_at)) => Some(Shipment {
                 courier,
                 tracking_no,
-                shipped_at,
+                shipped_at: to_text(shipped_at),
             }),
             _ => None,
         };
@@ -172,7 +173,7 @@ impl SqlOrderService {
             status,
             payment_method,
             total_fen,
-            submitted_at,
+            submitted_at: to_text(submitted_at),
             timeline,
             flags,
             shipment,
@@ -189,7 +190,7 @@ impl SqlOrderService {
         change: Change,
     ) -> Result<Applied, OrderError> {
         let note = clean_note(change.note.as_deref())?;
-        let at = timestamp(self.clock.now());
+        let at = to_db(self.clock.now());
         let owner = match &change.who {
             Who::Applicant(user) => Some(user.0),
             _ => None,
@@ -300,7 +301,7 @@ impl SqlOrderService {
             detail.as_deref()
         };
         let (mut next, event_id) =
-            record(tx, id, order, change.event, &change.who, timeline_note, &at).await?;
+            record(tx, id, order, change.event, &change.who, timeline_note, at).await?;
         if change.event == Event::Reject {
             for (item, label, reason) in &change.flags {
                 sqlx::query(
@@ -324,7 +325,7 @@ impl SqlOrderService {
             let method =
                 method.ok_or_else(|| damaged(number, "payment method of an approved order"))?;
             last = method.after_approval();
-            (next, _) = record(tx, id, next, last, &Who::System, None, &at).await?;
+            (next, _) = record(tx, id, next, last, &Who::System, None, at).await?;
         }
         Ok(Applied {
             number: number.to_owned(),
@@ -344,7 +345,7 @@ async fn record(
     event: Event,
     who: &Who,
     note: Option<&str>,
-    at: &str,
+    at: i64,
 ) -> Result<(Order, i64), OrderError> {
     let from = order.status;
     let next = order.apply(event, who.actor())?;
@@ -456,7 +457,7 @@ impl OrderService for SqlOrderService {
         item: &FlagItem,
         changes: Option<&str>,
     ) -> Result<(), OrderError> {
-        let at = timestamp(self.clock.now());
+        let at = to_db(self.clock.now());
         let row: Option<(i64, String)> =
             sqlx::query_as("SELECT id, status FROM applications WHERE number = ? AND user_id = ?")
                 .bind(number)

@@ -9,8 +9,6 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use leptos::prelude::*;
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use super::Payments;
 
@@ -32,7 +30,7 @@ struct Trade {
 }
 
 async fn find(payments: &Payments, out_trade_no: &str) -> Result<Option<Trade>, sqlx::Error> {
-    let row: Option<(String, i64, String, String, String, String, String)> = sqlx::query_as(
+    let row: Option<(String, i64, String, i64, String, String, String)> = sqlx::query_as(
         "SELECT a.number, s.amount_fen, s.state, s.expires_at, a.project_id, p.method, a.status
          FROM sandbox_trades s
          JOIN payments p ON p.out_trade_no = s.out_trade_no
@@ -44,8 +42,7 @@ async fn find(payments: &Payments, out_trade_no: &str) -> Result<Option<Trade>, 
     .await?;
     Ok(row.map(
         |(number, amount_fen, state, expires_at, project, method, status)| {
-            let expired = OffsetDateTime::parse(&expires_at, &Rfc3339)
-                .map_or(true, |at| at <= payments.clock.now());
+            let expired = crate::store::time::from_db(expires_at) <= payments.clock.now();
             let merchant = payments
                 .state
                 .catalog

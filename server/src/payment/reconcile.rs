@@ -9,12 +9,10 @@
 
 use app::services::StoreError;
 use app::services::payment::{PaymentError, TradeState};
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use super::store::{NotifyRefusal, SqlPaymentService};
-use crate::clock::timestamp;
 use crate::store::backend;
+use crate::store::time::to_db;
 
 /// A trade is asked about once it has been open this long: a notice normally arrives within
 /// seconds of paying, and a code just shown has rarely been paid yet.
@@ -46,8 +44,8 @@ impl SqlPaymentService {
     /// Asks the provider about the trades open here for a while; see the module documentation.
     pub async fn reconcile(&self) -> Result<Reconciled, StoreError> {
         let now = self.clock.now();
-        let asked_before = timestamp(now - time::Duration::seconds(QUERY_AFTER_SECS));
-        let trades: Vec<(String, String)> = sqlx::query_as(
+        let asked_before = to_db(now - time::Duration::seconds(QUERY_AFTER_SECS));
+        let trades: Vec<(String, i64)> = sqlx::query_as(
             "SELECT out_trade_no, expires_at FROM payments
              WHERE state = 'created' AND provider = ? AND created_at <= ?
              ORDER BY created_at LIMIT ?",
@@ -60,7 +58,7 @@ impl SqlPaymentService {
         .map_err(backend)?;
         let mut done = Reconciled::default();
         for (out_trade_no, expires_at) in trades {
-            let expired = OffsetDateTime::parse(&expires_at, &Rfc3339).map_or(true, |at| at <= now);
+            let expired = crate::store::time::from_db(expires_at) <= now;
             match self.settle(&out_trade_no, expired).await {
                 Ok(Settled::Paid) => done.paid += 1,
                 Ok(Settled::Closed) => done.closed += 1,
@@ -130,7 +128,7 @@ impl SqlPaymentService {
             "UPDATE payments SET state = 'closed', closed_at = ?
              WHERE out_trade_no = ? AND state = 'created'",
         )
-        .bind(timestamp(self.clock.now()))
+        .bind(to_db(self.clock.now()))
         .bind(out_trade_no)
         .execute(&self.pool)
         .await

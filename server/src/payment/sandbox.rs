@@ -23,9 +23,10 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 use sqlx::SqlitePool;
 
-use crate::clock::{Clock, timestamp};
+use crate::clock::Clock;
 use crate::crypto::{self, Keys};
 use crate::store::backend;
+use crate::store::time::{to_db, to_text};
 
 pub const PROVIDER: &str = "local";
 pub const TIMESTAMP: &str = "wechatpay-timestamp";
@@ -121,7 +122,8 @@ impl SandboxGateway {
         let transaction_id: String = std::iter::once("4200".to_owned())
             .chain((0..24).map(|_| rand::rng().random_range(0..10).to_string()))
             .collect();
-        let now = timestamp(self.clock.now());
+        let now_at = self.clock.now();
+        let now = to_db(now_at);
         let amount: Option<i64> = sqlx::query_scalar(
             "UPDATE sandbox_trades SET state = 'paid', transaction_id = ?1, paid_at = ?2
              WHERE out_trade_no = ?3 AND state = 'open' AND expires_at > ?2
@@ -145,7 +147,7 @@ impl SandboxGateway {
                 total,
                 currency: "CNY".into(),
             },
-            success_time: now,
+            success_time: crate::clock::timestamp(now_at),
         };
         let body = serde_json::to_vec(&body).map_err(|e| GatewayError::Malformed(e.to_string()))?;
         Ok(Some((self.sign(&body), body)))
@@ -172,7 +174,7 @@ impl PaymentGateway for SandboxGateway {
         )
         .bind(&request.out_trade_no)
         .bind(request.amount_fen)
-        .bind(timestamp(request.expires_at))
+        .bind(to_db(request.expires_at))
         .execute(&self.pool)
         .await
         .map_err(provider_error)?;
@@ -183,7 +185,7 @@ impl PaymentGateway for SandboxGateway {
     }
 
     async fn query(&self, out_trade_no: &str) -> Result<TradeState, GatewayError> {
-        let row: Option<(String, i64, Option<String>, Option<String>)> = sqlx::query_as(
+        let row: Option<(String, i64, Option<String>, Option<i64>)> = sqlx::query_as(
             "SELECT state, amount_fen, transaction_id, paid_at FROM sandbox_trades
              WHERE out_trade_no = ?",
         )
@@ -197,7 +199,7 @@ impl PaymentGateway for SandboxGateway {
                     out_trade_no: out_trade_no.to_owned(),
                     transaction_id,
                     amount_fen,
-                    paid_at,
+                    paid_at: to_text(paid_at),
                 }))
             }
             Some((state, ..)) if state == "closed" => Ok(TradeState::Closed),

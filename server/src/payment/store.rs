@@ -36,12 +36,12 @@ use axum::http::HeaderMap;
 use rand::Rng;
 use sqlx::{Sqlite, SqlitePool, Transaction};
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use super::reconcile::Settled;
-use crate::clock::{Clock, timestamp};
+use crate::clock::Clock;
 use crate::orders::{Applied, SqlOrderService};
 use crate::store::backend;
+use crate::store::time::{to_db, to_text};
 
 /// How long a QR code can be paid. The page asks for a new one shortly before.
 pub const TRADE_MINUTES: i64 = 15;
@@ -89,7 +89,7 @@ pub struct SqlPaymentService {
     pub(super) clock: Arc<dyn Clock>,
 }
 
-type TradeRow = (String, String, i64, String, String);
+type TradeRow = (String, String, i64, String, i64);
 
 impl SqlPaymentService {
     pub fn new(
@@ -116,13 +116,13 @@ impl SqlPaymentService {
 
     fn open_trade_of(&self, row: TradeRow) -> Option<OpenTrade> {
         let (out_trade_no, method, amount_fen, code_url, expires_at) = row;
-        let left = OffsetDateTime::parse(&expires_at, &Rfc3339).ok()? - self.clock.now();
+        let left = crate::store::time::from_db(expires_at) - self.clock.now();
         Some(OpenTrade {
             out_trade_no,
             method: PaymentMethod::from_code(&method)?,
             amount_fen,
             code_url,
-            expires_at,
+            expires_at: to_text(expires_at),
             expires_in_secs: u32::try_from(left.whole_seconds()).unwrap_or(0),
         })
     }
@@ -195,7 +195,7 @@ impl SqlPaymentService {
                  WHERE id = ? AND state IN ('created', 'closed')",
             )
             .bind(&notice.transaction_id)
-            .bind(&notice.paid_at)
+            .bind(crate::store::time::from_text(&notice.paid_at))
             .bind(id)
             .execute(&mut *tx)
             .await
@@ -289,8 +289,8 @@ impl SqlPaymentService {
         .bind(request.method.code())
         .bind(request.amount_fen)
         .bind(code_url)
-        .bind(timestamp(request.expires_at))
-        .bind(timestamp(now))
+        .bind(to_db(request.expires_at))
+        .bind(to_db(now))
         .execute(&self.pool)
         .await
         .map_err(backend)?;
@@ -389,7 +389,7 @@ impl PaymentService for SqlPaymentService {
                     method,
                     amount_fen,
                     code_url,
-                    expires_at: timestamp(expires_at),
+                    expires_at: crate::clock::timestamp(expires_at),
                     expires_in_secs: u32::try_from(TRADE_MINUTES * 60).unwrap_or(0),
                 });
             }

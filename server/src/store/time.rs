@@ -1,19 +1,30 @@
-//! The one timestamp representation in every table: whole milliseconds since the Unix epoch,
-//! UTC, in a 64-bit integer (`INTEGER` in SQLite, `BIGINT` in PostgreSQL). Both engines compare
-//! and sort it natively, and it reads the same in either.
+//! The one timestamp representation in every table: whole seconds since the Unix epoch, UTC,
+//! in a 64-bit integer (`INTEGER` in SQLite, `BIGINT` in PostgreSQL). Both engines compare and
+//! sort it natively and it reads the same in either. Seconds, not finer: the expiry and rate
+//! limit columns were already seconds, and events that share a second keep their order by id.
 
 use time::OffsetDateTime;
 
 /// `t` as stored.
 pub fn to_db(t: OffsetDateTime) -> i64 {
-    (t.unix_timestamp_nanos() / 1_000_000) as i64
+    t.unix_timestamp()
 }
 
-/// A stored timestamp back as a time; out-of-range values (never written by [`to_db`]) clamp to
+/// A stored timestamp back as a time; out-of-range values (never written by [`to_db`]) read as
 /// the epoch rather than fail a whole page.
-pub fn from_db(millis: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000)
-        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+pub fn from_db(seconds: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(seconds).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+/// A stored timestamp in the fixed-width text the app's pages read
+/// ([`crate::clock::timestamp`]).
+pub fn to_text(seconds: i64) -> String {
+    crate::clock::timestamp(from_db(seconds))
+}
+
+/// The text of [`to_text`] back as stored; text that is not a timestamp reads as the epoch.
+pub fn from_text(text: &str) -> i64 {
+    OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).map_or(0, to_db)
 }
 
 #[cfg(test)]
@@ -22,18 +33,17 @@ mod tests {
     use time::macros::datetime;
 
     #[test]
-    fn round_trips_to_the_millisecond() {
-        let t = datetime!(2026-03-01 08:15:30.123 UTC);
-        assert_eq!(to_db(t), 1_772_352_930_123);
+    fn round_trips_to_the_second() {
+        let t = datetime!(2026-03-01 08:15:30 UTC);
+        assert_eq!(to_db(t), 1_772_352_930);
         assert_eq!(from_db(to_db(t)), t);
-        let finer = datetime!(2026-03-01 08:15:30.123456 UTC);
-        assert_eq!(from_db(to_db(finer)), t);
+        let finer = datetime!(2026-03-01 08:15:30.999 +08:00);
+        assert_eq!(from_db(to_db(finer)), datetime!(2026-03-01 00:15:30 UTC));
+        assert_eq!(from_text(&to_text(to_db(t))), to_db(t));
     }
 
     #[test]
-    fn times_before_the_epoch_keep_their_order() {
-        let before = datetime!(1969-12-31 23:59:59.999 UTC);
-        assert_eq!(to_db(before), -1);
-        assert!(to_db(before) < to_db(OffsetDateTime::UNIX_EPOCH));
+    fn an_impossible_value_reads_as_the_epoch() {
+        assert_eq!(from_db(i64::MAX), OffsetDateTime::UNIX_EPOCH);
     }
 }
