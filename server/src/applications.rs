@@ -149,7 +149,7 @@ impl ApplicationStore for SqlApplicationStore {
         .bind(project)
         .bind(sealed)
         .bind(step.slug())
-        .bind(&now)
+        .bind(now)
         .execute(&self.pool)
         .await
         .map_err(backend)?
@@ -234,8 +234,8 @@ impl ApplicationStore for SqlApplicationStore {
         .bind(quote_json)
         .bind(quote.total.0)
         .bind(catalog_version)
-        .bind(&stamp)
-        .bind(&stamp)
+        .bind(stamp)
+        .bind(stamp)
         .execute(&mut *tx)
         .await
         .map_err(backend)?;
@@ -370,7 +370,7 @@ impl ApplicationStore for SqlApplicationStore {
             "UPDATE drafts SET data = ?, saved_at = ? WHERE submitted_as = ? AND user_id = ?",
         )
         .bind(self.keys.seal(&draft_context(user, &project), &draft_json))
-        .bind(&now)
+        .bind(now)
         .bind(number)
         .bind(user.0)
         .execute(&mut *tx)
@@ -383,7 +383,7 @@ impl ApplicationStore for SqlApplicationStore {
             self.keys
                 .seal(&application_context(number), &application_json),
         )
-        .bind(&now)
+        .bind(now)
         .bind(number)
         .bind(user.0)
         .execute(&mut *tx)

@@ -279,7 +279,7 @@ impl BankCheckService for BankChecks {
              WHERE id = ?3 AND passed_at IS NULL AND attempts < ?4",
         )
         .bind(right)
-        .bind(&at)
+        .bind(at)
         .bind(row.id)
         .bind(i64::from(MAX_ATTEMPTS))
         .execute(&self.checks.pool)

@@ -446,8 +446,8 @@ impl LoginService for SqlLoginService {
         )
         .bind(mobiles::index(&self.keys, mobile).as_slice())
         .bind(mobiles::seal(&self.keys, USERS, mobile))
-        .bind(&stamp)
-        .bind(&stamp)
+        .bind(stamp)
+        .bind(stamp)
         .bind(ip.to_string())
         .fetch_one(&mut *tx)
         .await

@@ -130,7 +130,7 @@ impl SqlPrivacyRequests {
             "UPDATE privacy_requests SET completed_at = ?, reviewer_id = ?, outcome = ?
              WHERE completed_at IS NULL AND (id = ? OR (user_id = ? AND ? = 'close_account'))",
         )
-        .bind(&now)
+        .bind(now)
         .bind(reviewer)
         .bind(&outcome)
         .bind(id)

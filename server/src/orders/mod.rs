@@ -262,7 +262,7 @@ impl SqlOrderService {
                 )
                 .bind(courier)
                 .bind(tracking)
-                .bind(&at)
+                .bind(at)
                 .bind(id)
                 .execute(&mut **tx)
                 .await
@@ -480,7 +480,7 @@ impl OrderService for SqlOrderService {
              WHERE application_id = ?2 AND item = ?3
                AND event_id = (SELECT MAX(event_id) FROM rejection_flags WHERE application_id = ?2)",
         )
-        .bind(&at)
+        .bind(at)
         .bind(id)
         .bind(item.code())
         .bind(changes)

@@ -130,7 +130,7 @@ impl SandboxGateway {
              RETURNING amount_fen",
         )
         .bind(&transaction_id)
-        .bind(&now)
+        .bind(now)
         .bind(out_trade_no)
         .fetch_optional(&self.pool)
         .await
