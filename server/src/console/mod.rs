@@ -709,6 +709,8 @@ type Flagged = (FlagItem, String, String);
 
 /// One line of the admin's audit log: at, reviewer, action, detail, application number.
 pub(crate) type AuditLine = (String, String, String, Option<String>, Option<String>);
+/// An [`AuditLine`] as stored: its time in Unix seconds.
+type AuditRow = (i64, String, String, Option<String>, Option<String>);
 
 /// What went wrong with a rejection form, per field.
 fn reject_change(
@@ -1032,7 +1034,7 @@ async fn reviewers_page(State(state): State<ConsoleState>, session: Session) -> 
         Ok(accounts) => accounts,
         Err(error) => return server_error(error),
     };
-    let recent: Vec<(i64, String, String, Option<String>, Option<String>)> = match sqlx::query_as(
+    let recent: Vec<AuditRow> = match sqlx::query_as(
         "SELECT a.at, r.name, a.action, a.detail, p.number FROM reviewer_audit a
              JOIN reviewers r ON r.id = a.reviewer_id
              LEFT JOIN applications p ON p.id = a.application_id
