@@ -80,6 +80,9 @@ const ORPHAN_SWEEP_PERIODS: u32 = 60;
 /// Everything a running server holds.
 pub struct Server {
     pub router: Router,
+    /// The database, on either engine.
+    pub db: store::Db,
+    /// The same SQLite database, for the code not yet moved into a repository.
     pub pool: SqlitePool,
     /// What the server functions reach through context.
     pub state: AppState,
@@ -316,6 +319,7 @@ pub async fn build_with_clock(
             security::with_transport_headers(deadline::bound(router, limits), config.is_https()),
             sandbox,
         ),
+        db,
         pool,
         state,
         handoff,
