@@ -90,6 +90,8 @@ export default defineConfig({
       CAPTCHA: 'off',
       // Every test logs in from 127.0.0.1.
       SMS_IP_HOURLY_LIMIT: '10000',
+      // scripts/test.sh runs the journey once more on PostgreSQL; SQLite in DATA_DIR otherwise.
+      ...(process.env.E2E_DATABASE_URL ? { DATABASE_URL: process.env.E2E_DATABASE_URL } : {}),
     },
   },
 });

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL cluster for the tests, on a free loopback port, fsync off.
 #   scripts/postgres.sh start DIR   creates and starts it in DIR; prints its URL
+#   scripts/postgres.sh createdb DIR NAME   creates database NAME in it; prints its URL
 #   scripts/postgres.sh stop DIR    stops it and deletes DIR
 # initdb refuses to run as root, so as root the cluster runs as the `postgres` user that
 # Debian's postgresql package creates (scripts/setup.sh --test installs it).
@@ -26,7 +27,13 @@ start)
   as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
     -o "-h 127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400" \
     start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
-  echo "postgres://postgres@127.0.0.1:$port/postgres"
+  echo "postgres://postgres@127.0.0.1:$port/postgres" | tee "$dir/url"
+  ;;
+createdb)
+  name=${3:?a database name}
+  url=$(cat "$dir/url")
+  as_owner "$bin/psql" -q -v ON_ERROR_STOP=1 "$url" -c "CREATE DATABASE $name" >/dev/null
+  echo "${url%/*}/$name"
   ;;
 stop)
   if [ -d "$dir/data" ]; then

@@ -64,5 +64,8 @@ if [ "${1:-}" = "--test" ]; then
   # poppler-utils, qpdf and zbar-tools check the generated PDFs (text, structure, QR code);
   # zbar-tools also reads the handoff QR code off a screenshot. sqlite3 lets a test move a
   # handoff link's deadline into the past (time passing, without waiting ten minutes).
-  apt_install chromium brotli fonts-noto-cjk poppler-utils qpdf zbar-tools sqlite3
+  # PostgreSQL 15: the server's tests run on it as well as on SQLite, in a throwaway cluster
+  # that scripts/test.sh starts (scripts/postgres.sh); Debian's package puts its programs in
+  # /usr/lib/postgresql/15/bin and psql on the PATH.
+  apt_install chromium brotli fonts-noto-cjk poppler-utils qpdf zbar-tools sqlite3 postgresql-15
 fi

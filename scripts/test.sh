@@ -3,6 +3,9 @@
 # Playwright suite in Debian's Chromium against that build. Installs what it needs first.
 # Every stage that runs tests has a time cap, so a hang fails with a name instead of running
 # until CI gives up; the time each stage took is printed at the end (also after a failure).
+# The server's tests run twice, on SQLite and on PostgreSQL (a throwaway cluster this script
+# starts on a free loopback port and stops at the end, scripts/postgres.sh), and the
+# end-to-end journey runs once more against the release server on PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,7 +31,14 @@ report() {
   printf '%s\n' "${stages[@]}"
   [ "$status" -eq 0 ] || printf 'FAILED (exit status %d) in the last stage above\n' "$status"
 }
-trap report EXIT
+pg_dir=""
+finish() {
+  local status=$?
+  [ -n "$pg_dir" ] && scripts/postgres.sh stop "$pg_dir"
+  (exit "$status")
+  report
+}
+trap finish EXIT
 
 # Runs "$@" for at most $1 minutes, then stops it (and its children) and fails.
 capped() {
@@ -52,13 +62,22 @@ cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy -p app --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
 cargo clippy -p phone --lib --target wasm32-unknown-unknown -- -D warnings
 
+step "PostgreSQL for the tests"
+pg_dir=$(mktemp -d "${TMPDIR:-/tmp}/cert-portal-pg.XXXXXX")
+TEST_POSTGRES_URL=$(scripts/postgres.sh start "$pg_dir")
+# The repository tests run on both engines; without the cluster they would fail, not skip.
+export TEST_POSTGRES_URL REQUIRE_POSTGRES=1
+
 step "build the tests"
 cargo nextest run --workspace --no-run
 
 # cargo-nextest runs each test in a process of its own and stops one that hangs
 # (.config/nextest.toml: 2 minutes a test, 30 for the run), naming it.
-step "unit, property and integration tests"
+step "unit, property and integration tests (SQLite)"
 cargo nextest run --workspace
+
+step "server tests again, on PostgreSQL"
+TEST_ENGINE=postgres cargo nextest run -p server
 
 # nextest does not run doctests.
 step "doctests"
@@ -74,6 +93,11 @@ scripts/build-phone.sh
 # the run); this cap also covers its web server and browsers.
 step "end-to-end in Chromium"
 capped 30 npx playwright test -c end2end/playwright.config.ts
+
+step "the applicant's journey again, on PostgreSQL"
+E2E_DATABASE_URL=$(scripts/postgres.sh createdb "$pg_dir" e2e) \
+  capped 10 npx playwright test -c end2end/playwright.config.ts --project desktop \
+  apply_certificate.spec.ts pay_order.spec.ts follow_order.spec.ts
 
 step "sizes"
 scripts/sizes.sh

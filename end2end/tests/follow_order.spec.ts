@@ -4,7 +4,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { canvasImage, readQrCode } from './files';
 import { hydrated, snap, startApplication, submitApplication, valid } from './flow';
 import { completeOnPhone, scanQr } from './handoff';
-import { checkAccessibility, collectErrors } from './helpers';
+import { checkAccessibility, collectErrors, serverEnv } from './helpers';
 
 // One applicant's whole journey, with a reviewer in a second browser context: submit, scans,
 // phone step, pay in the sandbox cashier, a rejection of one scan, the fix and resubmission,
@@ -21,7 +21,7 @@ const reviewer = { login: `review${Date.now() % 100000}`, password: 'e2e-review-
 function addReviewer() {
   execFileSync(join(__dirname, '..', '..', 'target', 'release', 'server'), ['reviewer', 'add', reviewer.login, '--name', reviewer.name, '--role', 'reviewer'], {
     cwd: join(__dirname, '..', '..'),
-    env: { ...process.env, DATA_DIR: process.env.E2E_DATA_DIR!, REVIEWER_PASSWORD: reviewer.password, RUST_LOG: 'warn' },
+    env: { ...serverEnv(), REVIEWER_PASSWORD: reviewer.password, RUST_LOG: 'warn' },
   });
 }
 

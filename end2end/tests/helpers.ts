@@ -1,5 +1,7 @@
 import { expect, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 
 /** Console errors and uncaught exceptions seen on the page, for a "no errors" check at the end. */
 export function collectErrors(page: Page): string[] {
@@ -21,4 +23,24 @@ export async function checkAccessibility(page: Page) {
   const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
   const summary = results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
   expect(summary).toEqual([]);
+}
+
+/**
+ * Runs one SQL statement on the server's database, for a test that moves time or skips a step
+ * it does not cover: PostgreSQL when the run is on it (`E2E_DATABASE_URL`), SQLite in the data
+ * folder otherwise. Keep `sql` to what both engines read alike.
+ */
+export function runSql(sql: string) {
+  const url = process.env.E2E_DATABASE_URL;
+  if (url) {
+    execFileSync('psql', ['-q', '-v', 'ON_ERROR_STOP=1', url, '-c', sql]);
+  } else {
+    execFileSync('sqlite3', ['-cmd', '.timeout 5000', join(process.env.E2E_DATA_DIR!, 'portal.db'), sql]);
+  }
+}
+
+/** The environment the server's command line needs to work on the same data as the test server. */
+export function serverEnv(): NodeJS.ProcessEnv {
+  const url = process.env.E2E_DATABASE_URL;
+  return { ...process.env, DATA_DIR: process.env.E2E_DATA_DIR!, ...(url ? { DATABASE_URL: url } : {}) };
 }

@@ -1,9 +1,7 @@
 import { expect, test, type Page } from '@playwright/test';
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
 import { canvasImage, readQrCode } from './files';
 import { hydrated, snap, startApplication, submitApplication } from './flow';
-import { checkAccessibility, collectErrors } from './helpers';
+import { checkAccessibility, collectErrors, runSql } from './helpers';
 
 // One applicant, one server: the desktop project is enough.
 test.beforeEach(({}, testInfo) => {
@@ -23,12 +21,7 @@ async function readyToPay(page: Page): Promise<string> {
   await expect(page.getByRole('heading', { name: '支付费用', level: 1 })).toBeVisible();
   await expect(page.getByTestId('pay-missing')).toContainText('经办人用手机完成身份认证');
   await expect(page.getByTestId('pay-missing').getByRole('link', { name: '去上传' }).first()).toBeVisible();
-  execFileSync('sqlite3', [
-    '-cmd',
-    '.timeout 5000',
-    join(process.env.E2E_DATA_DIR!, 'portal.db'),
-    `UPDATE applications SET status = 'awaiting_payment' WHERE number = '${number}'`,
-  ]);
+  runSql(`UPDATE applications SET status = 'awaiting_payment' WHERE number = '${number}'`);
   return number;
 }
 
