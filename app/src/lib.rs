@@ -76,7 +76,7 @@ pub fn App() -> impl IntoView {
             {sandbox.then(|| view! { <components::layout::SandboxBanner /> })}
             <components::layout::SiteHeader />
             <components::layout::SiteMain>
-                <Routes fallback=pages::not_found::NotFound>
+                <Routes fallback=components::not_found::NotFound>
                     <Route path=path!("/") view=pages::home::Home />
                     // Async: an unknown project must answer 404, decided before headers go out.
                     <Route path=path!("/p/:project") view=pages::guide::Guide ssr=SsrMode::Async />

@@ -29,6 +29,22 @@ impl Mount {
     pub fn project(self, project: &str) -> String {
         format!("{}/{project}", self.prefix())
     }
+
+    /// The application's materials page. On the site it is also where the upload routes live
+    /// (`…/materials/<slot>`), whichever mount the page is shown in.
+    pub fn materials_page(self, project: &str, number: &str) -> String {
+        format!("{}/applications/{number}/materials", self.project(project))
+    }
+
+    /// The application's identity (phone hand-off) page.
+    pub fn identity_page(self, project: &str, number: &str) -> String {
+        format!("{}/applications/{number}/identity", self.project(project))
+    }
+
+    /// The application's pay page.
+    pub fn pay_page(self, project: &str, number: &str) -> String {
+        format!("{}/applications/{number}/pay", self.project(project))
+    }
 }
 
 /// The project id of an `/embed/<project>/…` path.

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::pages::not_found::NotFound;
+use crate::components::not_found::NotFound;
 
 /// The page's data for the application in the URL, reloaded when the URL changes.
 pub fn load<T, Fut>(

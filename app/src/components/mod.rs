@@ -5,4 +5,5 @@ pub mod embed;
 pub mod fee_calculator;
 pub mod form;
 pub mod layout;
+pub mod not_found;
 pub mod quote_table;

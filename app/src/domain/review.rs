@@ -1,7 +1,7 @@
 //! 审核 (review): what a reviewer can flag when rejecting an application, the reasons they
 //! pick from, and the checks on a shipment's courier and tracking number.
 //!
-//! A flag names one item ([`crate::services::orders::FlagItem`]'s code): a material slot
+//! A flag names one item ([`FlagItem`]'s code): a material slot
 //! (`material:<slot>`), a form section (`section:<id>`, ids in [`SECTIONS`]) or the phone step
 //! (`identity`). The applicant's rejection text message reads `<label><reason>`, so a preset
 //! reads on from the item's name: 身份证复印件未加盖公章.
@@ -14,7 +14,46 @@
 //! assert_eq!(resolve_reason("", ""), Err(ReasonError::Missing));
 //! ```
 
+use serde::{Deserialize, Serialize};
+
 use crate::domain::application::Variant;
+
+/// What a reviewer flags when rejecting: one material slot, one form section or the phone step.
+///
+/// Stored as text: `material:<slot id>`, `section:<section id>`, `identity`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "id")]
+pub enum FlagItem {
+    Material(String),
+    Section(String),
+    Identity,
+}
+
+impl FlagItem {
+    pub fn code(&self) -> String {
+        match self {
+            FlagItem::Material(slot) => format!("material:{slot}"),
+            FlagItem::Section(section) => format!("section:{section}"),
+            FlagItem::Identity => "identity".to_owned(),
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<FlagItem> {
+        if code == "identity" {
+            return Some(FlagItem::Identity);
+        }
+        let (kind, id) = code.split_once(':')?;
+        let ok = !id.is_empty()
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        match kind {
+            "material" if ok => Some(FlagItem::Material(id.to_owned())),
+            "section" if ok => Some(FlagItem::Section(id.to_owned())),
+            _ => None,
+        }
+    }
+}
 
 /// The form's sections a reviewer can flag, by id, with the names the applicant saw.
 pub const SECTIONS: [(&str, &str); 8] = [

@@ -4,8 +4,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::outbox::{bank_statement, outbox_messages};
+use crate::components::not_found::NotFound;
 use crate::domain::money::Fen;
-use crate::pages::not_found::NotFound;
 
 #[component]
 pub fn DevOutbox() -> impl IntoView {

@@ -6,9 +6,9 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::project_guide;
 use crate::components::fee_calculator::FeeCalculator;
+use crate::components::not_found::NotFound;
 use crate::domain::catalog::{PriceRule, Product, ProductKind, Project, ShippingCharge};
 use crate::domain::money::Fen;
-use crate::pages::not_found::NotFound;
 use crate::paths::use_mount;
 
 #[component]

@@ -13,7 +13,7 @@ use crate::api::identity::{
 };
 use crate::components::application_page;
 use crate::domain::handoff::Stage;
-use crate::paths::{Mount, use_mount};
+use crate::paths::use_mount;
 use crate::services::handoff::HandoffStatus;
 
 /// A new QR code is fetched this many seconds before the old one expires, so the one on
@@ -39,10 +39,6 @@ impl LazyRoute for IdentityRoute {
             view! { <IdentityView page /> }.into_any()
         })
     }
-}
-
-pub fn page_path(mount: Mount, project: &str, number: &str) -> String {
-    format!("{}/applications/{number}/identity", mount.project(project))
 }
 
 /// What the page shows, from the latest status.
@@ -80,8 +76,8 @@ fn IdentityView(page: IdentityPage) -> impl IntoView {
     let notice = RwSignal::new(None::<(bool, String)>);
     let view_now = Memo::new(move |_| status.with(view_of));
     let hydrated = crate::components::form::use_hydrated();
-    let here = page_path(use_mount(), &project, &number);
-    let pay = crate::pages::pay::page_path(use_mount(), &project, &number);
+    let here = use_mount().identity_page(&project, &number);
+    let pay = use_mount().pay_page(&project, &number);
     let role = page.role.label();
     let fix_path = format!(
         "{}/fix/{}",

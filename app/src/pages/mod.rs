@@ -8,7 +8,6 @@ pub mod home;
 pub mod identity;
 pub mod login;
 pub mod materials;
-pub mod not_found;
 pub mod orders;
 pub mod pay;
 /// 撤回同意 / 注销账号, a section of 个人中心 (and of the consent page after a withdrawal).

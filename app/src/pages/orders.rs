@@ -485,7 +485,7 @@ pub fn FixRoute() -> impl IntoView {
             {move || Suspend::new(async move {
                 match page.await {
                     Ok(Some(page)) => view! { <FixView page /> }.into_any(),
-                    Ok(None) => view! { <crate::pages::not_found::NotFound /> }.into_any(),
+                    Ok(None) => view! { <crate::components::not_found::NotFound /> }.into_any(),
                     Err(_) => view! { <div class="app-width app-page"><p class="app-error-text">"页面暂时无法加载，请稍后刷新重试。"</p></div> }.into_any(),
                 }
             })}

@@ -62,10 +62,6 @@ impl LazyRoute for PayRoute {
     }
 }
 
-pub fn page_path(mount: Mount, project: &str, number: &str) -> String {
-    format!("{}/applications/{number}/pay", mount.project(project))
-}
-
 #[component]
 fn PayView(page: PayPage, resource: PageResource) -> impl IntoView {
     let body = match page.status {
@@ -107,12 +103,8 @@ fn Checklist(page: PayPage, resource: PageResource) -> impl IntoView {
             .iter()
             .map(|m| {
                 let href = match m.fix {
-                    Fix::Materials => {
-                        crate::pages::materials::page_path(mount, &page.project_id, &page.number)
-                    }
-                    Fix::Identity => {
-                        crate::pages::identity::page_path(mount, &page.project_id, &page.number)
-                    }
+                    Fix::Materials => mount.materials_page(&page.project_id, &page.number),
+                    Fix::Identity => mount.identity_page(&page.project_id, &page.number),
                 };
                 let action = match m.fix {
                     Fix::Materials => "去上传",
@@ -148,7 +140,7 @@ fn Checklist(page: PayPage, resource: PageResource) -> impl IntoView {
 /// 待支付: the amount and the three ways to pay.
 #[component]
 fn Choose(page: PayPage, resource: PageResource) -> impl IntoView {
-    let here = page_path(use_mount(), &page.project_id, &page.number);
+    let here = use_mount().pay_page(&page.project_id, &page.number);
     let total = page.quote.as_ref().map(|q| q.total.0).ok();
     let changed = total.filter(|t| *t != page.submitted_total_fen).map(|t| {
         format!(
@@ -323,7 +315,7 @@ fn Transfer(page: PayPage, resource: PageResource) -> impl IntoView {
         .as_ref()
         .map(|q| q.total.yuan_text())
         .unwrap_or_else(|_| Fen(page.submitted_total_fen).yuan_text());
-    let base = crate::pages::materials::page_path(Mount::Site, &page.project_id, &page.number);
+    let base = Mount::Site.materials_page(&page.project_id, &page.number);
     view! {
         <p class="app-lead">"请从单位对公账户向以下账户转账，到账后受理机构会确认并开始审核。"</p>
         <dl class="app-summary-list" data-testid="bank-account">
@@ -345,7 +337,7 @@ fn Transfer(page: PayPage, resource: PageResource) -> impl IntoView {
 #[component]
 fn TransferPending(page: PayPage) -> impl IntoView {
     let file = RwSignal::new(page.voucher.clone());
-    let base = crate::pages::materials::page_path(Mount::Site, &page.project_id, &page.number);
+    let base = Mount::Site.materials_page(&page.project_id, &page.number);
     view! {
         <div class="app-panel" data-testid="pay-transfer-pending">
             <h2 class="app-panel__title">"等待受理机构确认到账"</h2>

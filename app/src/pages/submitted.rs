@@ -5,8 +5,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::apply::submitted_page;
+use crate::components::not_found::NotFound;
 use crate::domain::money::Fen;
-use crate::pages::not_found::NotFound;
 use crate::paths::use_mount;
 
 #[component]
@@ -26,7 +26,7 @@ pub fn SubmittedRoute() -> impl IntoView {
             {move || Suspend::new(async move {
                 match page.await {
                     Ok(Some(s)) => {
-                        let materials = crate::pages::materials::page_path(use_mount(), &s.project_id, &s.number);
+                        let materials = use_mount().materials_page(&s.project_id, &s.number);
                         view! {
                         <div class="app-width app-page app-narrow">
                             <div class="app-panel" role="status">

@@ -28,42 +28,7 @@ pub struct TimelineEntry {
     pub at: String,
 }
 
-/// What a reviewer flags when rejecting: one material slot, one form section or the phone step.
-///
-/// Stored as text: `material:<slot id>`, `section:<section id>`, `identity`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "kind", content = "id")]
-pub enum FlagItem {
-    Material(String),
-    Section(String),
-    Identity,
-}
-
-impl FlagItem {
-    pub fn code(&self) -> String {
-        match self {
-            FlagItem::Material(slot) => format!("material:{slot}"),
-            FlagItem::Section(section) => format!("section:{section}"),
-            FlagItem::Identity => "identity".to_owned(),
-        }
-    }
-
-    pub fn parse(code: &str) -> Option<FlagItem> {
-        if code == "identity" {
-            return Some(FlagItem::Identity);
-        }
-        let (kind, id) = code.split_once(':')?;
-        let ok = !id.is_empty()
-            && id
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-        match kind {
-            "material" if ok => Some(FlagItem::Material(id.to_owned())),
-            "section" if ok => Some(FlagItem::Section(id.to_owned())),
-            _ => None,
-        }
-    }
-}
+pub use crate::domain::review::FlagItem;
 
 /// An item a reviewer flagged, with the reason the applicant reads.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

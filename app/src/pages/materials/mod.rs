@@ -35,15 +35,9 @@ impl LazyRoute for MaterialsRoute {
     }
 }
 
-/// The path of the application's materials page. On the site it is also where the upload
-/// routes live (`…/materials/<slot>`), whichever mount the page is shown in.
-pub fn page_path(mount: Mount, project: &str, number: &str) -> String {
-    format!("{}/applications/{number}/materials", mount.project(project))
-}
-
 #[component]
 fn MaterialsView(page: MaterialsPage) -> impl IntoView {
-    let base = page_path(Mount::Site, &page.project_id, &page.number);
+    let base = Mount::Site.materials_page(&page.project_id, &page.number);
     let uploaded: Vec<_> = page
         .slots
         .iter()
@@ -57,8 +51,8 @@ fn MaterialsView(page: MaterialsPage) -> impl IntoView {
     let done = Memo::new(move |_| signals.iter().filter(|s| s.with(Option::is_some)).count());
     let hydrated = crate::components::form::use_hydrated();
     let flash = page.flash.clone();
-    let identity = crate::pages::identity::page_path(use_mount(), &page.project_id, &page.number);
-    let pay = crate::pages::pay::page_path(use_mount(), &page.project_id, &page.number);
+    let identity = use_mount().identity_page(&page.project_id, &page.number);
+    let pay = use_mount().pay_page(&page.project_id, &page.number);
     let role = page.identity_role.label();
 
     view! {
