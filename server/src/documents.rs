@@ -7,7 +7,7 @@ use std::path::Path as FsPath;
 use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
-use app::api::documents::ssr::{document_data, file_name};
+use app::domain::documents::{document_data, file_name};
 use app::services::documents::DocumentService;
 use app::services::login::UserId;
 use app::state::AppState;

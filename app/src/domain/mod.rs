@@ -10,6 +10,7 @@ pub mod banks;
 pub mod catalog;
 pub mod correction;
 pub mod credit_code;
+pub mod documents;
 pub mod draft;
 pub mod email;
 pub mod file_defects;
