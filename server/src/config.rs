@@ -22,6 +22,14 @@ pub enum Command {
         #[command(subcommand)]
         action: ReviewerCommand,
     },
+    /// Copies every row of this installation's SQLite database (`DATABASE_URL`, or the file in
+    /// `DATA_DIR`) into the PostgreSQL database at TARGET, which must be new: it is migrated,
+    /// filled in one transaction, and its id sequences moved past the copied ids. Stop the
+    /// server first. Login sessions are not copied: applicants sign in again.
+    CopyTo {
+        /// `postgres://user:password@host/database`
+        target: String,
+    },
 }
 
 #[derive(Debug, Clone, clap::Subcommand)]

@@ -25,8 +25,18 @@ async fn run() -> anyhow::Result<()> {
         .init();
 
     let Cli { config, command } = Cli::parse();
-    if let Some(Command::Reviewer { action }) = command {
-        return server::console::cli::run(&config, action).await;
+    match command {
+        Some(Command::Reviewer { action }) => {
+            return server::console::cli::run(&config, action).await;
+        }
+        Some(Command::CopyTo { target }) => {
+            let copied = server::store::copy::copy(&config.database_url(), &target).await?;
+            for (table, rows) in copied {
+                println!("{table}: {rows}");
+            }
+            return Ok(());
+        }
+        None => {}
     }
     let refusals = server::production::refusals(&config);
     if !refusals.is_empty() {
@@ -60,7 +70,7 @@ async fn run() -> anyhow::Result<()> {
     serve(listener, server.router, limits, server.shutdown).await?;
     server.maintenance.abort();
     // Every connection is closed by now; a database still busy is not waited on for long.
-    if tokio::time::timeout(BLOCKING_GRACE, server.pool.close())
+    if tokio::time::timeout(BLOCKING_GRACE, server.db.close())
         .await
         .is_err()
     {

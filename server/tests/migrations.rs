@@ -65,3 +65,25 @@ async fn text_timestamps_become_unix_seconds_with_rows_and_ids_kept() {
         .unwrap();
     assert_eq!(audit, (7, start));
 }
+
+/// `server copy-to` copies every table there is (a new table must be added to its list).
+#[tokio::test]
+async fn the_copy_to_postgresql_names_every_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("portal.db").display());
+    let db = server::store::Db::connect(&url).await.unwrap();
+    let mut tables: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'table'
+           AND name NOT IN ('_sqlx_migrations', 'tower_sessions') ORDER BY name",
+    )
+    .fetch_all(db.pool())
+    .await
+    .unwrap();
+    let mut listed: Vec<String> = server::store::copy::TABLES
+        .iter()
+        .map(|t| (*t).to_owned())
+        .collect();
+    tables.sort();
+    listed.sort();
+    assert_eq!(listed, tables);
+}

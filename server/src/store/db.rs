@@ -144,6 +144,15 @@ impl Db {
         }
     }
 
+    /// Closes every connection, waiting for those in use.
+    pub async fn close(&self) {
+        self.any.close().await;
+        match &self.native {
+            Native::Sqlite(pool) => pool.close().await,
+            Native::Postgres(pool) => pool.close().await,
+        }
+    }
+
     /// The SQLite pool, for the code not yet moved into a repository.
     pub fn sqlite_pool(&self) -> anyhow::Result<SqlitePool> {
         match &self.native {

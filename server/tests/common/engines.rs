@@ -43,6 +43,18 @@ pub async fn every(data_dir: &Path) -> Vec<Db> {
     dbs
 }
 
+/// A new empty PostgreSQL database's URL when the cluster is there (see [`every`]).
+pub fn postgres_if_available() -> Option<String> {
+    if std::env::var_os("TEST_POSTGRES_URL").is_some() {
+        Some(fresh_postgres_database())
+    } else if std::env::var_os("REQUIRE_POSTGRES").is_some() {
+        panic!("REQUIRE_POSTGRES is set but TEST_POSTGRES_URL is not");
+    } else {
+        eprintln!("PostgreSQL skipped: TEST_POSTGRES_URL is unset (scripts/test.sh sets it)");
+        None
+    }
+}
+
 /// Creates a database with a unique name on the test cluster and returns its URL.
 fn fresh_postgres_database() -> String {
     let admin = std::env::var("TEST_POSTGRES_URL")
