@@ -16,12 +16,78 @@ pub fn selected() -> Engine {
     }
 }
 
-/// Where a server under test keeps its data on `engine`.
+/// Where a server under test keeps its data on `engine`. A PostgreSQL database's URL is also
+/// noted in the data folder, so [`stored_bytes`] finds it.
 pub fn database_url(engine: Engine, data_dir: &Path) -> String {
     match engine {
         Engine::Sqlite => format!("sqlite://{}", data_dir.join("portal.db").display()),
-        Engine::Postgres => fresh_postgres_database(),
+        Engine::Postgres => {
+            let url = fresh_postgres_database();
+            std::fs::create_dir_all(data_dir).unwrap();
+            std::fs::write(data_dir.join(POSTGRES_NOTE), &url).unwrap();
+            url
+        }
     }
+}
+
+const POSTGRES_NOTE: &str = "test-database-url";
+
+/// Everything the database behind `data_dir` holds, as bytes to search: SQLite's file and
+/// write-ahead log, or on PostgreSQL every row of every table as JSON, with each `bytea` value
+/// (which JSON shows as `\\x` and hex) also decoded.
+pub fn stored_bytes(data_dir: &Path) -> Vec<u8> {
+    let Ok(url) = std::fs::read_to_string(data_dir.join(POSTGRES_NOTE)) else {
+        let mut bytes = std::fs::read(data_dir.join("portal.db")).unwrap_or_default();
+        bytes.extend(std::fs::read(data_dir.join("portal.db-wal")).unwrap_or_default());
+        return bytes;
+    };
+    let text = on_own_runtime(async move {
+        let mut conn = sqlx::PgConnection::connect(&url).await?;
+        let tables: Vec<(String, String)> = sqlx::query_as(
+            "SELECT table_schema::text, table_name::text FROM information_schema.tables
+             WHERE table_schema NOT IN ('pg_catalog', 'information_schema')",
+        )
+        .fetch_all(&mut conn)
+        .await?;
+        let mut text = String::new();
+        for (schema, table) in tables {
+            let rows: String = sqlx::query_scalar(&format!(
+                "SELECT COALESCE(string_agg(row_to_json(t)::text, E'\\n'), '')
+                 FROM \"{schema}\".\"{table}\" t"
+            ))
+            .fetch_one(&mut conn)
+            .await?;
+            text.push_str(&rows);
+        }
+        conn.close().await?;
+        Ok::<_, sqlx::Error>(text)
+    })
+    .expect("the test database can be read");
+    let mut bytes = text.clone().into_bytes();
+    for hex in text.split("\\\\x").skip(1) {
+        let digits: Vec<u8> = hex.bytes().take_while(u8::is_ascii_hexdigit).collect();
+        bytes.extend(
+            digits
+                .chunks_exact(2)
+                .filter_map(|pair| u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok()),
+        );
+    }
+    bytes
+}
+
+/// Runs `work` to completion on a runtime of its own, from sync code inside a test's runtime.
+fn on_own_runtime<T: Send + 'static>(
+    work: impl std::future::Future<Output = T> + Send + 'static,
+) -> T {
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(work)
+    })
+    .join()
+    .unwrap()
 }
 
 /// Every engine, each with a new empty database: SQLite always, PostgreSQL when the cluster
@@ -60,27 +126,15 @@ fn fresh_postgres_database() -> String {
     let admin = std::env::var("TEST_POSTGRES_URL")
         .expect("TEST_POSTGRES_URL names the test cluster (scripts/postgres.sh start)");
     let name = format!("t{}_{:08x}", std::process::id(), rand::random::<u32>());
-    // Called from sync set-up code inside a test's runtime: a thread of its own may block.
-    let create = {
-        let (admin, name) = (admin.clone(), name.clone());
-        std::thread::spawn(move || {
-            tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap()
-                .block_on(async {
-                    let mut conn = sqlx::PgConnection::connect(&admin).await?;
-                    sqlx::query(&format!("CREATE DATABASE {name}"))
-                        .execute(&mut conn)
-                        .await?;
-                    conn.close().await
-                })
-        })
-    };
-    create
-        .join()
-        .unwrap()
-        .expect("the test cluster creates a database");
+    let (admin_url, new) = (admin.clone(), name.clone());
+    on_own_runtime(async move {
+        let mut conn = sqlx::PgConnection::connect(&admin_url).await?;
+        sqlx::query(&format!("CREATE DATABASE {new}"))
+            .execute(&mut conn)
+            .await?;
+        conn.close().await
+    })
+    .expect("the test cluster creates a database");
     let (base, _) = admin.rsplit_once('/').expect("a URL with a database name");
     format!("{base}/{name}")
 }

@@ -101,11 +101,10 @@ pub async fn get(server: &server::Server, uri: &str) -> (StatusCode, header::Hea
     .await
 }
 
-/// Every byte the database has written so far: the main file and its write-ahead log.
+/// Everything the database behind `data_dir` has stored, on either engine
+/// ([`engines::stored_bytes`]): what a test searches to prove a value is never kept in clear.
 pub fn database_bytes(data_dir: &Path) -> Vec<u8> {
-    let mut bytes = std::fs::read(data_dir.join("portal.db")).unwrap_or_default();
-    bytes.extend(std::fs::read(data_dir.join("portal.db-wal")).unwrap_or_default());
-    bytes
+    engines::stored_bytes(data_dir)
 }
 
 pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
