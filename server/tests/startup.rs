@@ -4,26 +4,38 @@ mod common;
 
 use axum::http::{StatusCode, header};
 use common::{get, start};
+use server::store::Engine;
 
 #[tokio::test]
 async fn fresh_start_creates_database_and_applies_migrations() {
     let dir = tempfile::tempdir().unwrap();
     let server = start(dir.path()).await;
 
-    assert!(dir.path().join("portal.db").exists());
+    let folder = match server.db.engine() {
+        Engine::Sqlite => {
+            assert!(dir.path().join("portal.db").exists());
+            "sqlite"
+        }
+        Engine::Postgres => "postgres",
+    };
     assert!(dir.path().join("uploads").is_dir());
-    let applied: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success")
-        .fetch_one(&server.pool)
-        .await
-        .unwrap();
-    let on_disk = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite"))
-        .unwrap()
-        .count();
+    let applied: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success = TRUE")
+            .fetch_one(server.db.pool())
+            .await
+            .unwrap();
+    let on_disk = std::fs::read_dir(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("migrations")
+            .join(folder),
+    )
+    .unwrap()
+    .count();
     assert_eq!(applied as usize, on_disk);
 
     let snapshot: String =
         sqlx::query_scalar("SELECT project_id FROM catalog_snapshots WHERE project_id = 'soetp'")
-            .fetch_one(&server.pool)
+            .fetch_one(server.db.pool())
             .await
             .unwrap();
     assert_eq!(snapshot, "soetp");
@@ -33,11 +45,11 @@ async fn fresh_start_creates_database_and_applies_migrations() {
 async fn restart_on_the_same_data_keeps_one_snapshot_per_catalog_version() {
     let dir = tempfile::tempdir().unwrap();
     let first = start(dir.path()).await;
-    first.pool.close().await;
+    first.db.close().await;
     let second = start(dir.path()).await;
     let count: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM catalog_snapshots WHERE project_id = 'soetp'")
-            .fetch_one(&second.pool)
+            .fetch_one(second.db.pool())
             .await
             .unwrap();
     assert_eq!(count, 1);
@@ -107,7 +119,7 @@ async fn a_secret_is_generated_once_into_the_data_folder_unless_configured() {
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
     }
-    first.pool.close().await;
+    first.db.close().await;
     start(dir.path()).await;
     assert_eq!(
         std::fs::read_to_string(&path).unwrap(),

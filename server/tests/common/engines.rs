@@ -17,11 +17,15 @@ pub fn selected() -> Engine {
 }
 
 /// Where a server under test keeps its data on `engine`. A PostgreSQL database's URL is also
-/// noted in the data folder, so [`stored_bytes`] finds it.
+/// noted in the data folder, so [`stored_bytes`] finds it and a server started again on the
+/// same folder finds the same database.
 pub fn database_url(engine: Engine, data_dir: &Path) -> String {
     match engine {
         Engine::Sqlite => format!("sqlite://{}", data_dir.join("portal.db").display()),
         Engine::Postgres => {
+            if let Ok(url) = std::fs::read_to_string(data_dir.join(POSTGRES_NOTE)) {
+                return url;
+            }
             let url = fresh_postgres_database();
             std::fs::create_dir_all(data_dir).unwrap();
             std::fs::write(data_dir.join(POSTGRES_NOTE), &url).unwrap();
