@@ -12,6 +12,7 @@ pub use db::{Db, Engine};
 pub use error::StoreError;
 
 pub mod consents;
+pub mod handoff;
 
 impl From<StoreError> for app::services::StoreError {
     fn from(error: StoreError) -> Self {
