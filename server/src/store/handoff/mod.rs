@@ -5,6 +5,7 @@
 //! `service::handoff`; each method here is one atomic operation.
 
 mod db;
+mod write;
 
 use app::domain::handoff::{FailReason, HandoffState, Role, Stage, Step};
 
