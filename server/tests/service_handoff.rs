@@ -1,15 +1,19 @@
-//! The handoff service over its repository on both engines, for what needs no ID photos: the
-//! desktop's status, the text message, the short code, a raced claim, expiry and retention.
-//! (The whole flow through HTTP is `tests/handoff.rs`.)
+//! The handoff service over its repository on both engines: the desktop's status, the text
+//! message, the short code, a raced claim, expiry and retention; and the photos, liveness and
+//! review. (The whole flow through HTTP, on SQLite until every area is ported, is
+//! `tests/handoff.rs`.)
 
 mod common;
+mod fixtures;
 
+use std::io::Cursor;
 use std::net::IpAddr;
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use app::domain::application::Application;
 use app::domain::draft::{Draft, Step};
-use app::domain::handoff::{Role, SESSION_MINUTES, Stage};
+use app::domain::handoff::{IdSide, Role, SESSION_MINUTES, Stage};
 use app::domain::mobile::Mobile;
 use app::domain::quote::Quote;
 use app::services::StoreError;
@@ -19,6 +23,7 @@ use app::services::applications::{
 use app::services::handoff::{HandoffError, HandoffService};
 use app::services::login::UserId;
 use app::services::sms::{SmsError, SmsKind, SmsSender};
+use image::{DynamicImage, ImageOutputFormat, RgbImage};
 use server::clock::ManualClock;
 use server::config::SecretKey;
 use server::crypto::Keys;
@@ -122,29 +127,34 @@ async fn waiting_session(db: &Db, keys: &Keys, application_id: i64) -> String {
     secret
 }
 
+/// The service on `db`, its photos in `photos`.
+fn service(db: &Db, photos: &Path) -> (Arc<Handoffs>, Arc<Keys>, Arc<ManualClock>, Arc<Texts>) {
+    let keys = Arc::new(Keys::derive(&SecretKey::from_bytes(vec![7; 32]).unwrap()));
+    let clock = Arc::new(ManualClock::new(common::START));
+    let texts = Arc::new(Texts::default());
+    std::fs::create_dir_all(photos).unwrap();
+    let service = Arc::new(Handoffs::new(
+        Arc::new(db.clone()),
+        Arc::new(NoApplications),
+        Arc::new(LocalVerifier::sandbox()),
+        texts.clone(),
+        Arc::new(ObjectStorage::local(photos).unwrap()),
+        keys.clone(),
+        clock.clone(),
+        HandoffSettings {
+            public_url: "https://ca.example/".into(),
+            retention_days: 30,
+        },
+    ));
+    (service, keys, clock, texts)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_phone_step_without_photos_runs_on_either_engine() {
     let dir = tempfile::tempdir().unwrap();
     for db in common::engines::every(dir.path()).await {
         let engine = db.engine();
-        let keys = Arc::new(Keys::derive(&SecretKey::from_bytes(vec![7; 32]).unwrap()));
-        let clock = Arc::new(ManualClock::new(common::START));
-        let texts = Arc::new(Texts::default());
-        let photos = dir.path().join(format!("{engine:?}"));
-        std::fs::create_dir_all(&photos).unwrap();
-        let service = Arc::new(Handoffs::new(
-            Arc::new(db.clone()),
-            Arc::new(NoApplications),
-            Arc::new(LocalVerifier::sandbox()),
-            texts.clone(),
-            Arc::new(ObjectStorage::local(&photos).unwrap()),
-            keys.clone(),
-            clock.clone(),
-            HandoffSettings {
-                public_url: "https://ca.example/".into(),
-                retention_days: 30,
-            },
-        ));
+        let (service, keys, clock, texts) = service(&db, &dir.path().join(format!("{engine:?}")));
         let (user, application) = common::rows::application(&db, NUMBER).await;
         let owner = UserId(user);
         let secret = waiting_session(&db, &keys, application).await;
@@ -215,5 +225,72 @@ async fn the_phone_step_without_photos_runs_on_either_engine() {
         let gone = service.phone_state(&secret, None).await;
         assert!(matches!(gone, Err(HandoffError::UnknownToken)), "{gone:?}");
         assert!(service.review("SQ-none").await.unwrap().is_none());
+    }
+}
+
+/// A face frame: a 160 × 120 JPEG with a bright square at `offset`, so frames differ.
+fn frame(offset: u32) -> Vec<u8> {
+    let image = RgbImage::from_fn(160, 120, |x, y| {
+        if (offset..offset + 40).contains(&x) && (30..90).contains(&y) {
+            image::Rgb([230, 200, 180])
+        } else {
+            image::Rgb([30, 50, 70])
+        }
+    });
+    let mut out = Cursor::new(Vec::new());
+    DynamicImage::ImageRgb8(image)
+        .write_to(&mut out, ImageOutputFormat::Jpeg(85))
+        .unwrap();
+    out.into_inner()
+}
+
+#[tokio::test]
+async fn photos_and_liveness_complete_the_session_on_either_engine() {
+    let dir = tempfile::tempdir().unwrap();
+    for db in common::engines::every(dir.path()).await {
+        let engine = db.engine();
+        let photos = dir.path().join(format!("{engine:?}"));
+        let (service, keys, _, _) = service(&db, &photos);
+        let (user, application) = common::rows::application(&db, NUMBER).await;
+        let secret = waiting_session(&db, &keys, application).await;
+        let (_, device) = service.claim(&secret, None).await.unwrap();
+        let device = device.expect("a device secret");
+        let device = Some(device.as_str());
+
+        let card = fixtures::jpeg(640, 400);
+        let front = service.id_photo(&secret, device, IdSide::Front, card.clone());
+        let front = front.await.unwrap();
+        assert!(front.accepted && front.mismatches.is_empty(), "{engine:?}");
+        assert_eq!(front.state.stage, Stage::IdFrontDone);
+        let back = service.id_photo(&secret, device, IdSide::Back, card.clone());
+        assert_eq!(back.await.unwrap().state.stage, Stage::IdBackDone);
+
+        let challenge = service.start_liveness(&secret, device).await.unwrap();
+        let frames = (0..u32::from(challenge.min_frames))
+            .map(|i| frame(i * 30))
+            .collect();
+        let result = service
+            .liveness(&secret, device, &challenge.challenge, frames)
+            .await
+            .unwrap();
+        assert!(result.passed, "{engine:?}: {:?}", result.failure);
+        assert_eq!(result.face_matched, Some(true));
+        assert_eq!(result.state.stage, Stage::Completed);
+        let stale = service.liveness(&secret, device, &challenge.challenge, Vec::new());
+        assert!(stale.await.is_err(), "a completed session admits nobody");
+
+        let status = service.status(UserId(user), NUMBER).await.unwrap();
+        assert!(status.done, "{engine:?}");
+        let review = service.review(NUMBER).await.unwrap().expect("a session");
+        assert_eq!(review.photos, [IdSide::Front, IdSide::Back]);
+        assert_eq!(review.attempts.len(), 1);
+        let photo = service.review_photo(NUMBER, IdSide::Back).await.unwrap();
+        assert_eq!(
+            photo,
+            Some(card),
+            "{engine:?}: stored sealed, read back whole"
+        );
+        let stored = std::fs::read_dir(&photos).unwrap().count();
+        assert!(stored >= 2, "{engine:?}: {stored} objects");
     }
 }
