@@ -11,9 +11,7 @@ use server::store::handoff::{
 };
 
 /// Seconds of [`common::START`].
-fn start() -> i64 {
-    common::START.unix_timestamp()
-}
+const T0: i64 = common::START.unix_timestamp();
 
 /// A submitted application; its id.
 async fn application(db: &Db, number: &str) -> i64 {
@@ -37,8 +35,8 @@ async fn open(
         application_id,
         person: Role::Agent,
         token_hash: [token; 32],
-        claim_deadline: start() + 600,
-        now: start(),
+        claim_deadline: T0 + 600,
+        now: T0,
         short_codes,
         seal_subject: &seal,
     };
@@ -124,15 +122,12 @@ async fn sessions_open_with_a_free_code_and_a_new_one_ends_the_running_one() {
         );
         let old = db.by_id(first).await.unwrap().unwrap();
         assert_eq!(old.state().unwrap().stage, Stage::Expired);
-        assert_eq!((old.version, old.ended_at), (2, Some(start())));
+        assert_eq!((old.version, old.ended_at), (2, Some(T0)));
         assert!(db.has_step(first, "superseded").await.unwrap());
         assert!(!db.has_step(second, "superseded").await.unwrap());
         let steps = db.steps(first).await.unwrap();
         assert_eq!(steps.len(), 1);
-        assert_eq!(
-            (steps[0].kind.as_str(), steps[0].at),
-            ("superseded", start())
-        );
+        assert_eq!((steps[0].kind.as_str(), steps[0].at), ("superseded", T0));
         let running = db.running(app).await.unwrap();
         assert_eq!(running.iter().map(|r| r.id).collect::<Vec<_>>(), [second]);
         assert_eq!(db.latest(app).await.unwrap().unwrap().id, second);
@@ -154,7 +149,7 @@ async fn a_completed_session_counts_until_a_rejection_asks_for_identity_again() 
         let (id, _) = opened(open(&db, app, 1, &codes(&["444444"]), &[]).await);
         assert!(!db.completed(app).await.unwrap());
         sqlx::query("UPDATE handoffs SET stage = 'completed', ended_at = $1 WHERE id = $2")
-            .bind(start() + 100)
+            .bind(T0 + 100)
             .bind(id)
             .execute(pool)
             .await
@@ -192,10 +187,10 @@ async fn a_completed_session_counts_until_a_rejection_asks_for_identity_again() 
                 .unwrap();
         };
         // A rejection about something else leaves the check done.
-        reject(start() + 200, "org").await;
+        reject(T0 + 200, "org").await;
         assert!(db.completed(app).await.unwrap());
         // One asking for identity after it reopens it; a new session may start.
-        reject(start() + 300, "identity").await;
+        reject(T0 + 300, "identity").await;
         assert!(!db.completed(app).await.unwrap());
         opened(open(&db, app, 2, &codes(&["555555"]), &[]).await);
     }
@@ -212,16 +207,14 @@ async fn writes_need_the_version_read_and_replace_the_files_of_their_kind() {
         let mut claim = change(&row, Event::Claim);
         claim.claim = Some(Claim {
             device_hash: [5; 32],
-            at: start() + 10,
-            session_deadline: start() + 1000,
+            at: T0 + 10,
+            session_deadline: T0 + 1000,
         });
         claim.result = Some(b"sealed".to_vec());
-        let written = db.write_if_version(id, 1, &claim, None, start() + 10).await;
+        let written = db.write_if_version(id, 1, &claim, None, T0 + 10).await;
         assert_eq!(written.unwrap(), Some(Vec::new()), "{engine:?}");
         assert_eq!(
-            db.write_if_version(id, 1, &claim, None, start())
-                .await
-                .unwrap(),
+            db.write_if_version(id, 1, &claim, None, T0).await.unwrap(),
             None
         );
         let row = db.by_id(id).await.unwrap().unwrap();
@@ -230,12 +223,12 @@ async fn writes_need_the_version_read_and_replace_the_files_of_their_kind() {
         assert_eq!(row.device_hash, Some(vec![5; 32]));
         assert_eq!(
             (row.session_deadline, row.ended_at),
-            (Some(start() + 1000), None)
+            (Some(T0 + 1000), None)
         );
         assert_eq!(row.result.as_deref(), Some(&b"sealed"[..]));
         // A claimed session's short code is gone.
         let code = db
-            .redeem_code("ip", Some("666666"), &[7; 32], start(), limit())
+            .redeem_code("ip", Some("666666"), &[7; 32], T0, limit())
             .await;
         assert_eq!(code.unwrap(), Redeemed::Unknown);
 
@@ -255,9 +248,7 @@ async fn writes_need_the_version_read_and_replace_the_files_of_their_kind() {
         );
         let front = Some(("id_front", &[file(1)][..]));
         assert_eq!(
-            db.write_if_version(id, 2, &photo, front, start())
-                .await
-                .unwrap(),
+            db.write_if_version(id, 2, &photo, front, T0).await.unwrap(),
             Some(vec![])
         );
         let row = db.by_id(id).await.unwrap().unwrap();
@@ -275,15 +266,13 @@ async fn writes_need_the_version_read_and_replace_the_files_of_their_kind() {
         );
         let front = Some(("id_front", &[file(2)][..]));
         let old = db
-            .write_if_version(id, 3, &retake, front, start())
+            .write_if_version(id, 3, &retake, front, T0)
             .await
             .unwrap();
         assert_eq!(old, Some(vec![file(1).object]), "{engine:?}");
         let lost = Some(("id_front", &[file(3)][..]));
         assert_eq!(
-            db.write_if_version(id, 3, &retake, lost, start())
-                .await
-                .unwrap(),
+            db.write_if_version(id, 3, &retake, lost, T0).await.unwrap(),
             None
         );
         assert_eq!(db.file(id, "id_front").await.unwrap(), Some(file(2).object));
@@ -291,7 +280,7 @@ async fn writes_need_the_version_read_and_replace_the_files_of_their_kind() {
         let frames = [file(4), file(5)];
         let mut clear = change(&db.by_id(id).await.unwrap().unwrap(), Event::Expire);
         clear.challenge = Some(None);
-        db.write_if_version(id, 4, &clear, Some(("frame", &frames)), start() + 20)
+        db.write_if_version(id, 4, &clear, Some(("frame", &frames)), T0 + 20)
             .await
             .unwrap()
             .unwrap();
@@ -304,7 +293,7 @@ async fn writes_need_the_version_read_and_replace_the_files_of_their_kind() {
         assert_eq!(row.challenge, None);
         assert_eq!(
             (row.stage.as_str(), row.ended_at),
-            ("expired", Some(start() + 20))
+            ("expired", Some(T0 + 20))
         );
         let kinds: Vec<String> = db
             .steps(id)
@@ -336,30 +325,30 @@ async fn text_message_links_keep_to_the_interval_and_the_daily_limit() {
         let limits = SmsLimits {
             resend_secs: 60,
             per_day: 2,
-            day_start: start() - 3600,
+            day_start: T0 - 3600,
         };
         let send = |token: u8, at: i64| {
             let db = &db;
             async move { db.add_sms_token(app, id, &[token; 32], at, limits).await }
         };
-        assert_eq!(send(10, start()).await.unwrap(), SmsToken::Added);
+        assert_eq!(send(10, T0).await.unwrap(), SmsToken::Added);
         assert_eq!(
-            send(11, start() + 59).await.unwrap(),
-            SmsToken::TooSoon { last: start() },
+            send(11, T0 + 59).await.unwrap(),
+            SmsToken::TooSoon { last: T0 },
             "{engine:?}"
         );
-        assert_eq!(send(11, start() + 60).await.unwrap(), SmsToken::Added);
-        assert_eq!(send(12, start() + 200).await.unwrap(), SmsToken::DailyLimit);
+        assert_eq!(send(11, T0 + 60).await.unwrap(), SmsToken::Added);
+        assert_eq!(send(12, T0 + 200).await.unwrap(), SmsToken::DailyLimit);
         assert_eq!(db.by_token(&[11; 32]).await.unwrap().unwrap().id, id);
         db.delete_token(&[11; 32]).await.unwrap();
         assert!(db.by_token(&[11; 32]).await.unwrap().is_none());
         // The next day counts afresh (the QR link never counted).
         let tomorrow = SmsLimits {
-            day_start: start() + 3600,
+            day_start: T0 + 3600,
             ..limits
         };
         let next = db
-            .add_sms_token(app, id, &[12; 32], start() + 3600, tomorrow)
+            .add_sms_token(app, id, &[12; 32], T0 + 3600, tomorrow)
             .await;
         assert_eq!(next.unwrap(), SmsToken::Added);
     }
@@ -368,7 +357,7 @@ async fn text_message_links_keep_to_the_interval_and_the_daily_limit() {
 fn limit() -> CodeLimit {
     CodeLimit {
         failures: 3,
-        window_start: start() - 900,
+        window_start: T0 - 900,
     }
 }
 
@@ -381,10 +370,7 @@ async fn a_short_code_opens_once_and_wrong_ones_are_limited_per_address() {
         let (id, _) = opened(open(&db, app, 1, &codes(&["888888"]), &[]).await);
         let redeem = |ip: &'static str, code: Option<&'static str>, token: u8| {
             let db = &db;
-            async move {
-                db.redeem_code(ip, code, &[token; 32], start(), limit())
-                    .await
-            }
+            async move { db.redeem_code(ip, code, &[token; 32], T0, limit()).await }
         };
         assert_eq!(
             redeem("a", Some("888888"), 20).await.unwrap(),
@@ -408,7 +394,7 @@ async fn a_short_code_opens_once_and_wrong_ones_are_limited_per_address() {
             redeem("a", Some("000002"), 21).await.unwrap(),
             Redeemed::Unknown
         );
-        let limited = Redeemed::Limited { oldest: start() };
+        let limited = Redeemed::Limited { oldest: T0 };
         assert_eq!(
             redeem("a", Some("000003"), 21).await.unwrap(),
             limited,
@@ -420,8 +406,8 @@ async fn a_short_code_opens_once_and_wrong_ones_are_limited_per_address() {
             Redeemed::Unknown
         );
         // Old failures leave the window and are forgotten.
-        assert_eq!(db.forget_code_failures(start() - 1).await.unwrap(), 0);
-        assert_eq!(db.forget_code_failures(start()).await.unwrap(), 4);
+        assert_eq!(db.forget_code_failures(T0 - 1).await.unwrap(), 0);
+        assert_eq!(db.forget_code_failures(T0).await.unwrap(), 4);
         assert_eq!(
             redeem("a", Some("000004"), 21).await.unwrap(),
             Redeemed::Unknown
@@ -436,22 +422,22 @@ async fn overdue_sessions_are_found_and_ended_ones_lose_files_and_links() {
         let engine = db.engine();
         let app = application(&db, "SQ202503010006").await;
         let (id, _) = opened(open(&db, app, 1, &codes(&["999999"]), &[]).await);
-        assert!(db.overdue(start() + 599).await.unwrap().is_empty());
-        assert_eq!(db.overdue(start() + 600).await.unwrap(), [id], "{engine:?}");
+        assert!(db.overdue(T0 + 599).await.unwrap().is_empty());
+        assert_eq!(db.overdue(T0 + 600).await.unwrap(), [id], "{engine:?}");
         let row = db.by_id(id).await.unwrap().unwrap();
         let mut expire = change(&row, Event::Expire);
         expire.challenge = Some(Some("{}".into()));
         let frames = [file(6)];
-        db.write_if_version(id, 1, &expire, Some(("frame", &frames)), start() + 600)
+        db.write_if_version(id, 1, &expire, Some(("frame", &frames)), T0 + 600)
             .await
             .unwrap()
             .unwrap();
-        assert!(db.overdue(start() + 700).await.unwrap().is_empty());
-        assert!(db.ended_by(start() + 599).await.unwrap().is_empty());
-        assert_eq!(db.ended_by(start() + 600).await.unwrap(), [id]);
-        assert_eq!(db.purge(id, start() + 700).await.unwrap(), [file(6).object]);
+        assert!(db.overdue(T0 + 700).await.unwrap().is_empty());
+        assert!(db.ended_by(T0 + 599).await.unwrap().is_empty());
+        assert_eq!(db.ended_by(T0 + 600).await.unwrap(), [id]);
+        assert_eq!(db.purge(id, T0 + 700).await.unwrap(), [file(6).object]);
         assert!(
-            db.ended_by(start() + 800).await.unwrap().is_empty(),
+            db.ended_by(T0 + 800).await.unwrap().is_empty(),
             "{engine:?}"
         );
         assert!(db.by_token(&[1; 32]).await.unwrap().is_none());
@@ -473,12 +459,12 @@ async fn of_concurrent_writers_at_one_version_exactly_one_wins() {
             let (db, mut claim) = (db.clone(), change(&row, Event::Claim));
             claim.claim = Some(Claim {
                 device_hash: [n; 32],
-                at: start(),
-                session_deadline: start() + 1000,
+                at: T0,
+                session_deadline: T0 + 1000,
             });
             tokio::spawn(async move {
                 let files = [file(n + 10)];
-                db.write_if_version(id, 1, &claim, Some(("id_front", &files)), start())
+                db.write_if_version(id, 1, &claim, Some(("id_front", &files)), T0)
                     .await
             })
         });
@@ -513,7 +499,7 @@ async fn concurrent_wrong_codes_from_one_address_stop_at_the_limit() {
             let db = db.clone();
             tokio::spawn(async move {
                 let code = format!("{:06}", 200_000 + n);
-                db.redeem_code("c", Some(&code), &[3; 32], start(), limit())
+                db.redeem_code("c", Some(&code), &[3; 32], T0, limit())
                     .await
             })
         });
