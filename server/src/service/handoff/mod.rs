@@ -11,10 +11,10 @@
 //! (`result`) are AES-256-GCM sealed in the row, bound to its id; photos and frames are sealed
 //! in storage under random names. Nothing personal is logged, only ids, stages and codes.
 //!
-//! [`create`] opens sessions and texts links; [`phone`] is the phone's claim, ID photos and
-//! short codes; [`liveness`] its liveness check; [`view`] what the desktop and the phone show;
-//! [`review`] what a reviewer reads; [`purge`] the expiry and retention; [`sealed`] the sealed
-//! data and stored photos.
+//! `create` opens sessions and texts links; `phone` is the phone's claim, ID photos and short
+//! codes; `liveness` its liveness check; `view` what the desktop and the phone show; `review`
+//! what a reviewer reads; `purge` the expiry and retention; `sealed` the sealed data and the
+//! stored photos.
 
 mod create;
 mod liveness;
