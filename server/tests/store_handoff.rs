@@ -519,3 +519,26 @@ async fn concurrent_wrong_codes_from_one_address_stop_at_the_limit() {
         assert_eq!(recorded, 3, "{engine:?}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn of_concurrent_new_sessions_for_one_application_exactly_one_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    for db in common::engines::every(dir.path()).await {
+        let engine = db.engine();
+        let app = application(&db, "SQ202503010008").await;
+        let creators = (0..6u8).map(|n| {
+            let db = db.clone();
+            tokio::spawn(async move {
+                let code = [format!("{:06}", 300_000 + u32::from(n))];
+                open(&db, app, n + 1, &code, &[]).await
+            })
+        });
+        let outcomes = futures_util::future::join_all(creators).await;
+        let opened = outcomes
+            .into_iter()
+            .filter(|outcome| matches!(outcome.as_ref().unwrap(), Created::Opened { .. }))
+            .count();
+        assert_eq!(opened, 1, "{engine:?}: the others found it running");
+        assert_eq!(db.running(app).await.unwrap().len(), 1, "{engine:?}");
+    }
+}
