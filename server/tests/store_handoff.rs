@@ -3,67 +3,11 @@
 
 mod common;
 
-use app::domain::handoff::{self as rules, Event, HandoffState, IdSide, Role, Stage};
-use server::store::Db;
+use app::domain::handoff::{Event, HandoffState, IdSide, Role, Stage};
+use common::handoff::{T0, application, change, codes, file, open, opened};
 use server::store::handoff::{
-    Change, Claim, CodeLimit, Created, Ending, HandoffRepo, HandoffRow, NewFile, NewHandoff,
-    Redeemed, SmsLimits, SmsToken,
+    Claim, CodeLimit, Created, Ending, HandoffRepo, HandoffRow, Redeemed, SmsLimits, SmsToken,
 };
-
-/// Seconds of [`common::START`].
-const T0: i64 = common::START.unix_timestamp();
-
-/// A submitted application; its id.
-async fn application(db: &Db, number: &str) -> i64 {
-    common::rows::application(db, number).await.1
-}
-
-fn codes(list: &[&str]) -> Vec<String> {
-    list.iter().map(|c| (*c).to_owned()).collect()
-}
-
-/// Opens a session with QR token `[token; 32]` and the first free of `short_codes`.
-async fn open(
-    db: &Db,
-    application_id: i64,
-    token: u8,
-    short_codes: &[String],
-    endings: &[Ending],
-) -> Created {
-    let seal = |id: i64| format!("subject of {id}").into_bytes();
-    let new = NewHandoff {
-        application_id,
-        person: Role::Agent,
-        token_hash: [token; 32],
-        claim_deadline: T0 + 600,
-        now: T0,
-        short_codes,
-        seal_subject: &seal,
-    };
-    db.create(new, endings).await.unwrap()
-}
-
-fn opened(created: Created) -> (i64, String) {
-    match created {
-        Created::Opened { id, short_code } => (id, short_code),
-        other => panic!("not opened: {other:?}"),
-    }
-}
-
-/// The change `event` makes to `row`.
-fn change(row: &HandoffRow, event: Event) -> Change {
-    let next = rules::transition(&row.state().unwrap(), &event).unwrap();
-    Change::new(next, rules::steps_of(&event, &next))
-}
-
-fn file(n: u8) -> NewFile {
-    NewFile {
-        object: format!("{n:02}").repeat(32),
-        size: 100,
-        width: 640,
-        height: 480,
-    }
-}
 
 #[tokio::test]
 async fn sessions_open_with_a_free_code_and_a_new_one_ends_the_running_one() {

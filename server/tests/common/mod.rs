@@ -5,6 +5,7 @@
 pub mod applicant;
 pub mod browser;
 pub mod engines;
+pub mod handoff;
 pub mod net;
 pub mod pages;
 pub mod payment;
