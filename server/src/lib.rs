@@ -58,13 +58,13 @@ use crate::config::{BankProviderKind, CaptchaMode, Config, IdentityProviderKind}
 use crate::crypto::Keys;
 use crate::documents::Documents;
 use crate::handoff::local_verifier::LocalVerifier;
-use crate::handoff::store::{HandoffSettings, SqlHandoffService};
 use crate::login::{LoginSettings, SqlLoginService};
 use crate::materials::storage::{ObjectStorage, Storage};
 use crate::materials::store::SqlMaterialStore;
 use crate::orders::SqlOrderService;
 use crate::payment::store::SqlPaymentService;
 use crate::service::consents::Consents;
+use crate::service::handoff::{HandoffSettings, Handoffs};
 pub use crate::sessions::{
     CONSOLE_SESSION_COOKIE, EMBED_SESSION_COOKIE, SESSION_COOKIE, session_layer,
 };
@@ -87,7 +87,7 @@ pub struct Server {
     /// What the server functions reach through context.
     pub state: AppState,
     /// The handoff service itself, for its purge (and tests).
-    pub handoff: Arc<SqlHandoffService>,
+    pub handoff: Arc<Handoffs>,
     /// The payment service and provider, for the notify and cashier routes (and tests).
     pub payments: payment::Payments,
     /// Reviewer accounts of the review console (`/console`).
@@ -166,8 +166,8 @@ pub async fn build_with_clock(
         IdentityProviderKind::Local if sandbox => Arc::new(LocalVerifier::sandbox()),
         IdentityProviderKind::Local => Arc::new(LocalVerifier::default()),
     };
-    let handoff = Arc::new(SqlHandoffService::new(
-        pool.clone(),
+    let handoff = Arc::new(Handoffs::new(
+        Arc::new(db.clone()),
         applications.clone(),
         verifier,
         sms.sender.clone(),
@@ -340,7 +340,7 @@ pub async fn build_with_clock(
 async fn maintain(
     sessions: sessions::SessionStore,
     login: Arc<SqlLoginService>,
-    handoff: Arc<SqlHandoffService>,
+    handoff: Arc<Handoffs>,
     payments: Arc<SqlPaymentService>,
     orphans: Arc<orphans::Orphans>,
     retention: Arc<retention::Retention>,

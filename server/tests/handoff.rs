@@ -328,7 +328,7 @@ async fn a_link_is_made_for_the_owner_and_reading_it_claims_nothing() {
     // Only the SHA-256 of the token's bits is stored.
     let bits = base64_url_decode(token);
     let stored: Vec<Vec<u8>> = sqlx::query_scalar("SELECT token_hash FROM handoff_tokens")
-        .fetch_all(&rig.server.pool)
+        .fetch_all(rig.server.db.pool())
         .await
         .unwrap();
     assert_eq!(stored, [Sha256::digest(&bits).to_vec()]);
@@ -448,7 +448,7 @@ async fn the_claim_binds_one_device_and_refuses_the_others() {
     assert!(!cookie.contains("Secure"));
     let device = phone.device().unwrap();
     let stored: Vec<u8> = sqlx::query_scalar("SELECT device_hash FROM handoffs")
-        .fetch_one(&rig.server.pool)
+        .fetch_one(rig.server.db.pool())
         .await
         .unwrap();
     assert_eq!(stored, Sha256::digest(base64_url_decode(&device)).to_vec());
@@ -970,7 +970,7 @@ async fn photos_must_be_real_and_are_stored_encrypted_then_purged_after_retentio
 
 async fn done_frames(rig: &Rig) -> usize {
     let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM handoff_files WHERE kind = 'frame'")
-        .fetch_one(&rig.server.pool)
+        .fetch_one(rig.server.db.pool())
         .await
         .unwrap();
     count as usize
@@ -989,7 +989,7 @@ async fn a_natural_persons_applicant_does_the_phone_step_with_their_own_details(
     let link = desktop.post(&desktop_uri("")).await.ok();
     let path = path_of(&link);
     let person: String = sqlx::query_scalar("SELECT person FROM handoffs")
-        .fetch_one(&rig.server.pool)
+        .fetch_one(rig.server.db.pool())
         .await
         .unwrap();
     assert_eq!(person, "applicant");

@@ -6,7 +6,7 @@ mod common;
 use std::net::IpAddr;
 
 use app::services::handoff::{HandoffError, HandoffService};
-use server::handoff::store::CODE_FAILURES_PER_WINDOW;
+use server::service::handoff::CODE_FAILURES_PER_WINDOW;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_wrong_codes_get_exactly_the_allowed_guesses() {
@@ -41,7 +41,7 @@ async fn concurrent_wrong_codes_get_exactly_the_allowed_guesses() {
     assert_eq!(unknown, CODE_FAILURES_PER_WINDOW, "guesses checked");
     assert_eq!(limited, 30 - CODE_FAILURES_PER_WINDOW);
     let recorded: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM handoff_code_failures")
-        .fetch_one(&server.pool)
+        .fetch_one(server.db.pool())
         .await
         .unwrap();
     assert_eq!(recorded, CODE_FAILURES_PER_WINDOW);

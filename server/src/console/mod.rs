@@ -49,7 +49,7 @@ use self::accounts::{Reviewer, ReviewerStore, Role};
 use self::sign_in::{login, login_page, logout};
 use crate::applications::SqlApplicationStore;
 use crate::clock::Clock;
-use crate::handoff::store::SqlHandoffService;
+use crate::service::handoff::Handoffs;
 use crate::store::time::{to_db, to_text};
 
 /// The session keys, in the console's own session.
@@ -77,7 +77,7 @@ pub struct ConsoleState {
     pub pool: SqlitePool,
     pub applications: Arc<SqlApplicationStore>,
     pub materials: Arc<dyn MaterialStore>,
-    pub handoff: Arc<SqlHandoffService>,
+    pub handoff: Arc<Handoffs>,
     pub orders: Arc<dyn OrderService>,
     pub catalog: Arc<Catalog>,
     pub privacy: Arc<crate::privacy::SqlPrivacyRequests>,
@@ -377,7 +377,7 @@ pub(crate) struct Detail {
     pub shipping_option: Option<String>,
     pub slots: Vec<app::domain::materials::Slot>,
     pub uploaded: Vec<app::services::materials::UploadedMaterial>,
-    pub identity: Option<crate::handoff::store::ReviewIdentity>,
+    pub identity: Option<crate::service::handoff::ReviewIdentity>,
     pub revealed: Vec<String>,
     /// (at, who, what), oldest first: order events and the console's audit entries.
     pub audit: Vec<(String, String, String)>,

@@ -3,9 +3,9 @@
 //! the desktop follows live.
 //!
 //! [`token`] makes and checks the link tokens, device secrets and short codes; [`photo`]
-//! checks images by content; [`local_verifier`] is the default [`IdentityVerifier`];
-//! [`store`] keeps the sessions in the database and the photos encrypted in storage; the
-//! routes (documented in `routes.rs`) are the HTTP API both pages use.
+//! checks images by content; [`local_verifier`] is the default [`IdentityVerifier`]; the
+//! routes (documented in `routes.rs`) are the HTTP API both pages use. The sessions' rules are
+//! in `service::handoff`, their rows in `store::handoff`.
 //!
 //! [`IdentityVerifier`]: app::services::handoff::IdentityVerifier
 
@@ -13,7 +13,6 @@ pub mod local_verifier;
 mod page;
 pub mod photo;
 mod routes;
-pub mod store;
 pub mod token;
 
 pub use routes::{CookiePolicy, router};

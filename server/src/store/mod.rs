@@ -13,6 +13,7 @@ pub use error::StoreError;
 
 pub mod consents;
 pub mod copy;
+pub mod handoff;
 
 impl From<StoreError> for app::services::StoreError {
     fn from(error: StoreError) -> Self {

@@ -5,10 +5,12 @@
 pub mod applicant;
 pub mod browser;
 pub mod engines;
+pub mod handoff;
 pub mod net;
 pub mod pages;
 pub mod payment;
 pub mod rig;
+pub mod rows;
 pub mod upload;
 
 use std::net::SocketAddr;
