@@ -63,7 +63,7 @@ use crate::login::{LoginSettings, SqlLoginService};
 use crate::materials::storage::{ObjectStorage, Storage};
 use crate::materials::store::SqlMaterialStore;
 use crate::orders::SqlOrderService;
-use crate::payment::store::SqlPaymentService;
+use crate::service::payment::OnlinePayments;
 use crate::service::consents::Consents;
 pub use crate::sessions::{
     CONSOLE_SESSION_COOKIE, EMBED_SESSION_COOKIE, SESSION_COOKIE, session_layer,
@@ -198,10 +198,15 @@ pub async fn build_with_clock(
         bank_checks.clone(),
         clock.clone(),
     ));
-    let provider =
-        payment::PaymentProvider::from_config(config, pool.clone(), keys.clone(), clock.clone());
-    let payment_service = Arc::new(SqlPaymentService::new(
-        pool.clone(),
+    let sandbox_trades: Arc<dyn store::sandbox::SandboxRepo> = Arc::new(db.clone());
+    let provider = payment::PaymentProvider::from_config(
+        config,
+        sandbox_trades.clone(),
+        keys.clone(),
+        clock.clone(),
+    );
+    let payment_service = Arc::new(OnlinePayments::new(
+        Arc::new(db.clone()),
         applications.clone(),
         orders.clone(),
         catalog.clone(),
@@ -291,7 +296,7 @@ pub async fn build_with_clock(
         // Without the sandbox no cashier is mounted, so nobody can mark an order paid.
         sandbox: provider.sandbox.filter(|_| sandbox),
         state: state.clone(),
-        pool: pool.clone(),
+        trades: sandbox_trades,
         clock,
     };
 
@@ -341,7 +346,7 @@ async fn maintain(
     sessions: sessions::SessionStore,
     login: Arc<SqlLoginService>,
     handoff: Arc<SqlHandoffService>,
-    payments: Arc<SqlPaymentService>,
+    payments: Arc<OnlinePayments>,
     orphans: Arc<orphans::Orphans>,
     retention: Arc<retention::Retention>,
 ) {

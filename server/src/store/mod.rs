@@ -12,6 +12,8 @@ pub use db::{Db, Engine};
 pub use error::StoreError;
 
 pub mod consents;
+pub mod payments;
+pub mod sandbox;
 
 impl From<StoreError> for app::services::StoreError {
     fn from(error: StoreError) -> Self {
