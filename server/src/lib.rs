@@ -63,8 +63,8 @@ use crate::login::{LoginSettings, SqlLoginService};
 use crate::materials::storage::{ObjectStorage, Storage};
 use crate::materials::store::SqlMaterialStore;
 use crate::orders::SqlOrderService;
-use crate::service::payment::OnlinePayments;
 use crate::service::consents::Consents;
+use crate::service::payment::OnlinePayments;
 pub use crate::sessions::{
     CONSOLE_SESSION_COOKIE, EMBED_SESSION_COOKIE, SESSION_COOKIE, session_layer,
 };

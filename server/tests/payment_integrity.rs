@@ -9,6 +9,7 @@ use axum::http::{HeaderMap, Request, StatusCode, header};
 use common::payment::{awaiting_payment, code, notice, request_code, status};
 use common::rig::Rig;
 use serde_json::{Value, json};
+use server::store::Engine;
 
 async fn start() -> Rig {
     let rig = common::rig::start().await;
@@ -40,41 +41,69 @@ async fn pay_at_cashier(rig: &Rig, out_trade_no: &str) -> (StatusCode, String) {
 }
 
 async fn exec(rig: &Rig, sql: &str) {
-    sqlx::query(sql).execute(&rig.server.pool).await.unwrap();
+    sqlx::query(sql)
+        .execute(rig.server.db.pool())
+        .await
+        .unwrap();
 }
 
 /// Makes every attempt to record an order's online payment fail inside the database, as a
 /// crash or a full disk would between writing the trade and moving the order.
 async fn break_order_moves(rig: &Rig) {
-    exec(
-        rig,
-        "CREATE TRIGGER break_paid_online BEFORE INSERT ON order_events
-         WHEN NEW.event = 'paid_online'
-         BEGIN SELECT RAISE(ABORT, 'injected failure'); END",
-    )
-    .await;
+    match rig.server.db.engine() {
+        Engine::Sqlite => {
+            exec(
+                rig,
+                "CREATE TRIGGER break_paid_online BEFORE INSERT ON order_events
+                 WHEN NEW.event = 'paid_online'
+                 BEGIN SELECT RAISE(ABORT, 'injected failure'); END",
+            )
+            .await;
+        }
+        Engine::Postgres => {
+            exec(
+                rig,
+                "CREATE FUNCTION break_paid_online() RETURNS trigger LANGUAGE plpgsql AS $$
+                 BEGIN
+                     IF NEW.event = 'paid_online' THEN RAISE EXCEPTION 'injected failure'; END IF;
+                     RETURN NEW;
+                 END $$",
+            )
+            .await;
+            exec(
+                rig,
+                "CREATE TRIGGER break_paid_online BEFORE INSERT ON order_events
+                 FOR EACH ROW EXECUTE FUNCTION break_paid_online()",
+            )
+            .await;
+        }
+    }
 }
 
 async fn mend_order_moves(rig: &Rig) {
-    exec(rig, "DROP TRIGGER break_paid_online").await;
+    let drop = match rig.server.db.engine() {
+        Engine::Sqlite => "DROP TRIGGER break_paid_online",
+        Engine::Postgres => "DROP TRIGGER break_paid_online ON order_events",
+    };
+    exec(rig, drop).await;
 }
 
 async fn paid_events(rig: &Rig, number: &str) -> i64 {
     sqlx::query_scalar(
         "SELECT COUNT(*) FROM order_events e JOIN applications a ON a.id = e.application_id
-         WHERE a.number = ? AND e.event = 'paid_online'",
+         WHERE a.number = $1 AND e.event = 'paid_online'",
     )
     .bind(number)
-    .fetch_one(&rig.server.pool)
+    .fetch_one(rig.server.db.pool())
     .await
     .unwrap()
 }
 
 /// The trade's state and provider transaction id.
 async fn trade(rig: &Rig, out_trade_no: &str) -> (String, Option<String>) {
-    sqlx::query_as("SELECT state, transaction_id FROM payments WHERE out_trade_no = ?")
+    sqlx::query_as("SELECT state, transaction_id FROM payments WHERE out_trade_no = $1")
         .bind(out_trade_no)
-        .fetch_one(&rig.server.pool)
+        .fetch_one(rig.server.db.pool())
         .await
         .unwrap()
 }
@@ -82,10 +111,10 @@ async fn trade(rig: &Rig, out_trade_no: &str) -> (String, Option<String>) {
 async fn open_trades(rig: &Rig, number: &str) -> Vec<String> {
     sqlx::query_scalar(
         "SELECT p.out_trade_no FROM payments p JOIN applications a ON a.id = p.application_id
-         WHERE a.number = ? AND p.state = 'created'",
+         WHERE a.number = $1 AND p.state = 'created'",
     )
     .bind(number)
-    .fetch_all(&rig.server.pool)
+    .fetch_all(rig.server.db.pool())
     .await
     .unwrap()
 }

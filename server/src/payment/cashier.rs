@@ -33,7 +33,7 @@ async fn find(
     payments: &Payments,
     out_trade_no: &str,
 ) -> Result<Option<Trade>, crate::store::StoreError> {
-    let row = payments.trades.cashier(out_trade_no).await?;
+    let row = payments.trades.cashier_view(out_trade_no).await?;
     Ok(row.map(|row| {
         let expired = crate::store::time::from_db(row.expires_at) <= payments.clock.now();
         let merchant = payments

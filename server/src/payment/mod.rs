@@ -16,11 +16,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
 use self::sandbox::SandboxGateway;
-use crate::service::payment::{NotifyRefusal, OnlinePayments};
-use crate::store::sandbox::SandboxRepo;
 use crate::clock::Clock;
 use crate::config::{Config, PaymentProviderKind};
 use crate::crypto::Keys;
+use crate::service::payment::{NotifyRefusal, OnlinePayments};
+use crate::store::sandbox::SandboxRepo;
 
 /// The provider in use, and the sandbox behind it when it is the local one.
 pub struct PaymentProvider {
@@ -37,7 +37,8 @@ impl PaymentProvider {
     ) -> Self {
         match config.payment_provider {
             PaymentProviderKind::Local => {
-                let sandbox = Arc::new(SandboxGateway::new(&config.public_url, trades, keys, clock));
+                let sandbox =
+                    Arc::new(SandboxGateway::new(&config.public_url, trades, keys, clock));
                 Self {
                     gateway: sandbox.clone(),
                     sandbox: Some(sandbox),

@@ -130,7 +130,7 @@ impl SandboxGateway {
         let now = to_db(now_at);
         let amount = self
             .trades
-            .pay(out_trade_no, &transaction_id, now)
+            .sandbox_pay(out_trade_no, &transaction_id, now)
             .await
             .map_err(provider_error)?;
         let Some(total) = amount else {
@@ -167,7 +167,7 @@ impl PaymentGateway for SandboxGateway {
 
     async fn precreate(&self, request: &PrecreateRequest) -> Result<String, GatewayError> {
         self.trades
-            .create(
+            .sandbox_open(
                 &request.out_trade_no,
                 request.amount_fen,
                 to_db(request.expires_at),
@@ -183,7 +183,7 @@ impl PaymentGateway for SandboxGateway {
     async fn query(&self, out_trade_no: &str) -> Result<TradeState, GatewayError> {
         let trade = self
             .trades
-            .trade(out_trade_no)
+            .sandbox_trade(out_trade_no)
             .await
             .map_err(provider_error)?;
         match trade {
@@ -210,7 +210,7 @@ impl PaymentGateway for SandboxGateway {
     async fn close(&self, out_trade_no: &str) -> Result<(), GatewayError> {
         let state = self
             .trades
-            .close(out_trade_no)
+            .sandbox_close(out_trade_no)
             .await
             .map_err(provider_error)?;
         match state.as_deref() {

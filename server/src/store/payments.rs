@@ -50,7 +50,9 @@ pub struct Notice {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Noticed {
     UnknownTrade,
-    Amount { expected: i64 },
+    Amount {
+        expected: i64,
+    },
     /// The trade was paid under another transaction id.
     Conflict,
     Paid(Paid),
@@ -195,7 +197,8 @@ impl PaymentRepo for Db {
                 }
             }
             let note = format!("{} 交易单号 {}", method.label(), notice.transaction_id);
-            let moved_to = move_order_paid(&mut tx, application_id, method, &note, notice.at).await?;
+            let moved_to =
+                move_order_paid(&mut tx, application_id, method, &note, notice.at).await?;
             tx.commit().await?;
             Ok(Noticed::Paid(Paid {
                 new,

@@ -28,7 +28,7 @@ pub struct CashierRow {
 
 #[async_trait::async_trait]
 pub trait SandboxRepo: Send + Sync {
-    async fn create(
+    async fn sandbox_open(
         &self,
         out_trade_no: &str,
         amount_fen: i64,
@@ -36,25 +36,25 @@ pub trait SandboxRepo: Send + Sync {
     ) -> Result<(), StoreError>;
 
     /// Pays an open, unexpired trade; its amount, or `None` when it cannot be paid.
-    async fn pay(
+    async fn sandbox_pay(
         &self,
         out_trade_no: &str,
         transaction_id: &str,
         at: i64,
     ) -> Result<Option<i64>, StoreError>;
 
-    async fn trade(&self, out_trade_no: &str) -> Result<Option<SandboxTrade>, StoreError>;
+    async fn sandbox_trade(&self, out_trade_no: &str) -> Result<Option<SandboxTrade>, StoreError>;
 
     /// Closes an open trade; the state it is in afterwards (`paid` stays paid).
-    async fn close(&self, out_trade_no: &str) -> Result<Option<String>, StoreError>;
+    async fn sandbox_close(&self, out_trade_no: &str) -> Result<Option<String>, StoreError>;
 
     /// The trade with its order, for the cashier page.
-    async fn cashier(&self, out_trade_no: &str) -> Result<Option<CashierRow>, StoreError>;
+    async fn cashier_view(&self, out_trade_no: &str) -> Result<Option<CashierRow>, StoreError>;
 }
 
 #[async_trait::async_trait]
 impl SandboxRepo for Db {
-    async fn create(
+    async fn sandbox_open(
         &self,
         out_trade_no: &str,
         amount_fen: i64,
@@ -72,7 +72,7 @@ impl SandboxRepo for Db {
         Ok(())
     }
 
-    async fn pay(
+    async fn sandbox_pay(
         &self,
         out_trade_no: &str,
         transaction_id: &str,
@@ -90,7 +90,7 @@ impl SandboxRepo for Db {
         .await?)
     }
 
-    async fn trade(&self, out_trade_no: &str) -> Result<Option<SandboxTrade>, StoreError> {
+    async fn sandbox_trade(&self, out_trade_no: &str) -> Result<Option<SandboxTrade>, StoreError> {
         Ok(sqlx::query_as(
             "SELECT state, amount_fen, transaction_id, paid_at FROM sandbox_trades
              WHERE out_trade_no = $1",
@@ -100,7 +100,7 @@ impl SandboxRepo for Db {
         .await?)
     }
 
-    async fn close(&self, out_trade_no: &str) -> Result<Option<String>, StoreError> {
+    async fn sandbox_close(&self, out_trade_no: &str) -> Result<Option<String>, StoreError> {
         Ok(sqlx::query_scalar(
             "UPDATE sandbox_trades SET state = CASE state WHEN 'open' THEN 'closed' ELSE state END
              WHERE out_trade_no = $1 RETURNING state",
@@ -110,7 +110,7 @@ impl SandboxRepo for Db {
         .await?)
     }
 
-    async fn cashier(&self, out_trade_no: &str) -> Result<Option<CashierRow>, StoreError> {
+    async fn cashier_view(&self, out_trade_no: &str) -> Result<Option<CashierRow>, StoreError> {
         Ok(sqlx::query_as(
             "SELECT a.number, s.amount_fen, s.state, s.expires_at, a.project_id, p.method,
                     a.status

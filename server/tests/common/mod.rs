@@ -9,6 +9,7 @@ pub mod net;
 pub mod pages;
 pub mod payment;
 pub mod rig;
+pub mod seed;
 pub mod upload;
 
 use std::net::SocketAddr;
