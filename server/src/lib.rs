@@ -180,9 +180,9 @@ pub async fn build_with_clock(
         },
     ));
     let catalog = Arc::new(catalog::into_catalog(loaded));
-    let local_bank = Arc::new(LocalBank::new(pool.clone(), clock.clone()));
+    let local_bank = Arc::new(LocalBank::new(Arc::new(db.clone()), clock.clone()));
     let bank_checks = Arc::new(SqlBankChecks::new(
-        pool.clone(),
+        Arc::new(db.clone()),
         applications.clone(),
         match config.bank_provider {
             BankProviderKind::Local => local_bank.clone(),

@@ -11,6 +11,7 @@ pub mod time;
 pub use db::{Db, Engine};
 pub use error::StoreError;
 
+pub mod bank_checks;
 pub mod consents;
 pub mod payments;
 pub mod sandbox;
