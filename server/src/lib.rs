@@ -61,7 +61,6 @@ use crate::handoff::local_verifier::LocalVerifier;
 use crate::handoff::store::{HandoffSettings, SqlHandoffService};
 use crate::login::{LoginSettings, SqlLoginService};
 use crate::materials::storage::{ObjectStorage, Storage};
-use crate::materials::store::SqlMaterialStore;
 use crate::orders::SqlOrderService;
 use crate::service::consents::Consents;
 use crate::service::payment::OnlinePayments;
@@ -213,14 +212,15 @@ pub async fn build_with_clock(
         provider.gateway,
         clock.clone(),
     ));
-    let materials = Arc::new(SqlMaterialStore::new(
-        pool.clone(),
+    let materials = Arc::new(service::materials::Materials::new(
+        Arc::new(db.clone()),
+        Arc::new(db.clone()),
         storage.clone(),
         keys.clone(),
         clock.clone(),
     ));
     let orphans = Arc::new(orphans::Orphans::new(
-        pool.clone(),
+        Arc::new(db.clone()),
         storage,
         identity_storage,
         clock.clone(),

@@ -19,7 +19,7 @@ use server::clock::{Clock, ManualClock};
 use server::config::{CaptchaMode, Config};
 use server::crypto::Keys;
 use server::materials::storage::{Listed, ObjectStorage, Storage};
-use server::materials::store::SqlMaterialStore;
+use server::service::materials::Materials;
 use sha2::{Digest, Sha256};
 use tokio::sync::Notify;
 use tokio::time::timeout;
@@ -150,15 +150,16 @@ impl Storage for Gated {
 }
 
 /// A material store on the rig's database and uploads folder whose object writes are gated.
-fn gated_store(rig: &Rig) -> (Arc<SqlMaterialStore>, Arc<Gated>) {
+fn gated_store(rig: &Rig) -> (Arc<Materials>, Arc<Gated>) {
     let gated = Arc::new(Gated {
         inner: ObjectStorage::local(&rig.uploads()).unwrap(),
         written: Notify::new(),
         release: Notify::new(),
     });
     let keys = Keys::derive(&"11".repeat(32).parse().unwrap());
-    let store = SqlMaterialStore::new(
-        rig.server.pool.clone(),
+    let store = Materials::new(
+        Arc::new(rig.server.db.clone()),
+        Arc::new(rig.server.db.clone()),
         gated.clone(),
         Arc::new(keys),
         rig.clock.clone(),

@@ -4,4 +4,5 @@
 
 pub mod bank_check;
 pub mod consents;
+pub mod materials;
 pub mod payment;

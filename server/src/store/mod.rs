@@ -13,6 +13,8 @@ pub use error::StoreError;
 
 pub mod bank_checks;
 pub mod consents;
+pub mod materials;
+pub mod objects;
 pub mod payments;
 pub mod sandbox;
 
