@@ -29,7 +29,6 @@ mod owner_scope;
 pub mod payment;
 pub mod privacy;
 pub mod production;
-pub mod retention;
 mod security;
 pub mod serve;
 pub mod service;
@@ -64,6 +63,7 @@ use crate::materials::storage::{ObjectStorage, Storage};
 use crate::orders::SqlOrderService;
 use crate::service::consents::Consents;
 use crate::service::payment::OnlinePayments;
+use crate::service::retention::Retention;
 pub use crate::sessions::{
     CONSOLE_SESSION_COOKIE, EMBED_SESSION_COOKIE, SESSION_COOKIE, session_layer,
 };
@@ -94,7 +94,7 @@ pub struct Server {
     /// Removes stored objects no row names (run by the periodic clean-up; and tests).
     pub orphans: Arc<orphans::Orphans>,
     /// The retention jobs the maintenance task runs (and tests, with the clock moved).
-    pub retention: Arc<retention::Retention>,
+    pub retention: Arc<Retention>,
     /// The keys derived from the server secret (tests find stored mobile numbers with them).
     pub keys: Arc<Keys>,
     /// The periodic clean-up; abort it before closing the pool.
@@ -229,9 +229,9 @@ pub async fn build_with_clock(
         pool.clone(),
         clock.clone(),
     ));
-    let privacy = Arc::new(privacy::SqlPrivacyRequests::new(
-        pool.clone(),
-        erase::Files::of(config)?,
+    let privacy = Arc::new(service::privacy::Privacy::new(
+        Arc::new(db.clone()),
+        erase::Files::of(config, Arc::new(db.clone()))?,
         clock.clone(),
     ));
     let console = console::ConsoleState {
@@ -274,11 +274,12 @@ pub async fn build_with_clock(
 
     let session_store = sessions::SessionStore::new(pool.clone());
     session_store.migrate().await?;
-    let retention = Arc::new(retention::Retention::of(
+    let retention = Arc::new(Retention::of(
         config,
-        pool.clone(),
+        Arc::new(db.clone()),
+        erase::Files::of(config, Arc::new(db.clone()))?,
         clock.clone(),
-    )?);
+    ));
     let maintenance = tokio::spawn(maintain(
         session_store.clone(),
         login,
@@ -348,7 +349,7 @@ async fn maintain(
     handoff: Arc<SqlHandoffService>,
     payments: Arc<OnlinePayments>,
     orphans: Arc<orphans::Orphans>,
-    retention: Arc<retention::Retention>,
+    retention: Arc<Retention>,
 ) {
     let mut ticks = tokio::time::interval(MAINTENANCE_PERIOD);
     for tick in (0..ORPHAN_SWEEP_PERIODS).cycle() {

@@ -6,3 +6,5 @@ pub mod bank_check;
 pub mod consents;
 pub mod materials;
 pub mod payment;
+pub mod privacy;
+pub mod retention;

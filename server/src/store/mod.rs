@@ -13,9 +13,12 @@ pub use error::StoreError;
 
 pub mod bank_checks;
 pub mod consents;
+pub mod erase;
 pub mod materials;
 pub mod objects;
 pub mod payments;
+pub mod privacy;
+pub mod retention;
 pub mod sandbox;
 
 impl From<StoreError> for app::services::StoreError {
