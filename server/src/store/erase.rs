@@ -60,10 +60,18 @@ pub(super) async fn application(
         "DELETE FROM payments WHERE application_id = $1",
         "DELETE FROM bank_checks WHERE application_id = $1",
         "UPDATE reviewer_audit SET application_id = NULL WHERE application_id = $1",
-        "DELETE FROM drafts WHERE id = (SELECT draft_id FROM applications WHERE id = $1)",
-        "DELETE FROM applications WHERE id = $1",
     ] {
         sqlx::query(sql).bind(id).execute(&mut *conn).await?;
     }
+    // The application before its draft: the draft's name for it is the deferred check.
+    let draft: Option<i64> =
+        sqlx::query_scalar("DELETE FROM applications WHERE id = $1 RETURNING draft_id")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    sqlx::query("DELETE FROM drafts WHERE id = $1")
+        .bind(draft)
+        .execute(&mut *conn)
+        .await?;
     Ok(Removed { scans, photos })
 }

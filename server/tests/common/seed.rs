@@ -16,7 +16,7 @@ pub async fn user(db: &Db, n: u8) -> i64 {
     .unwrap()
 }
 
-/// An application `number` of `user` in `status`; returns its id.
+/// An application `number` of `user` in `status`, submitted from a draft; returns its id.
 pub async fn application(db: &Db, user: i64, number: &str, status: &str) -> i64 {
     sqlx::query(
         "INSERT INTO catalog_snapshots (content_hash, project_id, content, first_loaded_at)
@@ -35,7 +35,7 @@ pub async fn application(db: &Db, user: i64, number: &str, status: &str) -> i64 
     .fetch_one(db.pool())
     .await
     .unwrap();
-    sqlx::query_scalar(
+    let id = sqlx::query_scalar(
         "INSERT INTO applications (number, user_id, project_id, draft_id, status, data, quote,
                                    total_fen, catalog_version, submitted_at, updated_at)
          VALUES ($1, $2, 'soetp', $3, $4, $5, '{}', 100, 'seed', 0, 0) RETURNING id",
@@ -47,7 +47,14 @@ pub async fn application(db: &Db, user: i64, number: &str, status: &str) -> i64 
     .bind(vec![0u8; 4])
     .fetch_one(db.pool())
     .await
-    .unwrap()
+    .unwrap();
+    sqlx::query("UPDATE drafts SET submitted_as = $1 WHERE id = $2")
+        .bind(number)
+        .bind(draft)
+        .execute(db.pool())
+        .await
+        .unwrap();
+    id
 }
 
 /// How many rows `sql` (a `SELECT COUNT(*)` with `$1`) counts for `id`.
