@@ -160,6 +160,7 @@ async fn a_closed_trade_paid_late_still_counts_and_a_second_payment_moves_nothin
     for db in common::engines::every(dir.path()).await {
         let (_, id) = awaiting(&db, 1, "A1").await;
         db.open(&trade(id, "A1P1")).await.unwrap();
+        assert_eq!(db.paid_trade(id).await.unwrap(), None);
         db.close("A1P1", 1_050).await.unwrap();
         db.open(&trade(id, "A1P2")).await.unwrap();
 
@@ -169,11 +170,22 @@ async fn a_closed_trade_paid_late_still_counts_and_a_second_payment_moves_nothin
             "{late:?}"
         );
         // The other code paid too: kept as paid, the order does not move twice.
-        let second = db.record_paid(&notice("A1P2", "T2")).await.unwrap();
+        let second = Notice {
+            paid_at: 1_150,
+            ..notice("A1P2", "T2")
+        };
+        let second = db.record_paid(&second).await.unwrap();
         assert!(
             matches!(&second, Noticed::Paid(p) if p.new && p.moved_to.is_none()),
             "{second:?}"
         );
+        // The console shows the first payment.
+        let paid = db.paid_trade(id).await.unwrap().unwrap();
+        assert_eq!(
+            (paid.out_trade_no.as_str(), paid.paid_at),
+            ("A1P1", Some(1_100))
+        );
+        assert_eq!(paid.transaction_id.as_deref(), Some("T1"));
         assert_eq!(seed::count(&db, PAID_TRADES, id).await, 2);
         assert_eq!(seed::count(&db, PAID_EVENTS, id).await, 1);
     }

@@ -22,6 +22,15 @@ pub struct OpenTradeRow {
     pub expires_at: i64,
 }
 
+/// The first payment of an application, as the console shows it.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct PaidTradeRow {
+    pub out_trade_no: String,
+    pub transaction_id: Option<String>,
+    pub amount_fen: i64,
+    pub paid_at: Option<i64>,
+}
+
 /// A trade just created at the provider, to record.
 #[derive(Clone, Debug)]
 pub struct NewTrade {
@@ -97,6 +106,9 @@ pub trait PaymentRepo: Send + Sync {
         created_before: i64,
         limit: i64,
     ) -> Result<Vec<(String, i64)>, StoreError>;
+
+    /// The application's first paid trade (a later one is a double payment to refund).
+    async fn paid_trade(&self, application_id: i64) -> Result<Option<PaidTradeRow>, StoreError>;
 }
 
 #[async_trait::async_trait]
@@ -227,6 +239,16 @@ impl PaymentRepo for Db {
         .bind(created_before)
         .bind(limit)
         .fetch_all(self.pool())
+        .await?)
+    }
+
+    async fn paid_trade(&self, application_id: i64) -> Result<Option<PaidTradeRow>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT out_trade_no, transaction_id, amount_fen, paid_at FROM payments
+             WHERE application_id = $1 AND state = 'paid' ORDER BY paid_at, id LIMIT 1",
+        )
+        .bind(application_id)
+        .fetch_optional(self.pool())
         .await?)
     }
 }
