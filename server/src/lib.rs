@@ -29,7 +29,6 @@ mod owner_scope;
 pub mod payment;
 pub mod privacy;
 pub mod production;
-pub mod retention;
 mod security;
 pub mod serve;
 pub mod service;
@@ -60,11 +59,11 @@ use crate::documents::Documents;
 use crate::handoff::local_verifier::LocalVerifier;
 use crate::login::{LoginSettings, SqlLoginService};
 use crate::materials::storage::{ObjectStorage, Storage};
-use crate::materials::store::SqlMaterialStore;
 use crate::orders::SqlOrderService;
-use crate::payment::store::SqlPaymentService;
 use crate::service::consents::Consents;
 use crate::service::handoff::{HandoffSettings, Handoffs};
+use crate::service::payment::OnlinePayments;
+use crate::service::retention::Retention;
 pub use crate::sessions::{
     CONSOLE_SESSION_COOKIE, EMBED_SESSION_COOKIE, SESSION_COOKIE, session_layer,
 };
@@ -95,7 +94,7 @@ pub struct Server {
     /// Removes stored objects no row names (run by the periodic clean-up; and tests).
     pub orphans: Arc<orphans::Orphans>,
     /// The retention jobs the maintenance task runs (and tests, with the clock moved).
-    pub retention: Arc<retention::Retention>,
+    pub retention: Arc<Retention>,
     /// The keys derived from the server secret (tests find stored mobile numbers with them).
     pub keys: Arc<Keys>,
     /// The periodic clean-up; abort it before closing the pool.
@@ -180,9 +179,9 @@ pub async fn build_with_clock(
         },
     ));
     let catalog = Arc::new(catalog::into_catalog(loaded));
-    let local_bank = Arc::new(LocalBank::new(pool.clone(), clock.clone()));
+    let local_bank = Arc::new(LocalBank::new(Arc::new(db.clone()), clock.clone()));
     let bank_checks = Arc::new(SqlBankChecks::new(
-        pool.clone(),
+        Arc::new(db.clone()),
         applications.clone(),
         match config.bank_provider {
             BankProviderKind::Local => local_bank.clone(),
@@ -198,24 +197,30 @@ pub async fn build_with_clock(
         bank_checks.clone(),
         clock.clone(),
     ));
-    let provider =
-        payment::PaymentProvider::from_config(config, pool.clone(), keys.clone(), clock.clone());
-    let payment_service = Arc::new(SqlPaymentService::new(
-        pool.clone(),
+    let sandbox_trades: Arc<dyn store::sandbox::SandboxRepo> = Arc::new(db.clone());
+    let provider = payment::PaymentProvider::from_config(
+        config,
+        sandbox_trades.clone(),
+        keys.clone(),
+        clock.clone(),
+    );
+    let payment_service = Arc::new(OnlinePayments::new(
+        Arc::new(db.clone()),
         applications.clone(),
         orders.clone(),
         catalog.clone(),
         provider.gateway,
         clock.clone(),
     ));
-    let materials = Arc::new(SqlMaterialStore::new(
-        pool.clone(),
+    let materials = Arc::new(service::materials::Materials::new(
+        Arc::new(db.clone()),
+        Arc::new(db.clone()),
         storage.clone(),
         keys.clone(),
         clock.clone(),
     ));
     let orphans = Arc::new(orphans::Orphans::new(
-        pool.clone(),
+        Arc::new(db.clone()),
         storage,
         identity_storage,
         clock.clone(),
@@ -224,9 +229,9 @@ pub async fn build_with_clock(
         pool.clone(),
         clock.clone(),
     ));
-    let privacy = Arc::new(privacy::SqlPrivacyRequests::new(
-        pool.clone(),
-        erase::Files::of(config)?,
+    let privacy = Arc::new(service::privacy::Privacy::new(
+        Arc::new(db.clone()),
+        erase::Files::of(config, Arc::new(db.clone()))?,
         clock.clone(),
     ));
     let console = console::ConsoleState {
@@ -269,11 +274,12 @@ pub async fn build_with_clock(
 
     let session_store = sessions::SessionStore::new(pool.clone());
     session_store.migrate().await?;
-    let retention = Arc::new(retention::Retention::of(
+    let retention = Arc::new(Retention::of(
         config,
-        pool.clone(),
+        Arc::new(db.clone()),
+        erase::Files::of(config, Arc::new(db.clone()))?,
         clock.clone(),
-    )?);
+    ));
     let maintenance = tokio::spawn(maintain(
         session_store.clone(),
         login,
@@ -291,7 +297,7 @@ pub async fn build_with_clock(
         // Without the sandbox no cashier is mounted, so nobody can mark an order paid.
         sandbox: provider.sandbox.filter(|_| sandbox),
         state: state.clone(),
-        pool: pool.clone(),
+        trades: sandbox_trades,
         clock,
     };
 
@@ -341,9 +347,9 @@ async fn maintain(
     sessions: sessions::SessionStore,
     login: Arc<SqlLoginService>,
     handoff: Arc<Handoffs>,
-    payments: Arc<SqlPaymentService>,
+    payments: Arc<OnlinePayments>,
     orphans: Arc<orphans::Orphans>,
-    retention: Arc<retention::Retention>,
+    retention: Arc<Retention>,
 ) {
     let mut ticks = tokio::time::interval(MAINTENANCE_PERIOD);
     for tick in (0..ORPHAN_SWEEP_PERIODS).cycle() {

@@ -177,7 +177,7 @@ async fn each_hostile_file_is_refused_with_its_own_message_and_the_server_stays_
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     assert_eq!(reply.json()["material"]["kind"], "jpeg");
     let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM materials")
-        .fetch_one(&server.pool)
+        .fetch_one(server.db.pool())
         .await
         .unwrap();
     assert_eq!(stored, 1);

@@ -18,10 +18,11 @@ use axum::http::{Request, StatusCode, header};
 use serde_json::Value;
 use server::SESSION_COOKIE;
 use server::config::{CaptchaMode, Config};
+use server::store::db::Native;
 use sha2::{Digest, Sha256};
 use tower_sessions::SessionStore;
 use tower_sessions::session::Id;
-use tower_sessions_sqlx_store::SqliteStore;
+use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 
 const HOST: &str = "portal.test";
 const BOUNDARY: &str = "----materials-test-boundary";
@@ -46,7 +47,7 @@ async fn start() -> Rig {
 impl Rig {
     async fn count(&self, sql: &str) -> i64 {
         sqlx::query_scalar(sql)
-            .fetch_one(&self.server.pool)
+            .fetch_one(self.server.db.pool())
             .await
             .unwrap()
     }
@@ -92,11 +93,12 @@ impl Rig {
             .expect("a session")
             .parse()
             .unwrap();
-        let record = SqliteStore::new(self.server.pool.clone())
-            .load(&id)
-            .await
-            .unwrap()
-            .expect("the session exists");
+        let record = match self.server.db.native() {
+            Native::Sqlite(pool) => SqliteStore::new(pool.clone()).load(&id).await,
+            Native::Postgres(pool) => PostgresStore::new(pool.clone()).load(&id).await,
+        }
+        .unwrap()
+        .expect("the session exists");
         record.data.get(key).cloned()
     }
 }

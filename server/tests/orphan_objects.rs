@@ -19,7 +19,8 @@ use server::clock::{Clock, ManualClock};
 use server::config::{CaptchaMode, Config};
 use server::crypto::Keys;
 use server::materials::storage::{Listed, ObjectStorage, Storage};
-use server::materials::store::SqlMaterialStore;
+use server::service::materials::Materials;
+use server::store::{Engine, StoreError};
 use sha2::{Digest, Sha256};
 use tokio::sync::Notify;
 use tokio::time::timeout;
@@ -150,15 +151,16 @@ impl Storage for Gated {
 }
 
 /// A material store on the rig's database and uploads folder whose object writes are gated.
-fn gated_store(rig: &Rig) -> (Arc<SqlMaterialStore>, Arc<Gated>) {
+fn gated_store(rig: &Rig) -> (Arc<Materials>, Arc<Gated>) {
     let gated = Arc::new(Gated {
         inner: ObjectStorage::local(&rig.uploads()).unwrap(),
         written: Notify::new(),
         release: Notify::new(),
     });
     let keys = Keys::derive(&"11".repeat(32).parse().unwrap());
-    let store = SqlMaterialStore::new(
-        rig.server.pool.clone(),
+    let store = Materials::new(
+        Arc::new(rig.server.db.clone()),
+        Arc::new(rig.server.db.clone()),
         gated.clone(),
         Arc::new(keys),
         rig.clock.clone(),
@@ -201,21 +203,22 @@ async fn the_sweep_removes_only_objects_no_row_names_once_past_the_grace_period(
     let handoff: i64 = sqlx::query_scalar(
         "INSERT INTO handoffs (application_id, person, subject, stage, created_at,
                                claim_deadline, updated_at)
-         SELECT id, 'agent', x'00', 'pending', 0, ?, 0 FROM applications WHERE number = ?
+         SELECT id, 'agent', $1, 'pending', 0, $2, 0 FROM applications WHERE number = $3
          RETURNING id",
     )
+    .bind(vec![0u8])
     .bind(deadline)
     .bind(&number)
-    .fetch_one(&rig.server.pool)
+    .fetch_one(rig.server.db.pool())
     .await
     .unwrap();
     sqlx::query(
         "INSERT INTO handoff_files (handoff_id, kind, seq, object, size, width, height, stored_at)
-         VALUES (?, 'id_front', 0, ?, 12, 1, 1, 0)",
+         VALUES ($1, 'id_front', 0, $2, 12, 1, 1, 0)",
     )
     .bind(handoff)
     .bind(&photo)
-    .execute(&rig.server.pool)
+    .execute(rig.server.db.pool())
     .await
     .unwrap();
 
@@ -256,14 +259,14 @@ async fn an_upload_holds_no_write_lock_while_its_object_is_written() {
         .expect("the upload writes its object");
 
     // Another request's write goes ahead meanwhile.
-    let pool = rig.server.pool.clone();
+    let db = rig.server.db.clone();
     let other = timeout(Duration::from_secs(2), async move {
-        let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-        sqlx::query("UPDATE applications SET updated_at = updated_at WHERE number = ?")
+        let mut tx = db.begin_write().await?;
+        sqlx::query("UPDATE applications SET updated_at = updated_at WHERE number = $1")
             .bind(&number)
             .execute(&mut *tx)
             .await?;
-        tx.commit().await
+        Ok::<_, StoreError>(tx.commit().await?)
     })
     .await;
     gated.release.notify_one();
@@ -320,13 +323,22 @@ async fn an_object_removed_before_its_row_was_committed_is_written_again() {
 async fn a_row_that_fails_to_commit_leaves_no_object_behind() {
     let rig = start().await;
     let (user, number) = rig.application().await;
-    sqlx::query(
-        "CREATE TRIGGER break_materials BEFORE INSERT ON materials
-         BEGIN SELECT RAISE(ABORT, 'injected failure'); END",
-    )
-    .execute(&rig.server.pool)
-    .await
-    .unwrap();
+    let breaks: &[&str] = match rig.server.db.engine() {
+        Engine::Sqlite => &["CREATE TRIGGER break_materials BEFORE INSERT ON materials
+                             BEGIN SELECT RAISE(ABORT, 'injected failure'); END"],
+        Engine::Postgres => &[
+            "CREATE FUNCTION break_materials() RETURNS trigger LANGUAGE plpgsql AS $$
+             BEGIN RAISE EXCEPTION 'injected failure'; END $$",
+            "CREATE TRIGGER break_materials BEFORE INSERT ON materials
+             FOR EACH ROW EXECUTE FUNCTION break_materials()",
+        ],
+    };
+    for sql in breaks {
+        sqlx::query(sql)
+            .execute(rig.server.db.pool())
+            .await
+            .unwrap();
+    }
     let failed = rig.server.state.materials.save(user, &number, scan()).await;
     assert!(failed.is_err());
     assert!(files(&rig.uploads()).is_empty());

@@ -56,7 +56,7 @@ async fn deliver(rig: &Rig, headers: HeaderMap, body: Vec<u8>) -> (StatusCode, S
 async fn count(rig: &Rig, sql: &str, bind: &str) -> i64 {
     sqlx::query_scalar(sql)
         .bind(bind)
-        .fetch_one(&rig.server.pool)
+        .fetch_one(rig.server.db.pool())
         .await
         .unwrap()
 }
@@ -65,16 +65,16 @@ async fn paid_events(rig: &Rig, number: &str) -> i64 {
     count(
         rig,
         "SELECT COUNT(*) FROM order_events e JOIN applications a ON a.id = e.application_id
-         WHERE a.number = ? AND e.event = 'paid_online'",
+         WHERE a.number = $1 AND e.event = 'paid_online'",
         number,
     )
     .await
 }
 
 async fn trade_state(rig: &Rig, out_trade_no: &str) -> String {
-    sqlx::query_scalar("SELECT state FROM payments WHERE out_trade_no = ?")
+    sqlx::query_scalar("SELECT state FROM payments WHERE out_trade_no = $1")
         .bind(out_trade_no)
-        .fetch_one(&rig.server.pool)
+        .fetch_one(rig.server.db.pool())
         .await
         .unwrap()
 }
@@ -224,7 +224,7 @@ async fn repeated_notices_record_one_payment_and_one_event() {
     assert_eq!(
         count(
             &rig,
-            "SELECT COUNT(*) FROM payments WHERE state = 'paid' AND out_trade_no = ?",
+            "SELECT COUNT(*) FROM payments WHERE state = 'paid' AND out_trade_no = $1",
             out_trade_no
         )
         .await,
@@ -398,7 +398,7 @@ async fn another_applicant_cannot_reach_the_pay_page_its_codes_or_the_voucher() 
         count(
             &rig,
             "SELECT COUNT(*) FROM payments p JOIN applications a ON a.id = p.application_id
-             WHERE a.number = ? AND p.state = 'created'",
+             WHERE a.number = $1 AND p.state = 'created'",
             &number
         )
         .await,
@@ -454,14 +454,14 @@ async fn the_pay_page_works_without_javascript_from_the_checklist_to_the_qr_code
     // Reloading shows the same code.
     let open: Vec<String> =
         sqlx::query_scalar("SELECT out_trade_no FROM payments WHERE state = 'created'")
-            .fetch_all(&rig.server.pool)
+            .fetch_all(rig.server.db.pool())
             .await
             .unwrap();
     assert_eq!(open.len(), 1);
     let again = get(format!("{page_uri}?method=wechat")).await;
     assert!(again.body.contains("pay-qr"));
     let still: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM payments")
-        .fetch_one(&rig.server.pool)
+        .fetch_one(rig.server.db.pool())
         .await
         .unwrap();
     assert_eq!(still, 1);

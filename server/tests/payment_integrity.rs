@@ -1,6 +1,7 @@
 //! Money is never half-written: a paid notice records the trade and moves the order together
 //! or not at all; trades whose notice never came are asked about at the provider and settled
-//! or closed by the sweep; two requests for a QR code at once leave one trade open.
+//! or closed by the sweep; two requests for a QR code at once leave one trade open; two servers
+//! on one database record a notice once.
 
 mod common;
 
@@ -9,6 +10,8 @@ use axum::http::{HeaderMap, Request, StatusCode, header};
 use common::payment::{awaiting_payment, code, notice, request_code, status};
 use common::rig::Rig;
 use serde_json::{Value, json};
+use server::config::{CaptchaMode, Config};
+use server::store::Engine;
 
 async fn start() -> Rig {
     let rig = common::rig::start().await;
@@ -19,13 +22,17 @@ async fn start() -> Rig {
 
 /// Delivers `body` to the notify route, signed afresh as a provider's retry would be.
 async fn deliver(rig: &Rig, body: &[u8]) -> (StatusCode, String) {
-    let headers: HeaderMap = rig.server.payments.sandbox.as_ref().unwrap().sign(body);
+    deliver_to(&rig.server, body).await
+}
+
+async fn deliver_to(server: &server::Server, body: &[u8]) -> (StatusCode, String) {
+    let headers: HeaderMap = server.payments.sandbox.as_ref().unwrap().sign(body);
     let mut request = Request::post("/payment/notify/local")
         .header(header::CONTENT_TYPE, "application/json")
         .body(Body::from(body.to_vec()))
         .unwrap();
     request.headers_mut().extend(headers);
-    let (status, _, body) = common::send(&rig.server.router, request).await;
+    let (status, _, body) = common::send(&server.router, request).await;
     (status, body)
 }
 
@@ -40,41 +47,73 @@ async fn pay_at_cashier(rig: &Rig, out_trade_no: &str) -> (StatusCode, String) {
 }
 
 async fn exec(rig: &Rig, sql: &str) {
-    sqlx::query(sql).execute(&rig.server.pool).await.unwrap();
+    sqlx::query(sql)
+        .execute(rig.server.db.pool())
+        .await
+        .unwrap();
 }
 
 /// Makes every attempt to record an order's online payment fail inside the database, as a
 /// crash or a full disk would between writing the trade and moving the order.
 async fn break_order_moves(rig: &Rig) {
-    exec(
-        rig,
-        "CREATE TRIGGER break_paid_online BEFORE INSERT ON order_events
-         WHEN NEW.event = 'paid_online'
-         BEGIN SELECT RAISE(ABORT, 'injected failure'); END",
-    )
-    .await;
+    match rig.server.db.engine() {
+        Engine::Sqlite => {
+            exec(
+                rig,
+                "CREATE TRIGGER break_paid_online BEFORE INSERT ON order_events
+                 WHEN NEW.event = 'paid_online'
+                 BEGIN SELECT RAISE(ABORT, 'injected failure'); END",
+            )
+            .await;
+        }
+        Engine::Postgres => {
+            exec(
+                rig,
+                "CREATE FUNCTION break_paid_online() RETURNS trigger LANGUAGE plpgsql AS $$
+                 BEGIN
+                     IF NEW.event = 'paid_online' THEN RAISE EXCEPTION 'injected failure'; END IF;
+                     RETURN NEW;
+                 END $$",
+            )
+            .await;
+            exec(
+                rig,
+                "CREATE TRIGGER break_paid_online BEFORE INSERT ON order_events
+                 FOR EACH ROW EXECUTE FUNCTION break_paid_online()",
+            )
+            .await;
+        }
+    }
 }
 
 async fn mend_order_moves(rig: &Rig) {
-    exec(rig, "DROP TRIGGER break_paid_online").await;
+    let drop = match rig.server.db.engine() {
+        Engine::Sqlite => "DROP TRIGGER break_paid_online",
+        Engine::Postgres => "DROP TRIGGER break_paid_online ON order_events",
+    };
+    exec(rig, drop).await;
 }
 
 async fn paid_events(rig: &Rig, number: &str) -> i64 {
+    paid_events_in(&rig.server, number).await
+}
+
+async fn paid_events_in(server: &server::Server, number: &str) -> i64 {
     sqlx::query_scalar(
         "SELECT COUNT(*) FROM order_events e JOIN applications a ON a.id = e.application_id
-         WHERE a.number = ? AND e.event = 'paid_online'",
+         WHERE a.number = $1 AND e.event = 'paid_online'",
     )
     .bind(number)
-    .fetch_one(&rig.server.pool)
+    .fetch_one(server.db.pool())
     .await
     .unwrap()
 }
 
 /// The trade's state and provider transaction id.
 async fn trade(rig: &Rig, out_trade_no: &str) -> (String, Option<String>) {
-    sqlx::query_as("SELECT state, transaction_id FROM payments WHERE out_trade_no = ?")
+    sqlx::query_as("SELECT state, transaction_id FROM payments WHERE out_trade_no = $1")
         .bind(out_trade_no)
-        .fetch_one(&rig.server.pool)
+        .fetch_one(rig.server.db.pool())
         .await
         .unwrap()
 }
@@ -82,10 +121,10 @@ async fn trade(rig: &Rig, out_trade_no: &str) -> (String, Option<String>) {
 async fn open_trades(rig: &Rig, number: &str) -> Vec<String> {
     sqlx::query_scalar(
         "SELECT p.out_trade_no FROM payments p JOIN applications a ON a.id = p.application_id
-         WHERE a.number = ? AND p.state = 'created'",
+         WHERE a.number = $1 AND p.state = 'created'",
     )
     .bind(number)
-    .fetch_all(&rig.server.pool)
+    .fetch_all(rig.server.db.pool())
     .await
     .unwrap()
 }
@@ -245,4 +284,36 @@ async fn two_requests_for_a_code_at_once_leave_one_open_trade() {
             "round {round}"
         );
     }
+}
+
+/// Two servers on one database (with `TEST_ENGINE=postgres`, one PostgreSQL database), as two
+/// machines behind one address: a notice and its retries reach both at once and count once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_servers_on_one_database_record_a_notice_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config {
+        captcha: CaptchaMode::Off,
+        ..common::config(dir.path())
+    };
+    let (first, _) = common::start_with(config.clone()).await;
+    let (second, _) = common::start_with(config).await;
+    for server in [&first, &second] {
+        server.maintenance.abort();
+    }
+    let (browser, number) = awaiting_payment(&first).await;
+    let opened = code(&browser, &number, "wechat", false).await;
+    let body = notice(
+        &out_trade_no(&opened),
+        opened["amount_fen"].as_i64().unwrap(),
+        "4200000000000000000000000404",
+    );
+    let replies = futures_util::future::join_all(
+        (0..8).map(|i| deliver_to(if i % 2 == 0 { &first } else { &second }, &body)),
+    )
+    .await;
+    for (status, reply) in replies {
+        assert_eq!(status, StatusCode::OK, "{reply}");
+    }
+    assert_eq!(paid_events_in(&first, &number).await, 1);
+    assert_eq!(status(&browser, &number).await, json!("awaiting_review"));
 }

@@ -86,7 +86,16 @@ impl Rig {
 
     async fn count(&self, sql: &str) -> i64 {
         sqlx::query_scalar(sql)
-            .fetch_one(&self.server.pool)
+            .fetch_one(self.server.db.pool())
+            .await
+            .unwrap()
+    }
+
+    /// [`Self::count`] of a query with one blob parameter.
+    async fn count_of(&self, sql: &str, blob: Vec<u8>) -> i64 {
+        sqlx::query_scalar(sql)
+            .bind(blob)
+            .fetch_one(self.server.db.pool())
             .await
             .unwrap()
     }
@@ -96,7 +105,7 @@ impl Rig {
         let console = self.reviewer().await;
         let id: i64 =
             sqlx::query_scalar("SELECT id FROM privacy_requests WHERE completed_at IS NULL")
-                .fetch_one(&self.server.pool)
+                .fetch_one(self.server.db.pool())
                 .await
                 .unwrap();
         let list = console.send(page("/console/requests")).await;
@@ -346,10 +355,10 @@ async fn closing_an_account_keeps_submitted_applications_and_says_so() {
     assert_eq!(rig.count("SELECT COUNT(*) FROM consents").await, 0);
     // The account row stays only as the kept application's owner, without the number.
     assert_eq!(
-        rig.count(&format!(
-            "SELECT COUNT(*) FROM users WHERE mobile_index = x'{}' OR mobile_sealed IS NOT NULL",
-            hex::encode(applicant::mobile_index(&rig.server, OWNER))
-        ))
+        rig.count_of(
+            "SELECT COUNT(*) FROM users WHERE mobile_index = $1 OR mobile_sealed IS NOT NULL",
+            applicant::mobile_index(&rig.server, OWNER).to_vec()
+        )
         .await,
         0
     );

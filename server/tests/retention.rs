@@ -26,7 +26,16 @@ impl Rig {
 
     async fn count(&self, sql: &str) -> i64 {
         sqlx::query_scalar(sql)
-            .fetch_one(&self.server.pool)
+            .fetch_one(self.server.db.pool())
+            .await
+            .unwrap()
+    }
+
+    /// [`Self::count`] of a query with one blob parameter.
+    async fn count_of(&self, sql: &str, blob: Vec<u8>) -> i64 {
+        sqlx::query_scalar(sql)
+            .bind(blob)
+            .fetch_one(self.server.db.pool())
             .await
             .unwrap()
     }
@@ -146,10 +155,10 @@ async fn the_sms_outbox_is_emptied_after_its_period() {
     let _ = rig.signed_up(OWNER).await;
     rig.run().await;
     assert_eq!(
-        rig.count(&format!(
-            "SELECT COUNT(*) FROM sms_outbox WHERE mobile_index = x'{}'",
-            hex::encode(applicant::mobile_index(&rig.server, DRAFTER))
-        ))
+        rig.count_of(
+            "SELECT COUNT(*) FROM sms_outbox WHERE mobile_index = $1",
+            applicant::mobile_index(&rig.server, DRAFTER).to_vec()
+        )
         .await,
         0,
         "the 31-day-old messages are gone"
@@ -159,9 +168,9 @@ async fn the_sms_outbox_is_emptied_after_its_period() {
 
 /// A phone-step session with one ID photo in the identity storage, as the handoff leaves it.
 async fn handoff_with_photo(rig: &Rig, number: &str) {
-    let pool = &rig.server.pool;
+    let pool = rig.server.db.pool();
     let now = rig.clock_now();
-    let application: i64 = sqlx::query_scalar("SELECT id FROM applications WHERE number = ?")
+    let application: i64 = sqlx::query_scalar("SELECT id FROM applications WHERE number = $1")
         .bind(number)
         .fetch_one(pool)
         .await
@@ -169,10 +178,11 @@ async fn handoff_with_photo(rig: &Rig, number: &str) {
     let handoff: i64 = sqlx::query_scalar(
         "INSERT INTO handoffs (application_id, person, subject, stage, created_at,
                                claim_deadline, updated_at)
-         VALUES (?, 'agent', X'00', 'id_front_done', ?, ?, 1740794400)
+         VALUES ($1, 'agent', $2, 'id_front_done', $3, $4, 1740794400)
          RETURNING id",
     )
     .bind(application)
+    .bind(vec![0u8])
     .bind(now)
     .bind(now + 600)
     .fetch_one(pool)
@@ -181,7 +191,7 @@ async fn handoff_with_photo(rig: &Rig, number: &str) {
     let object = format!("ab{handoff:062}");
     sqlx::query(
         "INSERT INTO handoff_files (handoff_id, kind, seq, object, size, width, height, stored_at)
-         VALUES (?, 'id_front', 0, ?, 5, 800, 500, 1740794400)",
+         VALUES ($1, 'id_front', 0, $2, 5, 800, 500, 1740794400)",
     )
     .bind(handoff)
     .bind(&object)
@@ -189,7 +199,7 @@ async fn handoff_with_photo(rig: &Rig, number: &str) {
     .await
     .unwrap();
     sqlx::query(
-        "INSERT INTO handoff_steps (handoff_id, kind, at) VALUES (?, 'opened', 1740794400)",
+        "INSERT INTO handoff_steps (handoff_id, kind, at) VALUES ($1, 'opened', 1740794400)",
     )
     .bind(handoff)
     .execute(pool)
@@ -197,8 +207,9 @@ async fn handoff_with_photo(rig: &Rig, number: &str) {
     .unwrap();
     sqlx::query(
         "INSERT INTO handoff_tokens (token_hash, handoff_id, channel, created_at)
-         VALUES (randomblob(32), ?, 'qr', ?)",
+         VALUES ($1, $2, 'qr', $3)",
     )
+    .bind(format!("{handoff:032}").into_bytes())
     .bind(handoff)
     .bind(now)
     .execute(pool)

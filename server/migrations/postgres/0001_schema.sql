@@ -149,7 +149,9 @@ CREATE TABLE applications (
 );
 CREATE INDEX applications_user ON applications (user_id, submitted_at);
 CREATE INDEX applications_status ON applications (status, submitted_at);
-ALTER TABLE drafts ADD FOREIGN KEY (submitted_as) REFERENCES applications (number);
+-- Deferrable: erasing an application deletes the two rows that name each other.
+ALTER TABLE drafts ADD FOREIGN KEY (submitted_as) REFERENCES applications (number)
+    DEFERRABLE INITIALLY IMMEDIATE;
 
 CREATE TABLE application_numbers (
     day  TEXT PRIMARY KEY,

@@ -2,8 +2,8 @@
 //! [`app::domain::materials::upload_slots`].
 //!
 //! [`inspect`] decides what a file is by its content (with [`layout`], [`pdf_prescan`] and
-//! [`pdf_pages`] for its structure), [`store`] keeps it encrypted in [`storage`] with a row per
-//! slot, and `routes` serves the upload, removal and preview URLs.
+//! [`pdf_pages`] for its structure), `crate::service::materials` keeps it encrypted in
+//! [`storage`] with a row per slot, and `routes` serves the upload, removal and preview URLs.
 
 pub mod inspect;
 pub(crate) mod layout;
@@ -14,6 +14,5 @@ mod pdf_tokens;
 mod pdf_xref;
 mod routes;
 pub mod storage;
-pub mod store;
 
 pub use routes::router;

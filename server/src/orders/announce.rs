@@ -18,6 +18,19 @@ pub(crate) struct Applied {
     pub(super) detail: Option<String>,
 }
 
+impl Applied {
+    /// A one-step change another store made in its own transaction (a paid notice's).
+    pub(crate) fn new(number: &str, event: Event, to: Status, detail: Option<String>) -> Self {
+        Self {
+            number: number.to_owned(),
+            event,
+            last: event,
+            to,
+            detail,
+        }
+    }
+}
+
 impl SqlOrderService {
     /// What follows a committed change: the log line, the financial check's transfer and the
     /// notice. Returns the new status.

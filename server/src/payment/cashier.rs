@@ -29,38 +29,30 @@ struct Trade {
     merchant: String,
 }
 
-async fn find(payments: &Payments, out_trade_no: &str) -> Result<Option<Trade>, sqlx::Error> {
-    let row: Option<(String, i64, String, i64, String, String, String)> = sqlx::query_as(
-        "SELECT a.number, s.amount_fen, s.state, s.expires_at, a.project_id, p.method, a.status
-         FROM sandbox_trades s
-         JOIN payments p ON p.out_trade_no = s.out_trade_no
-         JOIN applications a ON a.id = p.application_id
-         WHERE s.out_trade_no = ? AND p.provider = 'local'",
-    )
-    .bind(out_trade_no)
-    .fetch_optional(&payments.pool)
-    .await?;
-    Ok(row.map(
-        |(number, amount_fen, state, expires_at, project, method, status)| {
-            let expired = crate::store::time::from_db(expires_at) <= payments.clock.now();
-            let merchant = payments
-                .state
-                .catalog
-                .project(&project)
-                .map(|p| p.ca.name.clone())
-                .unwrap_or_default();
-            Trade {
-                out_trade_no: out_trade_no.to_owned(),
-                number,
-                method,
-                amount_fen,
-                state,
-                expired,
-                payable: status == Status::AwaitingPayment.code(),
-                merchant,
-            }
-        },
-    ))
+async fn find(
+    payments: &Payments,
+    out_trade_no: &str,
+) -> Result<Option<Trade>, crate::store::StoreError> {
+    let row = payments.trades.cashier_view(out_trade_no).await?;
+    Ok(row.map(|row| {
+        let expired = crate::store::time::from_db(row.expires_at) <= payments.clock.now();
+        let merchant = payments
+            .state
+            .catalog
+            .project(&row.project_id)
+            .map(|p| p.ca.name.clone())
+            .unwrap_or_default();
+        Trade {
+            out_trade_no: out_trade_no.to_owned(),
+            number: row.number,
+            method: row.method,
+            amount_fen: row.amount_fen,
+            state: row.state,
+            expired,
+            payable: row.status == Status::AwaitingPayment.code(),
+            merchant,
+        }
+    }))
 }
 
 /// `GET /sandbox/cashier/{out_trade_no}`.

@@ -1,11 +1,9 @@
-//! Online payment: the provider picked by `PAYMENT_PROVIDER`, the trades (`store`), the route
+//! Online payment: the provider picked by `PAYMENT_PROVIDER`, the route
 //! providers send their paid notices to (`/payment/notify/<provider>`), and for the local
 //! provider the sandbox cashier its QR codes open.
 
 mod cashier;
-pub mod reconcile;
 pub mod sandbox;
-pub mod store;
 
 use std::sync::Arc;
 
@@ -16,13 +14,13 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use sqlx::SqlitePool;
 
 use self::sandbox::SandboxGateway;
-use self::store::{NotifyRefusal, SqlPaymentService};
 use crate::clock::Clock;
 use crate::config::{Config, PaymentProviderKind};
 use crate::crypto::Keys;
+use crate::service::payment::{NotifyRefusal, OnlinePayments};
+use crate::store::sandbox::SandboxRepo;
 
 /// The provider in use, and the sandbox behind it when it is the local one.
 pub struct PaymentProvider {
@@ -33,13 +31,14 @@ pub struct PaymentProvider {
 impl PaymentProvider {
     pub fn from_config(
         config: &Config,
-        pool: SqlitePool,
+        trades: Arc<dyn SandboxRepo>,
         keys: Arc<Keys>,
         clock: Arc<dyn Clock>,
     ) -> Self {
         match config.payment_provider {
             PaymentProviderKind::Local => {
-                let sandbox = Arc::new(SandboxGateway::new(&config.public_url, pool, keys, clock));
+                let sandbox =
+                    Arc::new(SandboxGateway::new(&config.public_url, trades, keys, clock));
                 Self {
                     gateway: sandbox.clone(),
                     sandbox: Some(sandbox),
@@ -52,10 +51,11 @@ impl PaymentProvider {
 /// What the payment routes hold.
 #[derive(Clone)]
 pub struct Payments {
-    pub service: Arc<SqlPaymentService>,
+    pub service: Arc<OnlinePayments>,
     pub sandbox: Option<Arc<SandboxGateway>>,
     pub state: AppState,
-    pub pool: SqlitePool,
+    /// The sandbox's records, for its cashier page.
+    pub trades: Arc<dyn SandboxRepo>,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -86,7 +86,7 @@ async fn notify(
 
 /// Hands a notice to the service and answers as the provider expects.
 pub(crate) async fn deliver(
-    service: &SqlPaymentService,
+    service: &OnlinePayments,
     headers: &HeaderMap,
     body: &[u8],
 ) -> Response {

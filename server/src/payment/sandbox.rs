@@ -21,11 +21,10 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
-use sqlx::SqlitePool;
 
 use crate::clock::Clock;
 use crate::crypto::{self, Keys};
-use crate::store::backend;
+use crate::store::sandbox::{SandboxRepo, SandboxTrade};
 use crate::store::time::{to_db, to_text};
 
 pub const PROVIDER: &str = "local";
@@ -59,16 +58,21 @@ pub struct NoticeAmount {
 
 pub struct SandboxGateway {
     public_url: String,
-    pool: SqlitePool,
+    trades: Arc<dyn SandboxRepo>,
     keys: Arc<Keys>,
     clock: Arc<dyn Clock>,
 }
 
 impl SandboxGateway {
-    pub fn new(public_url: &str, pool: SqlitePool, keys: Arc<Keys>, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(
+        public_url: &str,
+        trades: Arc<dyn SandboxRepo>,
+        keys: Arc<Keys>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         Self {
             public_url: public_url.trim_end_matches('/').to_owned(),
-            pool,
+            trades,
             keys,
             clock,
         }
@@ -107,8 +111,8 @@ impl SandboxGateway {
     }
 }
 
-fn provider_error(error: sqlx::Error) -> GatewayError {
-    GatewayError::Provider(backend(error).to_string())
+fn provider_error(error: crate::store::StoreError) -> GatewayError {
+    GatewayError::Provider(error.to_string())
 }
 
 impl SandboxGateway {
@@ -124,17 +128,11 @@ impl SandboxGateway {
             .collect();
         let now_at = self.clock.now();
         let now = to_db(now_at);
-        let amount: Option<i64> = sqlx::query_scalar(
-            "UPDATE sandbox_trades SET state = 'paid', transaction_id = ?1, paid_at = ?2
-             WHERE out_trade_no = ?3 AND state = 'open' AND expires_at > ?2
-             RETURNING amount_fen",
-        )
-        .bind(&transaction_id)
-        .bind(now)
-        .bind(out_trade_no)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(provider_error)?;
+        let amount = self
+            .trades
+            .sandbox_pay(out_trade_no, &transaction_id, now)
+            .await
+            .map_err(provider_error)?;
         let Some(total) = amount else {
             return Ok(None);
         };
@@ -168,16 +166,14 @@ impl PaymentGateway for SandboxGateway {
     }
 
     async fn precreate(&self, request: &PrecreateRequest) -> Result<String, GatewayError> {
-        sqlx::query(
-            "INSERT INTO sandbox_trades (out_trade_no, amount_fen, state, expires_at)
-             VALUES (?, ?, 'open', ?)",
-        )
-        .bind(&request.out_trade_no)
-        .bind(request.amount_fen)
-        .bind(to_db(request.expires_at))
-        .execute(&self.pool)
-        .await
-        .map_err(provider_error)?;
+        self.trades
+            .sandbox_open(
+                &request.out_trade_no,
+                request.amount_fen,
+                to_db(request.expires_at),
+            )
+            .await
+            .map_err(provider_error)?;
         Ok(format!(
             "{}/sandbox/cashier/{}",
             self.public_url, request.out_trade_no
@@ -185,24 +181,24 @@ impl PaymentGateway for SandboxGateway {
     }
 
     async fn query(&self, out_trade_no: &str) -> Result<TradeState, GatewayError> {
-        let row: Option<(String, i64, Option<String>, Option<i64>)> = sqlx::query_as(
-            "SELECT state, amount_fen, transaction_id, paid_at FROM sandbox_trades
-             WHERE out_trade_no = ?",
-        )
-        .bind(out_trade_no)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(provider_error)?;
-        match row {
-            Some((state, amount_fen, Some(transaction_id), Some(paid_at))) if state == "paid" => {
-                Ok(TradeState::Paid(PaidNotice {
-                    out_trade_no: out_trade_no.to_owned(),
-                    transaction_id,
-                    amount_fen,
-                    paid_at: to_text(paid_at),
-                }))
-            }
-            Some((state, ..)) if state == "closed" => Ok(TradeState::Closed),
+        let trade = self
+            .trades
+            .sandbox_trade(out_trade_no)
+            .await
+            .map_err(provider_error)?;
+        match trade {
+            Some(SandboxTrade {
+                state,
+                amount_fen,
+                transaction_id: Some(transaction_id),
+                paid_at: Some(paid_at),
+            }) if state == "paid" => Ok(TradeState::Paid(PaidNotice {
+                out_trade_no: out_trade_no.to_owned(),
+                transaction_id,
+                amount_fen,
+                paid_at: to_text(paid_at),
+            })),
+            Some(trade) if trade.state == "closed" => Ok(TradeState::Closed),
             Some(_) => Ok(TradeState::NotPaid),
             None => Err(GatewayError::Provider(format!(
                 "sandbox has no trade {out_trade_no}"
@@ -212,14 +208,11 @@ impl PaymentGateway for SandboxGateway {
 
     /// Refused for a trade already paid, as WeChat Pay's `ORDER_PAID`.
     async fn close(&self, out_trade_no: &str) -> Result<(), GatewayError> {
-        let state: Option<String> = sqlx::query_scalar(
-            "UPDATE sandbox_trades SET state = CASE state WHEN 'open' THEN 'closed' ELSE state END
-             WHERE out_trade_no = ? RETURNING state",
-        )
-        .bind(out_trade_no)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(provider_error)?;
+        let state = self
+            .trades
+            .sandbox_close(out_trade_no)
+            .await
+            .map_err(provider_error)?;
         match state.as_deref() {
             Some("closed") => Ok(()),
             Some(_) => Err(GatewayError::Provider(format!(

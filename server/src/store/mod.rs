@@ -11,9 +11,17 @@ pub mod time;
 pub use db::{Db, Engine};
 pub use error::StoreError;
 
+pub mod bank_checks;
 pub mod consents;
 pub mod copy;
+pub mod erase;
 pub mod handoff;
+pub mod materials;
+pub mod objects;
+pub mod payments;
+pub mod privacy;
+pub mod retention;
+pub mod sandbox;
 
 impl From<StoreError> for app::services::StoreError {
     fn from(error: StoreError) -> Self {

@@ -11,6 +11,7 @@ pub mod pages;
 pub mod payment;
 pub mod rig;
 pub mod rows;
+pub mod seed;
 pub mod upload;
 
 use std::net::SocketAddr;

@@ -1,4 +1,5 @@
-//! The `materials` table and the encrypted objects it points to.
+//! The uploaded materials: a row per slot ([`MaterialRepo`]) and the encrypted object it
+//! points to in the storage.
 //!
 //! Objects are named by the SHA-256 of the file, unkeyed: the same scan in two slots is stored
 //! once. A plain hash tells someone who can list the folder, and already holds those exact
@@ -12,8 +13,8 @@
 //! transaction. Should the row fail, the object is removed again; should the server stop in
 //! between, the object is left unnamed and the periodic sweep (`crate::orphans`) removes it.
 //!
-//! An object no row names any more is deleted at once, under SQLite's write lock
-//! (`BEGIN IMMEDIATE`): no row can start naming it between the check and the delete. An
+//! An object no row names any more is deleted at once, under a lock that keeps any row from
+//! starting to name it between the check and the delete ([`ObjectRepo::delete_if_unnamed`]). An
 //! upload of the same bytes may still have written the object just before such a delete and
 //! commit its row just after, so once committed it makes sure the object is there and writes
 //! it again if not. Both hold with several server instances sharing the database and storage.
@@ -26,19 +27,20 @@ use app::services::login::UserId;
 use app::services::materials::{MaterialStore, NewMaterial, UploadedMaterial};
 use bytes::Bytes;
 use sha2::{Digest, Sha256};
-use sqlx::SqlitePool;
 
-use super::storage::Storage;
 use crate::clock::Clock;
 use crate::crypto::Keys;
-use crate::orphans::{self, Namer};
-use crate::store::backend;
+use crate::materials::storage::Storage;
+use crate::store::materials::{MaterialRepo, MaterialRow, ObjectRow};
+use crate::store::objects::{Namer, ObjectRepo};
+use crate::store::time::{from_text, to_text};
 
 /// The longest file name kept, in characters; longer ones keep their end (the extension).
 const FILE_NAME_MAX_CHARS: usize = 80;
 
-pub struct SqlMaterialStore {
-    pool: SqlitePool,
+pub struct Materials {
+    repo: Arc<dyn MaterialRepo>,
+    objects: Arc<dyn ObjectRepo>,
     storage: Arc<dyn Storage>,
     keys: Arc<Keys>,
     clock: Arc<dyn Clock>,
@@ -52,44 +54,24 @@ fn file_name_context(number: &str, slot: &str) -> String {
     format!("material-name:{number}:{slot}")
 }
 
-#[derive(sqlx::FromRow)]
-struct Row {
-    slot: String,
-    file_name: Vec<u8>,
-    kind: String,
-    size: i64,
-    width: Option<i64>,
-    height: Option<i64>,
-    pages: Option<i64>,
-    uploaded_at: i64,
-}
-
-#[derive(sqlx::FromRow)]
-struct ObjectRow {
-    object: String,
-    #[sqlx(flatten)]
-    row: Row,
-}
-
-const COLUMNS: &str =
-    "m.slot, m.file_name, m.kind, m.size, m.width, m.height, m.pages, m.uploaded_at";
-
-impl SqlMaterialStore {
+impl Materials {
     pub fn new(
-        pool: SqlitePool,
+        repo: Arc<dyn MaterialRepo>,
+        objects: Arc<dyn ObjectRepo>,
         storage: Arc<dyn Storage>,
         keys: Arc<Keys>,
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
-            pool,
+            repo,
+            objects,
             storage,
             keys,
             clock,
         }
     }
 
-    fn material(&self, number: &str, row: Row) -> Result<UploadedMaterial, StoreError> {
+    fn material(&self, number: &str, row: MaterialRow) -> Result<UploadedMaterial, StoreError> {
         let name = self
             .keys
             .open(&file_name_context(number, &row.slot), &row.file_name)
@@ -103,28 +85,21 @@ impl SqlMaterialStore {
             width: count(row.width),
             height: count(row.height),
             pages: count(row.pages),
-            uploaded_at: crate::store::time::to_text(row.uploaded_at),
+            uploaded_at: to_text(row.uploaded_at),
         })
     }
 
     /// Deletes `object` from storage if no row names it any more. A failure only leaves an
     /// unreferenced object behind for the sweep, so it is logged, not returned.
     async fn collect(&self, object: &str) {
-        let removed =
-            orphans::remove_if_unnamed(&self.pool, &*self.storage, Namer::Materials, object).await;
+        let delete = Box::pin(self.storage.delete(object));
+        let removed = self
+            .objects
+            .delete_if_unnamed(Namer::Materials, object, delete)
+            .await;
         if let Err(error) = removed {
             tracing::warn!(%error, "removing an unused material object failed");
         }
-    }
-
-    /// The row id of `user`'s application `number`.
-    async fn application(&self, user: UserId, number: &str) -> Result<Option<i64>, StoreError> {
-        sqlx::query_scalar("SELECT id FROM applications WHERE number = ? AND user_id = ?")
-            .bind(number)
-            .bind(user.0)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(backend)
     }
 
     /// Points the slot's row at `object`, already stored; returns the object it named before.
@@ -135,48 +110,24 @@ impl SqlMaterialStore {
         object: &str,
         material: &UploadedMaterial,
     ) -> Result<Option<String>, StoreError> {
-        let sealed_name = self.keys.seal(
+        let file_name = self.keys.seal(
             &file_name_context(number, &material.slot),
             material.file_name.as_bytes(),
         );
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(backend)?;
-        let previous: Option<String> = sqlx::query_scalar(
-            "SELECT object FROM materials WHERE application_id = ? AND slot = ?",
-        )
-        .bind(application)
-        .bind(&material.slot)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(backend)?;
-        sqlx::query(
-            "INSERT INTO materials (application_id, slot, object, kind, size, file_name,
-                                    width, height, pages, uploaded_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-             ON CONFLICT (application_id, slot) DO UPDATE SET
-                 object = excluded.object, kind = excluded.kind, size = excluded.size,
-                 file_name = excluded.file_name, width = excluded.width,
-                 height = excluded.height, pages = excluded.pages,
-                 uploaded_at = excluded.uploaded_at",
-        )
-        .bind(application)
-        .bind(&material.slot)
-        .bind(object)
-        .bind(&material.kind)
-        .bind(i64::try_from(material.size).unwrap_or(i64::MAX))
-        .bind(sealed_name)
-        .bind(material.width.map(i64::from))
-        .bind(material.height.map(i64::from))
-        .bind(material.pages.map(i64::from))
-        .bind(crate::store::time::from_text(&material.uploaded_at))
-        .execute(&mut *tx)
-        .await
-        .map_err(backend)?;
-        tx.commit().await.map_err(backend)?;
-        Ok(previous)
+        let row = ObjectRow {
+            object: object.to_owned(),
+            row: MaterialRow {
+                slot: material.slot.clone(),
+                file_name,
+                kind: material.kind.clone(),
+                size: i64::try_from(material.size).unwrap_or(i64::MAX),
+                width: material.width.map(i64::from),
+                height: material.height.map(i64::from),
+                pages: material.pages.map(i64::from),
+                uploaded_at: from_text(&material.uploaded_at),
+            },
+        };
+        Ok(self.repo.put(application, &row).await?)
     }
 
     async fn put(&self, object: &str, sealed: Bytes) -> Result<(), StoreError> {
@@ -188,17 +139,9 @@ impl SqlMaterialStore {
 }
 
 #[async_trait::async_trait]
-impl MaterialStore for SqlMaterialStore {
+impl MaterialStore for Materials {
     async fn list(&self, user: UserId, number: &str) -> Result<Vec<UploadedMaterial>, StoreError> {
-        let rows: Vec<Row> = sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM materials m JOIN applications a ON a.id = m.application_id
-             WHERE a.number = ? AND a.user_id = ? ORDER BY m.slot"
-        ))
-        .bind(number)
-        .bind(user.0)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(backend)?;
+        let rows = self.repo.list(user.0, number).await?;
         rows.into_iter()
             .map(|row| self.material(number, row))
             .collect()
@@ -228,7 +171,7 @@ impl MaterialStore for SqlMaterialStore {
             uploaded_at: crate::clock::timestamp(self.clock.now()),
         };
         let sealed = Bytes::from(self.keys.seal(&object_context(&object), &bytes));
-        let Some(application) = self.application(user, number).await? else {
+        let Some(application) = self.repo.owned(user.0, number).await? else {
             return Ok(None);
         };
         self.put(&object, sealed.clone()).await?;
@@ -268,19 +211,7 @@ impl MaterialStore for SqlMaterialStore {
     }
 
     async fn remove(&self, user: UserId, number: &str, slot: &str) -> Result<bool, StoreError> {
-        let object: Option<String> = sqlx::query_scalar(
-            "DELETE FROM materials
-             WHERE slot = ?
-               AND application_id = (SELECT id FROM applications WHERE number = ? AND user_id = ?)
-             RETURNING object",
-        )
-        .bind(slot)
-        .bind(number)
-        .bind(user.0)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(backend)?;
-        let Some(object) = object else {
+        let Some(object) = self.repo.remove(user.0, number, slot).await? else {
             return Ok(false);
         };
         self.collect(&object).await;
@@ -294,18 +225,7 @@ impl MaterialStore for SqlMaterialStore {
         number: &str,
         slot: &str,
     ) -> Result<Option<(UploadedMaterial, Vec<u8>)>, StoreError> {
-        let found: Option<ObjectRow> = sqlx::query_as(&format!(
-            "SELECT m.object, {COLUMNS} FROM materials m
-             JOIN applications a ON a.id = m.application_id
-             WHERE a.number = ? AND a.user_id = ? AND m.slot = ?"
-        ))
-        .bind(number)
-        .bind(user.0)
-        .bind(slot)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(backend)?;
-        let Some(ObjectRow { object, row }) = found else {
+        let Some(ObjectRow { object, row }) = self.repo.find(user.0, number, slot).await? else {
             return Ok(None);
         };
         let material = self.material(number, row)?;

@@ -4,8 +4,8 @@
 //! opened, recomputed from the catalog, never the browser's figure.
 //!
 //! A notice is handled so that retries (providers repeat one for hours) and near-simultaneous
-//! duplicates change things once, and never halfway: in one `BEGIN IMMEDIATE` transaction the
-//! trade moves to `paid` by a guarded `UPDATE … WHERE state IN ('created', 'closed')` and the
+//! duplicates change things once, and never halfway: in one writing transaction (the
+//! repository's `record_paid`) the trade moves to `paid` by a guarded `UPDATE … WHERE state IN ('created', 'closed')` and the
 //! order moves by `PaidOnline`, whose own guard on the status lets exactly one of two racing
 //! notices record the event. Should either write fail, neither stands and the provider is told
 //! to try again. A notice for a trade already paid is answered as success (and moves an order
@@ -26,7 +26,6 @@ use app::domain::quote;
 use app::services::StoreError;
 use app::services::applications::ApplicationStore;
 use app::services::login::UserId;
-use app::services::orders::{Change, OrderError, Who};
 use app::services::payment::{
     GatewayError, OpenTrade, PaidNotice, PaymentError, PaymentGateway, PaymentService,
     PrecreateRequest,
@@ -34,14 +33,14 @@ use app::services::payment::{
 use app::state::Catalog;
 use axum::http::HeaderMap;
 use rand::Rng;
-use sqlx::{Sqlite, SqlitePool, Transaction};
-use time::OffsetDateTime;
 
-use super::reconcile::Settled;
+use self::reconcile::Settled;
 use crate::clock::Clock;
 use crate::orders::{Applied, SqlOrderService};
-use crate::store::backend;
-use crate::store::time::{to_db, to_text};
+use crate::store::payments::{NewTrade, Notice, Noticed, OpenTradeRow, PaymentRepo};
+use crate::store::time::{from_db, from_text, to_db, to_text};
+
+pub mod reconcile;
 
 /// How long a QR code can be paid. The page asks for a new one shortly before.
 pub const TRADE_MINUTES: i64 = 15;
@@ -71,6 +70,12 @@ pub enum NotifyRefusal {
     Store(#[from] StoreError),
 }
 
+impl From<crate::store::StoreError> for NotifyRefusal {
+    fn from(error: crate::store::StoreError) -> Self {
+        Self::Store(error.into())
+    }
+}
+
 /// What a recorded notice did.
 #[derive(Debug, PartialEq, Eq)]
 pub enum NotifyOutcome {
@@ -80,20 +85,19 @@ pub enum NotifyOutcome {
     AlreadyPaid,
 }
 
-pub struct SqlPaymentService {
-    pub(super) pool: SqlitePool,
+pub struct OnlinePayments {
+    repo: Arc<dyn PaymentRepo>,
     applications: Arc<dyn ApplicationStore>,
+    /// Announces the order's move a paid notice made (log, SMS).
     orders: Arc<SqlOrderService>,
     catalog: Arc<Catalog>,
     gateway: Arc<dyn PaymentGateway>,
-    pub(super) clock: Arc<dyn Clock>,
+    clock: Arc<dyn Clock>,
 }
 
-type TradeRow = (String, String, i64, String, i64);
-
-impl SqlPaymentService {
+impl OnlinePayments {
     pub fn new(
-        pool: SqlitePool,
+        repo: Arc<dyn PaymentRepo>,
         applications: Arc<dyn ApplicationStore>,
         orders: Arc<SqlOrderService>,
         catalog: Arc<Catalog>,
@@ -101,7 +105,7 @@ impl SqlPaymentService {
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
-            pool,
+            repo,
             applications,
             orders,
             catalog,
@@ -114,30 +118,24 @@ impl SqlPaymentService {
         &self.gateway
     }
 
-    fn open_trade_of(&self, row: TradeRow) -> Option<OpenTrade> {
-        let (out_trade_no, method, amount_fen, code_url, expires_at) = row;
-        let left = crate::store::time::from_db(expires_at) - self.clock.now();
+    fn open_trade_of(&self, row: OpenTradeRow) -> Option<OpenTrade> {
+        let left = from_db(row.expires_at) - self.clock.now();
         Some(OpenTrade {
-            out_trade_no,
-            method: PaymentMethod::from_code(&method)?,
-            amount_fen,
-            code_url,
-            expires_at: to_text(expires_at),
+            out_trade_no: row.out_trade_no,
+            method: PaymentMethod::from_code(&row.method)?,
+            amount_fen: row.amount_fen,
+            code_url: row.code_url,
+            expires_at: to_text(row.expires_at),
             expires_in_secs: u32::try_from(left.whole_seconds()).unwrap_or(0),
         })
     }
 
     /// The open trades of application `id`, newest first.
     async fn open_trades(&self, id: i64) -> Result<Vec<OpenTrade>, StoreError> {
-        let rows: Vec<TradeRow> = sqlx::query_as(
-            "SELECT out_trade_no, method, amount_fen, code_url, expires_at FROM payments
-             WHERE application_id = ? AND state = 'created' ORDER BY id DESC",
-        )
-        .bind(id)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(backend)?;
-        Ok(rows
+        Ok(self
+            .repo
+            .open_trades(id)
+            .await?
             .into_iter()
             .filter_map(|r| self.open_trade_of(r))
             .collect())
@@ -154,157 +152,54 @@ impl SqlPaymentService {
     }
 
     /// Records a payment the provider vouched for (by a signed notice or a query answer):
-    /// the trade and the order in one transaction.
-    pub(super) async fn record_paid(
-        &self,
-        notice: &PaidNotice,
-    ) -> Result<NotifyOutcome, NotifyRefusal> {
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(backend)?;
-        let row: Option<(i64, String, i64, String, Option<String>, String)> = sqlx::query_as(
-            "SELECT p.id, p.method, p.amount_fen, p.state, p.transaction_id, a.number
-             FROM payments p JOIN applications a ON a.id = p.application_id
-             WHERE p.out_trade_no = ? AND p.provider = ?",
-        )
-        .bind(&notice.out_trade_no)
-        .bind(self.gateway.provider())
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(backend)?;
-        let Some((id, method, expected, state, transaction_id, number)) = row else {
-            return Err(NotifyRefusal::UnknownTrade(notice.out_trade_no.clone()));
-        };
-        if notice.amount_fen != expected {
-            return Err(NotifyRefusal::Amount {
-                out_trade_no: notice.out_trade_no.clone(),
-                expected,
-                notified: notice.amount_fen,
-            });
-        }
-        let outcome = if state == "paid" {
-            if transaction_id.as_deref() != Some(notice.transaction_id.as_str()) {
-                return Err(NotifyRefusal::Conflict(notice.out_trade_no.clone()));
-            }
-            NotifyOutcome::AlreadyPaid
-        } else {
-            let updated = sqlx::query(
-                "UPDATE payments SET state = 'paid', transaction_id = ?, paid_at = ?
-                 WHERE id = ? AND state IN ('created', 'closed')",
-            )
-            .bind(&notice.transaction_id)
-            .bind(crate::store::time::from_text(&notice.paid_at))
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
-            if updated.rows_affected() != 1 {
-                return Err(
-                    StoreError::Backend("payment changed under a write lock".into()).into(),
-                );
-            }
-            if state == "closed" {
-                tracing::warn!(
-                    number,
-                    out_trade_no = notice.out_trade_no,
-                    "closed trade was paid"
-                );
-            }
-            NotifyOutcome::Recorded
-        };
-        let method = PaymentMethod::from_code(&method)
-            .ok_or_else(|| StoreError::Backend(format!("payment {id}: method {method}")))?;
-        let moved = self
-            .settle_order(
-                &mut tx,
-                &number,
-                method,
-                notice,
-                outcome == NotifyOutcome::Recorded,
-            )
+    /// the trade and the order in one transaction, then announces the order's move.
+    async fn record_paid(&self, notice: &PaidNotice) -> Result<NotifyOutcome, NotifyRefusal> {
+        let out_trade_no = notice.out_trade_no.clone();
+        let recorded = self
+            .repo
+            .record_paid(&Notice {
+                provider: self.gateway.provider().to_owned(),
+                out_trade_no: out_trade_no.clone(),
+                transaction_id: notice.transaction_id.clone(),
+                amount_fen: notice.amount_fen,
+                paid_at: from_text(&notice.paid_at),
+                at: to_db(self.clock.now()),
+            })
             .await?;
-        tx.commit().await.map_err(backend)?;
-        if let Some(moved) = moved {
-            self.orders.announce(moved).await;
-        }
-        Ok(outcome)
-    }
-
-    /// Moves the order to paid by this trade inside `tx`, if it still waits for payment.
-    async fn settle_order(
-        &self,
-        tx: &mut Transaction<'_, Sqlite>,
-        number: &str,
-        method: PaymentMethod,
-        notice: &PaidNotice,
-        new: bool,
-    ) -> Result<Option<Applied>, StoreError> {
-        let mut change = Change::new(Event::PaidOnline, Who::System);
-        change.payment_method = Some(method);
-        change.note = Some(format!(
-            "{} 交易单号 {}",
-            method.label(),
-            notice.transaction_id
-        ));
-        match self.orders.apply_in(tx, number, change).await {
-            Ok(moved) => Ok(Some(moved)),
-            // Another notice (or another way of paying) got there first.
-            Err(OrderError::Transition(_)) => {
-                if new {
-                    tracing::error!(
-                        number,
-                        out_trade_no = notice.out_trade_no,
-                        "money arrived for an order that no longer waits for it: refund by hand"
-                    );
-                }
-                Ok(None)
+        let paid = match recorded {
+            Noticed::Paid(paid) => paid,
+            Noticed::UnknownTrade => return Err(NotifyRefusal::UnknownTrade(out_trade_no)),
+            Noticed::Conflict => return Err(NotifyRefusal::Conflict(out_trade_no)),
+            Noticed::Amount { expected } => {
+                return Err(NotifyRefusal::Amount {
+                    out_trade_no,
+                    expected,
+                    notified: notice.amount_fen,
+                });
             }
-            Err(OrderError::Store(error)) => Err(error),
-            Err(other) => Err(StoreError::Backend(other.to_string())),
+        };
+        let number = paid.number.as_str();
+        if paid.new && paid.was_closed {
+            tracing::warn!(number, out_trade_no, "closed trade was paid");
         }
-    }
-
-    /// Records a trade just opened at the provider, unless the application has an open one
-    /// already (another request's): one statement, so two cannot both find none. `false`
-    /// when another was there.
-    async fn insert_trade(
-        &self,
-        application_id: i64,
-        request: &PrecreateRequest,
-        code_url: &str,
-        now: OffsetDateTime,
-    ) -> Result<bool, StoreError> {
-        let inserted = sqlx::query(
-            "INSERT INTO payments (out_trade_no, application_id, provider, method, amount_fen,
-                                   state, code_url, expires_at, created_at)
-             SELECT ?1, ?2, ?3, ?4, ?5, 'created', ?6, ?7, ?8
-             WHERE NOT EXISTS (SELECT 1 FROM payments
-                               WHERE application_id = ?2 AND state = 'created')",
-        )
-        .bind(&request.out_trade_no)
-        .bind(application_id)
-        .bind(self.gateway.provider())
-        .bind(request.method.code())
-        .bind(request.amount_fen)
-        .bind(code_url)
-        .bind(to_db(request.expires_at))
-        .bind(to_db(now))
-        .execute(&self.pool)
-        .await
-        .map_err(backend)?;
-        Ok(inserted.rows_affected() == 1)
-    }
-
-    /// The application's row id, if `user` submitted it.
-    async fn owned(&self, user: UserId, number: &str) -> Result<Option<i64>, StoreError> {
-        sqlx::query_scalar("SELECT id FROM applications WHERE number = ? AND user_id = ?")
-            .bind(number)
-            .bind(user.0)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(backend)
+        match paid.moved_to {
+            Some(to) => {
+                let moved = Applied::new(number, Event::PaidOnline, to, Some(paid.note.clone()));
+                self.orders.announce(moved).await;
+            }
+            // Another notice (or another way of paying) got there first.
+            None if paid.new => tracing::error!(
+                number,
+                out_trade_no,
+                "money arrived for an order that no longer waits for it: refund by hand"
+            ),
+            None => {}
+        }
+        Ok(if paid.new {
+            NotifyOutcome::Recorded
+        } else {
+            NotifyOutcome::AlreadyPaid
+        })
     }
 }
 
@@ -320,7 +215,7 @@ fn new_out_trade_no(number: &str) -> String {
 }
 
 #[async_trait::async_trait]
-impl PaymentService for SqlPaymentService {
+impl PaymentService for OnlinePayments {
     async fn open_trade(
         &self,
         user: UserId,
@@ -340,8 +235,10 @@ impl PaymentService for SqlPaymentService {
             return Err(PaymentError::NotNow(submitted.status));
         }
         let id = self
-            .owned(user, number)
-            .await?
+            .repo
+            .application_of(user.0, number)
+            .await
+            .map_err(StoreError::from)?
             .ok_or(PaymentError::NotFound)?;
         let project = self
             .catalog
@@ -383,7 +280,17 @@ impl PaymentService for SqlPaymentService {
                 expires_at,
             };
             let code_url = self.gateway.precreate(&request).await?;
-            if self.insert_trade(id, &request, &code_url, now).await? {
+            let trade = NewTrade {
+                out_trade_no: request.out_trade_no.clone(),
+                application_id: id,
+                provider: self.gateway.provider().to_owned(),
+                method,
+                amount_fen,
+                code_url: code_url.clone(),
+                expires_at: to_db(expires_at),
+                created_at: to_db(now),
+            };
+            if self.repo.open(&trade).await.map_err(StoreError::from)? {
                 return Ok(OpenTrade {
                     out_trade_no: request.out_trade_no,
                     method,
@@ -405,7 +312,7 @@ impl PaymentService for SqlPaymentService {
     }
 
     async fn current(&self, user: UserId, number: &str) -> Result<Option<OpenTrade>, StoreError> {
-        let Some(id) = self.owned(user, number).await? else {
+        let Some(id) = self.repo.application_of(user.0, number).await? else {
             return Ok(None);
         };
         Ok(self

@@ -2,7 +2,7 @@
 //!
 //! A provider gives up on a notice after a while, and a notice can fail on our side; either
 //! way the payer has paid and the order still waits. The periodic maintenance runs
-//! [`SqlPaymentService::reconcile`], which queries each trade still open here: a paid one is
+//! [`OnlinePayments::reconcile`], which queries each trade still open here: a paid one is
 //! recorded exactly as its notice would have been (trade and order in one transaction), one
 //! the provider closed is closed here, and an unpaid one past its expiry is closed at the
 //! provider and here, so it can no longer be paid.
@@ -10,9 +10,8 @@
 use app::services::StoreError;
 use app::services::payment::{PaymentError, TradeState};
 
-use super::store::{NotifyRefusal, SqlPaymentService};
-use crate::store::backend;
-use crate::store::time::to_db;
+use super::{NotifyRefusal, OnlinePayments};
+use crate::store::time::{from_db, to_db};
 
 /// A trade is asked about once it has been open this long: a notice normally arrives within
 /// seconds of paying, and a code just shown has rarely been paid yet.
@@ -40,25 +39,18 @@ pub(super) enum Settled {
     Open,
 }
 
-impl SqlPaymentService {
+impl OnlinePayments {
     /// Asks the provider about the trades open here for a while; see the module documentation.
     pub async fn reconcile(&self) -> Result<Reconciled, StoreError> {
         let now = self.clock.now();
         let asked_before = to_db(now - time::Duration::seconds(QUERY_AFTER_SECS));
-        let trades: Vec<(String, i64)> = sqlx::query_as(
-            "SELECT out_trade_no, expires_at FROM payments
-             WHERE state = 'created' AND provider = ? AND created_at <= ?
-             ORDER BY created_at LIMIT ?",
-        )
-        .bind(self.gateway().provider())
-        .bind(asked_before)
-        .bind(BATCH)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(backend)?;
+        let trades = self
+            .repo
+            .due_for_reconcile(self.gateway().provider(), asked_before, BATCH)
+            .await?;
         let mut done = Reconciled::default();
         for (out_trade_no, expires_at) in trades {
-            let expired = crate::store::time::from_db(expires_at) <= now;
+            let expired = from_db(expires_at) <= now;
             match self.settle(&out_trade_no, expired).await {
                 Ok(Settled::Paid) => done.paid += 1,
                 Ok(Settled::Closed) => done.closed += 1,
@@ -124,15 +116,9 @@ impl SqlPaymentService {
     }
 
     async fn mark_closed(&self, out_trade_no: &str) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE payments SET state = 'closed', closed_at = ?
-             WHERE out_trade_no = ? AND state = 'created'",
-        )
-        .bind(to_db(self.clock.now()))
-        .bind(out_trade_no)
-        .execute(&self.pool)
-        .await
-        .map_err(backend)?;
+        self.repo
+            .close_trade(out_trade_no, to_db(self.clock.now()))
+            .await?;
         Ok(())
     }
 }

@@ -8,12 +8,14 @@
 
 use std::sync::Arc;
 
-use sqlx::SqlitePool;
+use app::services::StoreError;
 use time::Duration;
 
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::erase::{self, Files, Removed};
+use crate::erase::Files;
+use crate::store::erase::Removed;
+use crate::store::retention::RetentionRepo;
 use crate::store::time::to_db;
 
 /// The periods, in days.
@@ -46,16 +48,21 @@ pub struct Purged {
 }
 
 pub struct Retention {
-    pool: SqlitePool,
+    repo: Arc<dyn RetentionRepo>,
     files: Files,
     clock: Arc<dyn Clock>,
     periods: Periods,
 }
 
 impl Retention {
-    pub fn new(pool: SqlitePool, files: Files, clock: Arc<dyn Clock>, periods: Periods) -> Self {
+    pub fn new(
+        repo: Arc<dyn RetentionRepo>,
+        files: Files,
+        clock: Arc<dyn Clock>,
+        periods: Periods,
+    ) -> Self {
         Self {
-            pool,
+            repo,
             files,
             clock,
             periods,
@@ -63,18 +70,18 @@ impl Retention {
     }
 
     /// The server's jobs, on its own folders and settings.
-    pub fn of(config: &Config, pool: SqlitePool, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
-        Ok(Self::new(
-            pool,
-            Files::of(config)?,
-            clock,
-            Periods::of(config),
-        ))
+    pub fn of(
+        config: &Config,
+        repo: Arc<dyn RetentionRepo>,
+        files: Files,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self::new(repo, files, clock, Periods::of(config))
     }
 
     /// Runs every job once (the maintenance task calls it each minute; a run with nothing due
     /// is three indexed look-ups).
-    pub async fn run(&self) -> anyhow::Result<Purged> {
+    pub async fn run(&self) -> Result<Purged, StoreError> {
         let purged = Purged {
             drafts: self.drafts().await?,
             messages: self.outbox().await?,
@@ -91,38 +98,28 @@ impl Retention {
         to_db(self.clock.now() - Duration::days(i64::from(days)))
     }
 
-    async fn drafts(&self) -> sqlx::Result<u64> {
-        let done = sqlx::query("DELETE FROM drafts WHERE submitted_as IS NULL AND saved_at < ?")
-            .bind(self.cutoff(self.periods.drafts))
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected())
+    async fn drafts(&self) -> Result<u64, StoreError> {
+        let cutoff = self.cutoff(self.periods.drafts);
+        Ok(self.repo.purge_drafts(cutoff).await?)
     }
 
-    async fn outbox(&self) -> sqlx::Result<u64> {
-        let done = sqlx::query("DELETE FROM sms_outbox WHERE sent_at < ?")
-            .bind(self.cutoff(self.periods.outbox))
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected())
+    async fn outbox(&self) -> Result<u64, StoreError> {
+        let cutoff = self.cutoff(self.periods.outbox);
+        Ok(self.repo.purge_outbox(cutoff).await?)
     }
 
     /// Cancelled applications whose last change (the cancellation) is past the period, one
     /// transaction each so a large backlog never holds the write lock for long.
-    async fn cancelled(&self) -> anyhow::Result<u64> {
-        let due: Vec<i64> = sqlx::query_scalar(
-            "SELECT id FROM applications WHERE status = 'cancelled' AND updated_at < ? ORDER BY id",
-        )
-        .bind(self.cutoff(self.periods.cancelled))
-        .fetch_all(&self.pool)
-        .await?;
+    async fn cancelled(&self) -> Result<u64, StoreError> {
+        let due = self
+            .repo
+            .cancelled_before(self.cutoff(self.periods.cancelled))
+            .await?;
         let mut removed = Removed::default();
         for &id in &due {
-            let mut tx = self.pool.begin().await?;
-            removed.extend(erase::application(&mut tx, id).await?);
-            tx.commit().await?;
+            removed.extend(self.repo.erase_cancelled(id).await?);
         }
-        self.files.drop(&self.pool, removed).await;
+        self.files.drop(removed).await;
         Ok(due.len() as u64)
     }
 }
