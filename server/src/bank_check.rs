@@ -22,14 +22,13 @@ use rand::Rng;
 use sqlx::SqlitePool;
 use time::OffsetDateTime;
 
-use crate::applications::SqlApplicationStore;
 use crate::clock::Clock;
 use crate::crypto::{Keys, same};
 use crate::store::time::{to_db, to_text};
 
 pub struct SqlBankChecks {
     pool: SqlitePool,
-    applications: Arc<SqlApplicationStore>,
+    applications: Arc<dyn ApplicationStore>,
     verifier: Arc<dyn BankVerifier>,
     keys: Arc<Keys>,
     clock: Arc<dyn Clock>,
@@ -64,7 +63,7 @@ fn rfc3339(unix: i64) -> String {
 impl SqlBankChecks {
     pub fn new(
         pool: SqlitePool,
-        applications: Arc<SqlApplicationStore>,
+        applications: Arc<dyn ApplicationStore>,
         verifier: Arc<dyn BankVerifier>,
         keys: Arc<Keys>,
         clock: Arc<dyn Clock>,

@@ -3,7 +3,6 @@
 // Leptos views are deeply nested types; the default limit is too low for a full page.
 #![recursion_limit = "256"]
 
-pub mod applications;
 pub mod bank_check;
 pub mod catalog;
 pub mod client_addr;
@@ -23,7 +22,6 @@ pub mod html;
 pub mod login;
 pub mod materials;
 pub mod mobiles;
-pub mod orders;
 pub mod orphans;
 mod owner_scope;
 pub mod payment;
@@ -51,7 +49,6 @@ use sqlx::SqlitePool;
 use tower_http::{compression::CompressionLayer, trace::TraceLayer};
 use tower_sessions::ExpiredDeletion;
 
-use crate::applications::SqlApplicationStore;
 use crate::bank_check::{BankChecks, LocalBank, SqlBankChecks};
 use crate::clock::{Clock, SystemClock};
 use crate::config::{BankProviderKind, CaptchaMode, Config, IdentityProviderKind};
@@ -62,9 +59,10 @@ use crate::handoff::store::{HandoffSettings, SqlHandoffService};
 use crate::login::{LoginSettings, SqlLoginService};
 use crate::materials::storage::{ObjectStorage, Storage};
 use crate::materials::store::SqlMaterialStore;
-use crate::orders::SqlOrderService;
 use crate::payment::store::SqlPaymentService;
+use crate::service::applications::Applications;
 use crate::service::consents::Consents;
+use crate::service::orders::Orders;
 pub use crate::sessions::{
     CONSOLE_SESSION_COOKIE, EMBED_SESSION_COOKIE, SESSION_COOKIE, session_layer,
 };
@@ -156,8 +154,8 @@ pub async fn build_with_clock(
         &config.public_url,
         keys.clone(),
     )?);
-    let applications = Arc::new(SqlApplicationStore::new(
-        pool.clone(),
+    let applications = Arc::new(Applications::new(
+        Arc::new(db.clone()),
         keys.clone(),
         clock.clone(),
     ));
@@ -190,8 +188,8 @@ pub async fn build_with_clock(
         keys.clone(),
         clock.clone(),
     ));
-    let orders: Arc<SqlOrderService> = Arc::new(SqlOrderService::new(
-        pool.clone(),
+    let orders = Arc::new(Orders::new(
+        Arc::new(db.clone()),
         applications.clone(),
         catalog.clone(),
         sms.sender.clone(),
@@ -201,6 +199,7 @@ pub async fn build_with_clock(
     let provider =
         payment::PaymentProvider::from_config(config, pool.clone(), keys.clone(), clock.clone());
     let payment_service = Arc::new(SqlPaymentService::new(
+        db.clone(),
         pool.clone(),
         applications.clone(),
         orders.clone(),

@@ -329,8 +329,8 @@ async fn submitting_twice_gives_one_application_and_one_number() {
     assert_eq!(submitted_at, server::store::time::to_db(common::START));
 
     // The stored application decrypts to what was submitted, and is not readable at rest.
-    let stored = server::applications::SqlApplicationStore::new(
-        server.pool.clone(),
+    let stored = server::service::applications::Applications::new(
+        Arc::new(server.db.clone()),
         Arc::new(server::crypto::Keys::derive(
             &server::crypto::load_or_create_secret(&common::config(dir.path())).unwrap(),
         )),

@@ -47,7 +47,7 @@ use tower_sessions::Session;
 
 use self::accounts::{Reviewer, ReviewerStore, Role};
 use self::sign_in::{login, login_page, logout};
-use crate::applications::SqlApplicationStore;
+use crate::service::applications::Applications;
 use crate::clock::Clock;
 use crate::handoff::store::SqlHandoffService;
 use crate::store::time::{to_db, to_text};
@@ -75,7 +75,7 @@ const STYLESHEET: &str = include_str!("console.css");
 pub struct ConsoleState {
     pub reviewers: Arc<ReviewerStore>,
     pub pool: SqlitePool,
-    pub applications: Arc<SqlApplicationStore>,
+    pub applications: Arc<Applications>,
     pub materials: Arc<dyn MaterialStore>,
     pub handoff: Arc<SqlHandoffService>,
     pub orders: Arc<dyn OrderService>,

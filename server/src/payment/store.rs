@@ -34,12 +34,13 @@ use app::services::payment::{
 use app::state::Catalog;
 use axum::http::HeaderMap;
 use rand::Rng;
-use sqlx::{Sqlite, SqlitePool, Transaction};
+use sqlx::SqlitePool;
 use time::OffsetDateTime;
 
 use super::reconcile::Settled;
 use crate::clock::Clock;
-use crate::orders::{Applied, SqlOrderService};
+use crate::service::orders::{Applied, Orders};
+use crate::store::orders;
 use crate::store::backend;
 use crate::store::time::{to_db, to_text};
 
@@ -81,9 +82,11 @@ pub enum NotifyOutcome {
 }
 
 pub struct SqlPaymentService {
+    /// A paid notice's transaction, which moves the order too (`store::orders::move_in`).
+    db: crate::store::Db,
     pub(super) pool: SqlitePool,
     applications: Arc<dyn ApplicationStore>,
-    orders: Arc<SqlOrderService>,
+    orders: Arc<Orders>,
     catalog: Arc<Catalog>,
     gateway: Arc<dyn PaymentGateway>,
     pub(super) clock: Arc<dyn Clock>,
@@ -93,14 +96,16 @@ type TradeRow = (String, String, i64, String, i64);
 
 impl SqlPaymentService {
     pub fn new(
+        db: crate::store::Db,
         pool: SqlitePool,
         applications: Arc<dyn ApplicationStore>,
-        orders: Arc<SqlOrderService>,
+        orders: Arc<Orders>,
         catalog: Arc<Catalog>,
         gateway: Arc<dyn PaymentGateway>,
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
+            db,
             pool,
             applications,
             orders,
@@ -159,15 +164,11 @@ impl SqlPaymentService {
         &self,
         notice: &PaidNotice,
     ) -> Result<NotifyOutcome, NotifyRefusal> {
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(backend)?;
+        let mut tx = self.db.begin_write().await.map_err(StoreError::from)?;
         let row: Option<(i64, String, i64, String, Option<String>, String)> = sqlx::query_as(
             "SELECT p.id, p.method, p.amount_fen, p.state, p.transaction_id, a.number
              FROM payments p JOIN applications a ON a.id = p.application_id
-             WHERE p.out_trade_no = ? AND p.provider = ?",
+             WHERE p.out_trade_no = $1 AND p.provider = $2",
         )
         .bind(&notice.out_trade_no)
         .bind(self.gateway.provider())
@@ -191,8 +192,8 @@ impl SqlPaymentService {
             NotifyOutcome::AlreadyPaid
         } else {
             let updated = sqlx::query(
-                "UPDATE payments SET state = 'paid', transaction_id = ?, paid_at = ?
-                 WHERE id = ? AND state IN ('created', 'closed')",
+                "UPDATE payments SET state = 'paid', transaction_id = $1, paid_at = $2
+                 WHERE id = $3 AND state IN ('created', 'closed')",
             )
             .bind(&notice.transaction_id)
             .bind(crate::store::time::from_text(&notice.paid_at))
@@ -235,7 +236,7 @@ impl SqlPaymentService {
     /// Moves the order to paid by this trade inside `tx`, if it still waits for payment.
     async fn settle_order(
         &self,
-        tx: &mut Transaction<'_, Sqlite>,
+        tx: &mut sqlx::AnyConnection,
         number: &str,
         method: PaymentMethod,
         notice: &PaidNotice,
@@ -248,22 +249,23 @@ impl SqlPaymentService {
             method.label(),
             notice.transaction_id
         ));
-        match self.orders.apply_in(tx, number, change).await {
-            Ok(moved) => Ok(Some(moved)),
+        let moved = match self.orders.plan(number, &change).await {
+            Ok(planned) => orders::move_in(tx, planned.id, &planned.change)
+                .await?
+                .then_some(planned.applied),
             // Another notice (or another way of paying) got there first.
-            Err(OrderError::Transition(_)) => {
-                if new {
-                    tracing::error!(
-                        number,
-                        out_trade_no = notice.out_trade_no,
-                        "money arrived for an order that no longer waits for it: refund by hand"
-                    );
-                }
-                Ok(None)
-            }
-            Err(OrderError::Store(error)) => Err(error),
-            Err(other) => Err(StoreError::Backend(other.to_string())),
+            Err(OrderError::Transition(_)) => None,
+            Err(OrderError::Store(error)) => return Err(error),
+            Err(other) => return Err(StoreError::Backend(other.to_string())),
+        };
+        if moved.is_none() && new {
+            tracing::error!(
+                number,
+                out_trade_no = notice.out_trade_no,
+                "money arrived for an order that no longer waits for it: refund by hand"
+            );
         }
+        Ok(moved)
     }
 
     /// Records a trade just opened at the provider, unless the application has an open one

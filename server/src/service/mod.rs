@@ -2,4 +2,6 @@
 //! the `store` repositories' traits and the outside parties' (`vendor`) traits, never a pool,
 //! and implement the traits the app's server functions call (`app::services`).
 
+pub mod applications;
 pub mod consents;
+pub mod orders;

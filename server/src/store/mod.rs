@@ -11,7 +11,9 @@ pub mod time;
 pub use db::{Db, Engine};
 pub use error::StoreError;
 
+pub mod applications;
 pub mod consents;
+pub mod orders;
 
 impl From<StoreError> for app::services::StoreError {
     fn from(error: StoreError) -> Self {
