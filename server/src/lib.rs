@@ -120,7 +120,7 @@ pub async fn build_with_clock(
     let db = store::Db::connect(&config.database_url()).await?;
     let pool = db.sqlite_pool()?;
     let loaded = catalog::load_dir(&config.catalog_dir)?;
-    catalog::record_snapshots(&pool, &loaded).await?;
+    catalog::record_snapshots(&db, &loaded).await?;
     tracing::info!(projects = loaded.len(), "catalog loaded");
     let ids: Vec<&str> = loaded.iter().map(|l| l.project.id.as_str()).collect();
     let agreements = content::load_agreements(&config.content_dir, &ids)?;
@@ -230,7 +230,7 @@ pub async fn build_with_clock(
     ));
     let console = console::ConsoleState {
         reviewers: reviewers.clone(),
-        pool: pool.clone(),
+        audit: Arc::new(db.clone()),
         applications: applications.clone(),
         materials: materials.clone(),
         handoff: handoff.clone(),
@@ -299,7 +299,7 @@ pub async fn build_with_clock(
         leptos_options,
         state.clone(),
         documents,
-        pool.clone(),
+        db.clone(),
         cookies,
         payments.clone(),
         streams::ProgressStreams::new(shutdown.clone()),
@@ -388,7 +388,7 @@ pub fn router(
     leptos_options: LeptosOptions,
     state: AppState,
     documents: Arc<Documents>,
-    pool: SqlitePool,
+    db: store::Db,
     cookies: handoff::CookiePolicy,
     payments: payment::Payments,
     streams: streams::ProgressStreams,
@@ -408,7 +408,7 @@ pub fn router(
             context, shell,
         ))
         .with_state(leptos_options)
-        .route("/healthz", get(health::healthz).with_state(pool))
+        .route("/healthz", get(health::healthz).with_state(db))
         .merge(materials)
         .merge(handoff)
         .merge(handover)

@@ -18,10 +18,20 @@ use app::services::login::UserId;
 
 use crate::clock::{Clock, china_date};
 use crate::crypto::Keys;
-use crate::store::applications::{ApplicationRepo, ApplicationRow, NewApplication, Submitted};
+use crate::store::applications::{
+    ApplicationRepo, ApplicationRow, NewApplication, Page, PaidTrade, QueueFilter, Submitted,
+    SummaryRow,
+};
 use crate::store::time::{to_db, to_text};
 
 pub use crate::store::applications::NUMBER_PREFIX;
+
+/// What the console reads of an application besides its contents.
+pub struct Record {
+    pub id: i64,
+    pub owner: UserId,
+    pub quote: Option<Quote>,
+}
 
 pub struct Applications {
     repo: Arc<dyn ApplicationRepo>,
@@ -55,6 +65,29 @@ impl Applications {
             .open(&application_context(number), &row.data)
             .map(Some)
             .map_err(|e| damaged(&format!("application {number}"), &e))
+    }
+
+    /// For the console: the row id, owner and quote of application `number`.
+    pub async fn record(&self, number: &str) -> Result<Option<Record>, StoreError> {
+        Ok(self.repo.by_number(number, None).await?.map(|row| Record {
+            id: row.id,
+            owner: UserId(row.user_id),
+            quote: serde_json::from_str(&row.quote).ok(),
+        }))
+    }
+
+    /// For the console's queue: how many match, and one page of them.
+    pub async fn search(
+        &self,
+        filter: &QueueFilter,
+        page: Page,
+    ) -> Result<(i64, Vec<SummaryRow>), StoreError> {
+        Ok(self.repo.search(filter, page).await?)
+    }
+
+    /// The trade that paid application `id` online.
+    pub async fn paid_trade(&self, id: i64) -> Result<Option<PaidTrade>, StoreError> {
+        Ok(self.repo.paid_trade(id).await?)
     }
 
     /// The application numbered `number`, decrypted; only if `owner` submitted it, when given.

@@ -12,6 +12,7 @@ pub use db::{Db, Engine};
 pub use error::StoreError;
 
 pub mod applications;
+pub mod audit;
 pub mod consents;
 pub mod orders;
 

@@ -27,6 +27,15 @@ pub fn database_url(engine: Engine, data_dir: &Path) -> String {
 /// Every engine, each with a new empty database: SQLite always, PostgreSQL when the cluster
 /// is there. `REQUIRE_POSTGRES=1` (set by `scripts/test.sh`) turns its absence into a failure.
 pub async fn every(data_dir: &Path) -> Vec<Db> {
+    let mut dbs = Vec::new();
+    for url in urls(data_dir) {
+        dbs.push(Db::connect(&url).await.expect("database opens"));
+    }
+    dbs
+}
+
+/// The URLs of [`every`]'s databases, for a test that opens one twice (two servers).
+pub fn urls(data_dir: &Path) -> Vec<String> {
     let mut engines = vec![Engine::Sqlite];
     if std::env::var_os("TEST_POSTGRES_URL").is_some() {
         engines.push(Engine::Postgres);
@@ -35,12 +44,10 @@ pub async fn every(data_dir: &Path) -> Vec<Db> {
     } else {
         eprintln!("PostgreSQL skipped: TEST_POSTGRES_URL is unset (scripts/test.sh sets it)");
     }
-    let mut dbs = Vec::new();
-    for engine in engines {
-        let url = database_url(engine, data_dir);
-        dbs.push(Db::connect(&url).await.expect("database opens"));
-    }
-    dbs
+    engines
+        .into_iter()
+        .map(|engine| database_url(engine, data_dir))
+        .collect()
 }
 
 /// Creates a database with a unique name on the test cluster and returns its URL.

@@ -9,6 +9,7 @@ pub mod net;
 pub mod pages;
 pub mod payment;
 pub mod rig;
+pub mod rows;
 pub mod upload;
 
 use std::net::SocketAddr;
