@@ -101,7 +101,12 @@ async fn only_the_owner_reads_and_changes_an_application() {
         let stranger = rows::user(&db, 2).await;
         let number = rows::submitted(&db, owner, "demo", DAY, 100).await;
         let row = db.by_number(&number, None).await.unwrap().unwrap();
-        assert!(db.by_number(&number, Some(stranger)).await.unwrap().is_none());
+        assert!(
+            db.by_number(&number, Some(stranger))
+                .await
+                .unwrap()
+                .is_none()
+        );
         assert!(db.by_id(row.id, Some(stranger)).await.unwrap().is_none());
         assert_eq!(
             db.by_id(row.id, Some(owner)).await.unwrap().unwrap().number,
@@ -226,7 +231,10 @@ async fn concurrent_submits_of_one_draft_make_one_application() {
             }
         }
         assert_eq!(new.len(), 1, "{engine:?}");
-        assert!(numbers.iter().all(|n| *n == new[0]), "{engine:?}: {numbers:?}");
+        assert!(
+            numbers.iter().all(|n| *n == new[0]),
+            "{engine:?}: {numbers:?}"
+        );
         assert_eq!(count(&db, "applications").await, 1);
         let last: i64 = sqlx::query_scalar("SELECT last FROM application_numbers")
             .fetch_one(db.pool())

@@ -83,7 +83,10 @@ async fn a_move_is_recorded_only_from_the_status_it_expects() {
         assert_eq!(row.status, "rejected");
         let timeline = db.timeline(id).await.unwrap();
         assert_eq!(timeline.len(), 2, "{engine:?}");
-        assert_eq!(timeline[1], event("reject", "awaiting_review", "rejected", 120));
+        assert_eq!(
+            timeline[1],
+            event("reject", "awaiting_review", "rejected", 120)
+        );
         let flags = db.flags(id).await.unwrap();
         assert_eq!(flags.len(), 2);
         assert_eq!(flags[0].item, "field:org.name");
@@ -154,7 +157,11 @@ async fn a_move_is_recorded_only_from_the_status_it_expects() {
         };
         assert!(db.move_if(id, &cleared).await.unwrap());
         assert_eq!(
-            db.order(&number, None).await.unwrap().unwrap().payment_method,
+            db.order(&number, None)
+                .await
+                .unwrap()
+                .unwrap()
+                .payment_method,
             None
         );
         // An empty move changes nothing.

@@ -46,11 +46,11 @@ use tower_sessions::Session;
 
 use self::accounts::{Reviewer, ReviewerStore, Role};
 use self::sign_in::{login, login_page, logout};
+use crate::clock::Clock;
+use crate::handoff::store::SqlHandoffService;
 use crate::service::applications::Applications;
 use crate::store::applications::{Page, QueueFilter, SummaryRow};
 use crate::store::audit::AuditRepo;
-use crate::clock::Clock;
-use crate::handoff::store::SqlHandoffService;
 use crate::store::time::{to_db, to_text};
 
 /// The session keys, in the console's own session.

@@ -40,8 +40,8 @@ use time::OffsetDateTime;
 use super::reconcile::Settled;
 use crate::clock::Clock;
 use crate::service::orders::{Applied, Orders};
-use crate::store::orders;
 use crate::store::backend;
+use crate::store::orders;
 use crate::store::time::{to_db, to_text};
 
 /// How long a QR code can be paid. The page asks for a new one shortly before.

@@ -31,7 +31,12 @@ pub async fn snapshot(db: &Db) {
     .unwrap();
 }
 
-pub fn new_application<'a>(user: i64, project: &'a str, day: &'a str, at: i64) -> NewApplication<'a> {
+pub fn new_application<'a>(
+    user: i64,
+    project: &'a str,
+    day: &'a str,
+    at: i64,
+) -> NewApplication<'a> {
     NewApplication {
         user,
         project,

@@ -220,7 +220,14 @@ impl Orders {
         } else {
             detail.clone()
         };
-        let mut next = step(&mut planned, order, change.event, &change.who, timeline_note, at)?;
+        let mut next = step(
+            &mut planned,
+            order,
+            change.event,
+            &change.who,
+            timeline_note,
+            at,
+        )?;
         // Approval is followed at once by the system's step, which depends on the money; the
         // notice is that step's.
         let mut last = change.event;
@@ -280,8 +287,8 @@ fn shipment(given: Option<&(String, String)>) -> Result<(&str, &str), OrderError
     else {
         return Err(OrderError::Incomplete("请填写快递公司和运单号".into()));
     };
-    let tracking_ok = (6..=30).contains(&tracking.len())
-        && tracking.bytes().all(|b| b.is_ascii_alphanumeric());
+    let tracking_ok =
+        (6..=30).contains(&tracking.len()) && tracking.bytes().all(|b| b.is_ascii_alphanumeric());
     if !tracking_ok {
         return Err(OrderError::Incomplete(
             "运单号应为 6 至 30 位字母或数字".into(),
@@ -330,7 +337,12 @@ impl OrderService for Orders {
     async fn apply(&self, number: &str, change: Change) -> Result<Status, OrderError> {
         for _ in 0..MOVE_ATTEMPTS {
             let planned = self.plan(number, &change).await?;
-            if self.repo.move_if(planned.id, &planned.change).await.map_err(stored)? {
+            if self
+                .repo
+                .move_if(planned.id, &planned.change)
+                .await
+                .map_err(stored)?
+            {
                 return Ok(self.announce(planned.applied).await);
             }
             // Another change came first: check this one against where it left the order.
@@ -345,7 +357,12 @@ impl OrderService for Orders {
         item: &FlagItem,
         changes: Option<&str>,
     ) -> Result<(), OrderError> {
-        let Some(row) = self.repo.order(number, Some(owner.0)).await.map_err(stored)? else {
+        let Some(row) = self
+            .repo
+            .order(number, Some(owner.0))
+            .await
+            .map_err(stored)?
+        else {
             return Err(OrderError::NotFound);
         };
         let not_now = |status: &str| -> OrderError {
@@ -362,9 +379,18 @@ impl OrderService for Orders {
             return Err(not_now(&row.status));
         }
         let at = to_db(self.clock.now());
-        if !self.repo.mark_fixed(row.id, &item.code(), changes, at).await.map_err(stored)? {
+        if !self
+            .repo
+            .mark_fixed(row.id, &item.code(), changes, at)
+            .await
+            .map_err(stored)?
+        {
             // Resubmitted meanwhile, or no such flag (which changes nothing, as before).
-            if let Some(now) = self.repo.order(number, Some(owner.0)).await.map_err(stored)?
+            if let Some(now) = self
+                .repo
+                .order(number, Some(owner.0))
+                .await
+                .map_err(stored)?
                 && now.status != Status::Rejected.code()
             {
                 return Err(not_now(&now.status));
