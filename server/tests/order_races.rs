@@ -18,7 +18,10 @@ async fn eight_identical_decisions_at_once_make_one_change() {
     let user = applicant::user(server, OWNER).await;
     let orders = server.state.orders.clone();
     orders
-        .apply(&number, Change::new(Event::ReadyToPay, Who::Applicant(user)))
+        .apply(
+            &number,
+            Change::new(Event::ReadyToPay, Who::Applicant(user)),
+        )
         .await
         .unwrap();
     let mut paid = Change::new(Event::PaidOnline, Who::System);

@@ -6,6 +6,7 @@
 
 use sqlx::AnyConnection;
 
+use super::applications::OWNED_BY_2;
 use super::{Db, StoreError};
 
 /// An order as the pages show it, without its history.
@@ -110,8 +111,7 @@ impl OrderRepo for Db {
         owner: Option<i64>,
     ) -> Result<Option<OrderRow>, StoreError> {
         Ok(sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM applications
-             WHERE number = $1 AND (CAST($2 AS BIGINT) IS NULL OR user_id = $2)"
+            "SELECT {COLUMNS} FROM applications WHERE number = $1 AND {OWNED_BY_2}"
         ))
         .bind(number)
         .bind(owner)

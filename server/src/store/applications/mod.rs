@@ -82,6 +82,9 @@ pub struct PaidTrade {
     pub paid_at: Option<i64>,
 }
 
+/// The one owner check: `$2`, the owner's id, or NULL for anyone (a reviewer, the system).
+pub(super) const OWNED_BY_2: &str = "(CAST($2 AS BIGINT) IS NULL OR user_id = $2)";
+
 const COLUMNS: &str =
     "id, number, user_id, project_id, status, total_fen, submitted_at, data, quote";
 const SUMMARY: &str = "number, project_id, status, total_fen, submitted_at";
@@ -311,8 +314,7 @@ impl ApplicationRepo for Db {
         owner: Option<i64>,
     ) -> Result<Option<ApplicationRow>, StoreError> {
         Ok(sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM applications
-             WHERE id = $1 AND (CAST($2 AS BIGINT) IS NULL OR user_id = $2)"
+            "SELECT {COLUMNS} FROM applications WHERE id = $1 AND {OWNED_BY_2}"
         ))
         .bind(id)
         .bind(owner)
@@ -326,8 +328,7 @@ impl ApplicationRepo for Db {
         owner: Option<i64>,
     ) -> Result<Option<ApplicationRow>, StoreError> {
         Ok(sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM applications
-             WHERE number = $1 AND (CAST($2 AS BIGINT) IS NULL OR user_id = $2)"
+            "SELECT {COLUMNS} FROM applications WHERE number = $1 AND {OWNED_BY_2}"
         ))
         .bind(number)
         .bind(owner)
