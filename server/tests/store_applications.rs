@@ -280,3 +280,65 @@ async fn two_servers_submitting_one_draft_make_one_application() {
         assert_eq!(count(&two, "applications").await, 1);
     }
 }
+
+/// The service over the repository: drafts sealed for their owner round-trip, and a submitted
+/// draft refuses further saves with its number.
+#[tokio::test]
+async fn the_service_seals_drafts_on_either_engine() {
+    use app::domain::draft::{Draft, Step};
+    use app::services::StoreError;
+    use app::services::applications::ApplicationStore;
+    use app::services::login::UserId;
+    use server::service::applications::Applications;
+
+    let dir = tempfile::tempdir().unwrap();
+    let secret = server::crypto::load_or_create_secret(&common::config(dir.path())).unwrap();
+    let keys = Arc::new(server::crypto::Keys::derive(&secret));
+    let clock = Arc::new(server::clock::ManualClock::new(common::START));
+    for db in common::engines::every(dir.path()).await {
+        let engine = db.engine();
+        let user = UserId(rows::user(&db, 1).await);
+        let service = Applications::new(Arc::new(db.clone()), keys.clone(), clock.clone());
+        let mut draft = Draft::default();
+        draft.org.name = "太原某某科技有限公司".into();
+        service
+            .save_draft(user, "demo", &draft, Step::Details)
+            .await
+            .unwrap();
+        let saved = service.load_draft(user, "demo").await.unwrap().unwrap();
+        assert_eq!((saved.draft, saved.step), (draft.clone(), Step::Details));
+        let sealed = db.draft(user.0, "demo").await.unwrap().unwrap().data;
+        assert!(
+            !sealed
+                .windows(draft.org.name.len())
+                .any(|w| w == draft.org.name.as_bytes()),
+            "{engine:?}: stored in the clear"
+        );
+        // Another user's row holding this blob does not open.
+        let other = UserId(rows::user(&db, 2).await);
+        db.save_draft(other.0, "demo", &sealed, "details", 5)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(service.load_draft(other, "demo").await.is_err());
+
+        rows::snapshot(&db).await;
+        let seal = |number: &str| number.as_bytes().to_vec();
+        let Submitted::New(number) = db
+            .submit(&new_application(user.0, "demo", DAY, 100), &seal)
+            .await
+            .unwrap()
+        else {
+            panic!("{engine:?}: not submitted");
+        };
+        assert!(matches!(
+            service.save_draft(user, "demo", &draft, Step::Review).await,
+            Err(StoreError::Submitted(n)) if n == number
+        ));
+        assert_eq!(
+            service.submitted_draft(user, &number).await.unwrap(),
+            Some(draft),
+            "{engine:?}"
+        );
+    }
+}
