@@ -6,7 +6,8 @@ use anyhow::Context;
 use app::domain::catalog::Project;
 use app::state::Catalog;
 use sha2::{Digest, Sha256};
-use sqlx::SqlitePool;
+
+use crate::store::Db;
 
 /// One parsed catalog file with the hash of its exact bytes.
 pub struct LoadedProject {
@@ -65,18 +66,18 @@ pub fn load_dir(dir: &Path) -> anyhow::Result<Vec<LoadedProject>> {
 }
 
 /// Records each loaded file version, so quotes can later name the version they used.
-pub async fn record_snapshots(pool: &SqlitePool, loaded: &[LoadedProject]) -> anyhow::Result<()> {
+pub async fn record_snapshots(db: &Db, loaded: &[LoadedProject]) -> anyhow::Result<()> {
     for item in loaded {
         sqlx::query(
             "INSERT INTO catalog_snapshots (content_hash, project_id, content, first_loaded_at)
-             VALUES (?, ?, ?, ?)
+             VALUES ($1, $2, $3, $4)
              ON CONFLICT (content_hash) DO NOTHING",
         )
         .bind(&item.content_hash)
         .bind(&item.project.id)
         .bind(&item.source)
         .bind(crate::store::time::to_db(time::OffsetDateTime::now_utc()))
-        .execute(pool)
+        .execute(db.pool())
         .await?;
     }
     Ok(())

@@ -2,7 +2,8 @@
 
 use axum::{Json, extract::State, http::StatusCode};
 use serde::Serialize;
-use sqlx::SqlitePool;
+
+use crate::store::Db;
 
 #[derive(Serialize)]
 pub struct Health {
@@ -11,9 +12,9 @@ pub struct Health {
 }
 
 /// 200 when the database answers, 503 otherwise, so a balancer takes a broken node out.
-pub async fn healthz(State(pool): State<SqlitePool>) -> (StatusCode, Json<Health>) {
-    match sqlx::query_scalar::<_, i64>("SELECT 1")
-        .fetch_one(&pool)
+pub async fn healthz(State(db): State<Db>) -> (StatusCode, Json<Health>) {
+    match sqlx::query_scalar::<_, i64>("SELECT CAST(1 AS BIGINT)")
+        .fetch_one(db.pool())
         .await
     {
         Ok(_) => (

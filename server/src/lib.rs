@@ -3,7 +3,6 @@
 // Leptos views are deeply nested types; the default limit is too low for a full page.
 #![recursion_limit = "256"]
 
-pub mod applications;
 pub mod bank_check;
 pub mod catalog;
 pub mod client_addr;
@@ -23,7 +22,6 @@ pub mod html;
 pub mod login;
 pub mod materials;
 pub mod mobiles;
-pub mod orders;
 pub mod orphans;
 mod owner_scope;
 pub mod payment;
@@ -50,7 +48,6 @@ use sqlx::SqlitePool;
 use tower_http::{compression::CompressionLayer, trace::TraceLayer};
 use tower_sessions::ExpiredDeletion;
 
-use crate::applications::SqlApplicationStore;
 use crate::bank_check::{BankChecks, LocalBank, SqlBankChecks};
 use crate::clock::{Clock, SystemClock};
 use crate::config::{BankProviderKind, CaptchaMode, Config, IdentityProviderKind};
@@ -59,9 +56,10 @@ use crate::documents::Documents;
 use crate::handoff::local_verifier::LocalVerifier;
 use crate::login::{LoginSettings, SqlLoginService};
 use crate::materials::storage::{ObjectStorage, Storage};
-use crate::orders::SqlOrderService;
+use crate::service::applications::Applications;
 use crate::service::consents::Consents;
 use crate::service::handoff::{HandoffSettings, Handoffs};
+use crate::service::orders::Orders;
 use crate::service::payment::OnlinePayments;
 use crate::service::retention::Retention;
 pub use crate::sessions::{
@@ -121,7 +119,7 @@ pub async fn build_with_clock(
     let db = store::Db::connect(&config.database_url()).await?;
     let pool = db.sqlite_pool()?;
     let loaded = catalog::load_dir(&config.catalog_dir)?;
-    catalog::record_snapshots(&pool, &loaded).await?;
+    catalog::record_snapshots(&db, &loaded).await?;
     tracing::info!(projects = loaded.len(), "catalog loaded");
     let ids: Vec<&str> = loaded.iter().map(|l| l.project.id.as_str()).collect();
     let agreements = content::load_agreements(&config.content_dir, &ids)?;
@@ -155,8 +153,8 @@ pub async fn build_with_clock(
         &config.public_url,
         keys.clone(),
     )?);
-    let applications = Arc::new(SqlApplicationStore::new(
-        pool.clone(),
+    let applications = Arc::new(Applications::new(
+        Arc::new(db.clone()),
         keys.clone(),
         clock.clone(),
     ));
@@ -189,8 +187,8 @@ pub async fn build_with_clock(
         keys.clone(),
         clock.clone(),
     ));
-    let orders: Arc<SqlOrderService> = Arc::new(SqlOrderService::new(
-        pool.clone(),
+    let orders = Arc::new(Orders::new(
+        Arc::new(db.clone()),
         applications.clone(),
         catalog.clone(),
         sms.sender.clone(),
@@ -236,7 +234,7 @@ pub async fn build_with_clock(
     ));
     let console = console::ConsoleState {
         reviewers: reviewers.clone(),
-        pool: pool.clone(),
+        audit: Arc::new(db.clone()),
         applications: applications.clone(),
         materials: materials.clone(),
         handoff: handoff.clone(),
@@ -306,7 +304,7 @@ pub async fn build_with_clock(
         leptos_options,
         state.clone(),
         documents,
-        pool.clone(),
+        db.clone(),
         cookies,
         payments.clone(),
         streams::ProgressStreams::new(shutdown.clone()),
@@ -395,7 +393,7 @@ pub fn router(
     leptos_options: LeptosOptions,
     state: AppState,
     documents: Arc<Documents>,
-    pool: SqlitePool,
+    db: store::Db,
     cookies: handoff::CookiePolicy,
     payments: payment::Payments,
     streams: streams::ProgressStreams,
@@ -415,7 +413,7 @@ pub fn router(
             context, shell,
         ))
         .with_state(leptos_options)
-        .route("/healthz", get(health::healthz).with_state(pool))
+        .route("/healthz", get(health::healthz).with_state(db))
         .merge(materials)
         .merge(handoff)
         .merge(handover)

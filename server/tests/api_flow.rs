@@ -231,7 +231,7 @@ fn form(fields: &[(&str, &str)]) -> String {
 impl Rig {
     async fn count(&self, sql: &str) -> i64 {
         sqlx::query_scalar(sql)
-            .fetch_one(&self.server.pool)
+            .fetch_one(self.server.db.pool())
             .await
             .unwrap()
     }
@@ -485,7 +485,7 @@ async fn logging_in_and_accepting_the_agreements_leads_to_the_first_step() {
     assert_eq!(accepted.json::<Vec<String>>(), Vec::<String>::new());
     let recorded: Vec<(String, String, String)> =
         sqlx::query_as("SELECT document, version, ip FROM consents ORDER BY id")
-            .fetch_all(&rig.server.pool)
+            .fetch_all(rig.server.db.pool())
             .await
             .unwrap();
     let expected: Vec<(String, String, String)> = rig
@@ -857,7 +857,7 @@ async fn the_application_keeps_the_quote_the_domain_computes() {
     );
     let (quote, total, status, version): (String, i64, String, String) =
         sqlx::query_as("SELECT quote, total_fen, status, catalog_version FROM applications")
-            .fetch_one(&rig.server.pool)
+            .fetch_one(rig.server.db.pool())
             .await
             .unwrap();
     assert_eq!(serde_json::from_str::<Quote>(&quote).unwrap(), expected);

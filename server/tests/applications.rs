@@ -48,7 +48,7 @@ async fn user(server: &server::Server, mobile: &str) -> UserId {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO users (mobile_index, mobile_sealed, created_at, last_login_at,
                             last_login_ip)
-         VALUES (?, ?, 0, 0, '127.0.0.1') RETURNING id",
+         VALUES ($1, $2, 0, 0, '127.0.0.1') RETURNING id",
     )
     .bind(server::mobiles::index(&server.keys, &mobile).as_slice())
     .bind(server::mobiles::seal(
@@ -56,7 +56,7 @@ async fn user(server: &server::Server, mobile: &str) -> UserId {
         server::mobiles::USERS,
         &mobile,
     ))
-    .fetch_one(&server.pool)
+    .fetch_one(server.db.pool())
     .await
     .unwrap();
     UserId(id)
@@ -120,7 +120,7 @@ fn version(server: &server::Server) -> String {
 
 async fn count(server: &server::Server, sql: &str) -> i64 {
     sqlx::query_scalar(sql)
-        .fetch_one(&server.pool)
+        .fetch_one(server.db.pool())
         .await
         .unwrap()
 }
@@ -164,7 +164,7 @@ async fn acceptances_are_recorded_with_time_and_address_and_read_back_latest_fir
 
     let rows: Vec<(i64, String)> =
         sqlx::query_as("SELECT accepted_at, ip FROM consents WHERE document = 'service'")
-            .fetch_all(&server.pool)
+            .fetch_all(server.db.pool())
             .await
             .unwrap();
     assert_eq!(
@@ -215,7 +215,7 @@ async fn a_draft_round_trips_and_is_encrypted_at_rest() {
     assert_eq!(store.load_draft(me, "other-project").await.unwrap(), None);
 
     let column: Vec<u8> = sqlx::query_scalar("SELECT data FROM drafts")
-        .fetch_one(&server.pool)
+        .fetch_one(server.db.pool())
         .await
         .unwrap();
     for secret in [legal_id().as_str(), ACCOUNT, "张三", "agent@example.com"] {
@@ -224,7 +224,7 @@ async fn a_draft_round_trips_and_is_encrypted_at_rest() {
             "{secret} in the column"
         );
     }
-    server.pool.close().await;
+    server.db.pool().close().await;
     let bytes = database_bytes(dir.path());
     assert!(!contains(&bytes, legal_id().as_bytes()));
     assert!(!contains(&bytes, ACCOUNT.as_bytes()));
@@ -245,11 +245,11 @@ async fn a_draft_copied_into_another_users_row_does_not_decrypt() {
         .await
         .unwrap();
     sqlx::query(
-        "UPDATE drafts SET data = (SELECT data FROM drafts WHERE user_id = ?) WHERE user_id = ?",
+        "UPDATE drafts SET data = (SELECT data FROM drafts WHERE user_id = $1) WHERE user_id = $2",
     )
     .bind(me.0)
     .bind(other.0)
-    .execute(&server.pool)
+    .execute(server.db.pool())
     .await
     .unwrap();
     assert!(matches!(
@@ -271,7 +271,7 @@ async fn drafts_survive_a_restart_with_the_generated_secret() {
         .await
         .unwrap();
     first.maintenance.abort();
-    first.pool.close().await;
+    first.db.pool().close().await;
 
     let (second, _) = common::start_with(config).await;
     let loaded = second
@@ -319,7 +319,7 @@ async fn submitting_twice_gives_one_application_and_one_number() {
     ) = sqlx::query_as(
         "SELECT status, total_fen, quote, catalog_version, submitted_at FROM applications",
     )
-    .fetch_one(&server.pool)
+    .fetch_one(server.db.pool())
     .await
     .unwrap();
     assert_eq!(status, "awaiting_materials");
@@ -329,8 +329,8 @@ async fn submitting_twice_gives_one_application_and_one_number() {
     assert_eq!(submitted_at, server::store::time::to_db(common::START));
 
     // The stored application decrypts to what was submitted, and is not readable at rest.
-    let stored = server::applications::SqlApplicationStore::new(
-        server.pool.clone(),
+    let stored = server::service::applications::Applications::new(
+        Arc::new(server.db.clone()),
         Arc::new(server::crypto::Keys::derive(
             &server::crypto::load_or_create_secret(&common::config(dir.path())).unwrap(),
         )),
@@ -342,7 +342,7 @@ async fn submitting_twice_gives_one_application_and_one_number() {
     .unwrap();
     assert_eq!(serde_json::from_slice::<Application>(&stored).unwrap(), app);
     let column: Vec<u8> = sqlx::query_scalar("SELECT data FROM applications")
-        .fetch_one(&server.pool)
+        .fetch_one(server.db.pool())
         .await
         .unwrap();
     assert!(!contains(&column, legal_id().as_bytes()));
@@ -481,7 +481,13 @@ async fn the_database_refuses_a_second_application_for_one_draft() {
          SELECT 'SQ209912310001', user_id, project_id, draft_id, status, data, quote,
                 total_fen, catalog_version, submitted_at, updated_at FROM applications",
     )
-    .execute(&server.pool)
+    .execute(server.db.pool())
     .await;
-    assert!(duplicate.unwrap_err().to_string().contains("UNIQUE"));
+    let refused = duplicate.unwrap_err();
+    assert!(
+        refused
+            .as_database_error()
+            .is_some_and(|e| e.is_unique_violation()),
+        "{refused}"
+    );
 }

@@ -92,7 +92,7 @@ impl Rig {
 
     async fn count(&self, sql: &str) -> i64 {
         sqlx::query_scalar(sql)
-            .fetch_one(&self.server.pool)
+            .fetch_one(self.server.db.pool())
             .await
             .unwrap()
     }
@@ -483,7 +483,7 @@ async fn a_rejection_flags_items_texts_the_applicant_and_approval_follows_the_re
     let names: Vec<String> = sqlx::query_scalar(
         "SELECT actor_name FROM order_events WHERE actor = 'reviewer' ORDER BY id",
     )
-    .fetch_all(&rig.server.pool)
+    .fetch_all(rig.server.db.pool())
     .await
     .unwrap();
     assert_eq!(names, ["张审核", "李审核"]);
@@ -638,7 +638,7 @@ async fn numbers_are_masked_until_revealed_and_reveals_and_file_views_are_audite
         "SELECT r.login, a.detail FROM reviewer_audit a JOIN reviewers r ON r.id = a.reviewer_id
          WHERE a.action = 'reveal'",
     )
-    .fetch_all(&rig.server.pool)
+    .fetch_all(rig.server.db.pool())
     .await
     .unwrap();
     assert_eq!(

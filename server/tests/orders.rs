@@ -72,7 +72,7 @@ impl Rig {
     async fn count(&self, sql: &str, number: &str) -> i64 {
         sqlx::query_scalar(sql)
             .bind(number)
-            .fetch_one(&self.server.pool)
+            .fetch_one(self.server.db.pool())
             .await
             .unwrap()
     }
@@ -81,7 +81,7 @@ impl Rig {
     async fn memo_code(&self) -> String {
         let memo: String =
             sqlx::query_scalar("SELECT memo FROM bank_statements ORDER BY id DESC LIMIT 1")
-                .fetch_one(&self.server.pool)
+                .fetch_one(self.server.db.pool())
                 .await
                 .unwrap();
         let start = memo.find(|c: char| c.is_ascii_digit()).unwrap();
@@ -93,7 +93,7 @@ impl Rig {
         sqlx::query_scalar(
             "SELECT text FROM sms_outbox WHERE kind = 'notice' ORDER BY id DESC LIMIT 1",
         )
-        .fetch_optional(&self.server.pool)
+        .fetch_optional(self.server.db.pool())
         .await
         .unwrap()
         .unwrap_or_default()
@@ -191,7 +191,7 @@ async fn two_payment_notices_a_moment_apart_make_one_change() {
     let events = rig
         .count(
             "SELECT COUNT(*) FROM order_events e JOIN applications a ON a.id = e.application_id
-             WHERE a.number = ? AND e.event = 'paid_online'",
+             WHERE a.number = $1 AND e.event = 'paid_online'",
             &number,
         )
         .await;

@@ -40,16 +40,17 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
-use sqlx::SqlitePool;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use tower_sessions::Session;
 
 use self::accounts::{Reviewer, ReviewerStore, Role};
 use self::sign_in::{login, login_page, logout};
-use crate::applications::SqlApplicationStore;
 use crate::clock::Clock;
+use crate::service::applications::Applications;
 use crate::service::handoff::Handoffs;
+use crate::store::applications::{Page, QueueFilter, SummaryRow};
+use crate::store::audit::AuditRepo;
 use crate::store::time::{to_db, to_text};
 
 /// The session keys, in the console's own session.
@@ -74,8 +75,9 @@ const STYLESHEET: &str = include_str!("console.css");
 #[derive(Clone)]
 pub struct ConsoleState {
     pub reviewers: Arc<ReviewerStore>,
-    pub pool: SqlitePool,
-    pub applications: Arc<SqlApplicationStore>,
+    /// The reviewers' audit trail, as read back.
+    pub audit: Arc<dyn AuditRepo>,
+    pub applications: Arc<Applications>,
     pub materials: Arc<dyn MaterialStore>,
     pub handoff: Arc<Handoffs>,
     pub orders: Arc<dyn OrderService>,
@@ -232,97 +234,54 @@ async fn queue(
         Ok(None) => return to_login(),
         Err(response) => return response,
     };
-    let mut conditions: Vec<String> = Vec::new();
-    let mut binds: Vec<String> = Vec::new();
+    let mut filter = QueueFilter {
+        newest_first: query.sort == "newest",
+        ..QueueFilter::default()
+    };
     let mut problems: BTreeMap<String, String> = BTreeMap::new();
     match query.status.as_str() {
-        "" => conditions.push(format!(
-            "status IN ({})",
-            WORK.iter()
-                .map(|s| format!("'{}'", s.code()))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )),
+        "" => filter.statuses = WORK.iter().map(|s| s.code().to_owned()).collect(),
         "all" => {}
         code => match Status::from_code(code) {
-            Some(status) => {
-                conditions.push("status = ?".into());
-                binds.push(status.code().into());
-            }
+            Some(status) => filter.statuses = vec![status.code().to_owned()],
             None => {
                 problems.insert("status".into(), "没有这个状态".into());
             }
         },
     }
     if !query.project.is_empty() {
-        conditions.push("project_id = ?".into());
-        binds.push(query.project.clone());
+        filter.project = Some(query.project.clone());
     }
     if !query.from.trim().is_empty() {
-        match china_day(&query.from, 0) {
-            Some(start) => {
-                conditions.push("submitted_at >= ?".into());
-                binds.push(start.to_string());
-            }
-            None => {
-                problems.insert("from".into(), "日期格式应为 2025-03-01".into());
-            }
+        filter.from = china_day(&query.from, 0);
+        if filter.from.is_none() {
+            problems.insert("from".into(), "日期格式应为 2025-03-01".into());
         }
     }
     if !query.to.trim().is_empty() {
-        match china_day(&query.to, 1) {
-            Some(end) => {
-                conditions.push("submitted_at < ?".into());
-                binds.push(end.to_string());
-            }
-            None => {
-                problems.insert("to".into(), "日期格式应为 2025-03-01".into());
-            }
+        filter.to = china_day(&query.to, 1);
+        if filter.to.is_none() {
+            problems.insert("to".into(), "日期格式应为 2025-03-01".into());
         }
     }
-    let filter = if conditions.is_empty() {
-        String::new()
-    } else {
-        format!("WHERE {}", conditions.join(" AND "))
-    };
-    let direction = if query.sort == "newest" {
-        "DESC"
-    } else {
-        "ASC"
-    };
     let page_no = query.page.unwrap_or(1).max(1);
-
-    let count_sql = format!("SELECT COUNT(*) FROM applications {filter}");
-    let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
-    for bind in &binds {
-        count = count.bind(bind);
-    }
-    let total = match count.fetch_one(&state.pool).await {
-        Ok(total) => total,
-        Err(error) => return server_error(error),
+    let page_of = Page {
+        number: page_no,
+        size: PAGE_SIZE,
     };
-    // Work first (when all statuses are shown), then by time.
-    let sql = format!(
-        "SELECT number, project_id, status, total_fen, submitted_at FROM applications {filter}
-         ORDER BY status IN ('awaiting_review', 'awaiting_transfer') DESC,
-                  submitted_at {direction}, id {direction}
-         LIMIT ? OFFSET ?"
-    );
-    let mut rows = sqlx::query_as::<_, (String, String, String, i64, i64)>(&sql);
-    for bind in &binds {
-        rows = rows.bind(bind);
-    }
-    let rows = match rows
-        .bind(PAGE_SIZE)
-        .bind((page_no - 1) * PAGE_SIZE)
-        .fetch_all(&state.pool)
-        .await
-    {
-        Ok(rows) => rows,
+    let (total, rows) = match state.applications.search(&filter, page_of).await {
+        Ok(found) => found,
         Err(error) => return server_error(error),
     };
     let mut lines = Vec::with_capacity(rows.len());
-    for (number, project_id, status, total_fen, submitted_at) in rows {
+    for SummaryRow {
+        number,
+        project_id,
+        status,
+        total_fen,
+        submitted_at,
+    } in rows
+    {
         let (applicant, personal) = match state.applications.by_number(&number).await {
             Ok(Some(found)) => (
                 found.application.applicant_name().to_owned(),
@@ -388,11 +347,15 @@ pub(crate) struct Detail {
 }
 
 /// The application's id and owner.
-async fn owner(state: &ConsoleState, number: &str) -> Result<Option<(i64, i64)>, sqlx::Error> {
-    sqlx::query_as("SELECT id, user_id FROM applications WHERE number = ?")
-        .bind(number)
-        .fetch_optional(&state.pool)
-        .await
+async fn owner(
+    state: &ConsoleState,
+    number: &str,
+) -> Result<Option<(i64, i64)>, app::services::StoreError> {
+    Ok(state
+        .applications
+        .record(number)
+        .await?
+        .map(|record| (record.id, record.owner.0)))
 }
 
 /// What personal numbers an application holds that can be revealed: key → label.
@@ -504,9 +467,15 @@ async fn load_detail(
     session: &Session,
     number: &str,
 ) -> Result<Option<Detail>, Response> {
-    let Some((application_id, user_id)) = owner(state, number).await.map_err(server_error)? else {
+    let Some(record) = state
+        .applications
+        .record(number)
+        .await
+        .map_err(server_error)?
+    else {
         return Ok(None);
     };
+    let (application_id, user_id) = (record.id, record.owner.0);
     let Some(found) = state
         .applications
         .by_number(number)
@@ -532,26 +501,20 @@ async fn load_detail(
             .and_then(|p| p.shipping.iter().find(|o| &o.id == id))
             .map_or_else(|| id.clone(), |o| o.label.clone())
     });
-    let quote_json: Option<String> =
-        sqlx::query_scalar("SELECT quote FROM applications WHERE id = ?")
-            .bind(application_id)
-            .fetch_optional(&state.pool)
-            .await
-            .map_err(server_error)?;
-    let quote = quote_json.and_then(|q| serde_json::from_str(&q).ok());
-    let paid: Option<PaidTrade> = sqlx::query_as(
-        "SELECT out_trade_no, transaction_id, amount_fen, paid_at FROM payments
-         WHERE application_id = ? AND state = 'paid' ORDER BY paid_at LIMIT 1",
-    )
-    .bind(application_id)
-    .fetch_optional(&state.pool)
-    .await
-    .map_err(server_error)?
-    .map(
-        |(trade, transaction, fen, at): (String, Option<String>, i64, Option<i64>)| {
-            (trade, transaction, fen, at.map(to_text))
-        },
-    );
+    let quote = record.quote;
+    let paid: Option<PaidTrade> = state
+        .applications
+        .paid_trade(application_id)
+        .await
+        .map_err(server_error)?
+        .map(|trade| {
+            (
+                trade.out_trade_no,
+                trade.transaction_id,
+                trade.amount_fen,
+                trade.paid_at.map(to_text),
+            )
+        });
     let uploaded = state
         .materials
         .list(UserId(user_id), number)
@@ -709,8 +672,6 @@ type Flagged = (FlagItem, String, String);
 
 /// One line of the admin's audit log: at, reviewer, action, detail, application number.
 pub(crate) type AuditLine = (String, String, String, Option<String>, Option<String>);
-/// An [`AuditLine`] as stored: its time in Unix seconds.
-type AuditRow = (i64, String, String, Option<String>, Option<String>);
 
 /// What went wrong with a rejection form, per field.
 fn reject_change(
@@ -927,17 +888,10 @@ async fn audit_view(
     detail: &str,
 ) {
     let since = to_db(state.clock.now() - time::Duration::minutes(AUDIT_REPEAT_MINUTES));
-    let seen: Result<bool, _> = sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM reviewer_audit WHERE reviewer_id = ? AND application_id = ?
-                        AND action = ? AND detail = ? AND at >= ?)",
-    )
-    .bind(reviewer.id)
-    .bind(application_id)
-    .bind(action)
-    .bind(detail)
-    .bind(since)
-    .fetch_one(&state.pool)
-    .await;
+    let seen = state
+        .audit
+        .seen_since(reviewer.id, application_id, action, detail, since)
+        .await;
     if matches!(seen, Ok(false))
         && let Err(error) = state
             .reviewers
@@ -1034,22 +988,13 @@ async fn reviewers_page(State(state): State<ConsoleState>, session: Session) -> 
         Ok(accounts) => accounts,
         Err(error) => return server_error(error),
     };
-    let recent: Vec<AuditRow> = match sqlx::query_as(
-        "SELECT a.at, r.name, a.action, a.detail, p.number FROM reviewer_audit a
-             JOIN reviewers r ON r.id = a.reviewer_id
-             LEFT JOIN applications p ON p.id = a.application_id
-             ORDER BY a.id DESC LIMIT 100",
-    )
-    .fetch_all(&state.pool)
-    .await
-    {
-        Ok(rows) => rows,
+    let recent: Vec<AuditLine> = match state.audit.recent(100).await {
+        Ok(entries) => entries
+            .into_iter()
+            .map(|e| (to_text(e.at), e.reviewer, e.action, e.detail, e.number))
+            .collect(),
         Err(error) => return server_error(error),
     };
-    let recent: Vec<AuditLine> = recent
-        .into_iter()
-        .map(|(at, name, action, detail, number)| (to_text(at), name, action, detail, number))
-        .collect();
     let now = state.clock.now().unix_timestamp();
     page(
         StatusCode::OK,

@@ -21,7 +21,6 @@ use app::services::orders::{Change, OrderError, OrderService, Who};
 use rand::Rng;
 use time::OffsetDateTime;
 
-use crate::applications::SqlApplicationStore;
 use crate::clock::Clock;
 use crate::crypto::{Keys, same};
 use crate::store::bank_checks::{BankCheckRepo, CheckRow, NewCheck};
@@ -30,7 +29,7 @@ use crate::store::time::{to_db, to_text};
 /// Sends the transfers and reads them back.
 pub struct Transfers {
     repo: Arc<dyn BankCheckRepo>,
-    applications: Arc<SqlApplicationStore>,
+    applications: Arc<dyn ApplicationStore>,
     verifier: Arc<dyn BankVerifier>,
     keys: Arc<Keys>,
     clock: Arc<dyn Clock>,
@@ -50,7 +49,7 @@ fn rfc3339(unix: i64) -> String {
 impl Transfers {
     pub fn new(
         repo: Arc<dyn BankCheckRepo>,
-        applications: Arc<SqlApplicationStore>,
+        applications: Arc<dyn ApplicationStore>,
         verifier: Arc<dyn BankVerifier>,
         keys: Arc<Keys>,
         clock: Arc<dyn Clock>,

@@ -2,10 +2,12 @@
 //! the `store` repositories' traits and the outside parties' (`vendor`) traits, never a pool,
 //! and implement the traits the app's server functions call (`app::services`).
 
+pub mod applications;
 pub mod bank_check;
 pub mod consents;
 pub mod handoff;
 pub mod materials;
+pub mod orders;
 pub mod payment;
 pub mod privacy;
 pub mod retention;

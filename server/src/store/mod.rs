@@ -11,6 +11,8 @@ pub mod time;
 pub use db::{Db, Engine};
 pub use error::StoreError;
 
+pub mod applications;
+pub mod audit;
 pub mod bank_checks;
 pub mod consents;
 pub mod copy;
@@ -18,6 +20,7 @@ pub mod erase;
 pub mod handoff;
 pub mod materials;
 pub mod objects;
+pub mod orders;
 pub mod payments;
 pub mod privacy;
 pub mod retention;
@@ -30,9 +33,4 @@ impl From<StoreError> for app::services::StoreError {
         }
         Self::Backend(error.to_string())
     }
-}
-
-/// A driver error as the app's store error, for the code not yet moved into a repository.
-pub(crate) fn backend(error: sqlx::Error) -> app::services::StoreError {
-    StoreError::from(error).into()
 }

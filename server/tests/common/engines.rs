@@ -97,6 +97,15 @@ fn on_own_runtime<T: Send + 'static>(
 /// Every engine, each with a new empty database: SQLite always, PostgreSQL when the cluster
 /// is there. `REQUIRE_POSTGRES=1` (set by `scripts/test.sh`) turns its absence into a failure.
 pub async fn every(data_dir: &Path) -> Vec<Db> {
+    let mut dbs = Vec::new();
+    for url in urls(data_dir) {
+        dbs.push(Db::connect(&url).await.expect("database opens"));
+    }
+    dbs
+}
+
+/// The URLs of [`every`]'s databases, for a test that opens one twice (two servers).
+pub fn urls(data_dir: &Path) -> Vec<String> {
     let mut engines = vec![Engine::Sqlite];
     if std::env::var_os("TEST_POSTGRES_URL").is_some() {
         engines.push(Engine::Postgres);
@@ -105,12 +114,10 @@ pub async fn every(data_dir: &Path) -> Vec<Db> {
     } else {
         eprintln!("PostgreSQL skipped: TEST_POSTGRES_URL is unset (scripts/test.sh sets it)");
     }
-    let mut dbs = Vec::new();
-    for engine in engines {
-        let url = database_url(engine, data_dir);
-        dbs.push(Db::connect(&url).await.expect("database opens"));
-    }
-    dbs
+    engines
+        .into_iter()
+        .map(|engine| database_url(engine, data_dir))
+        .collect()
 }
 
 /// A new empty PostgreSQL database's URL when the cluster is there (see [`every`]).

@@ -36,7 +36,7 @@ use rand::Rng;
 
 use self::reconcile::Settled;
 use crate::clock::Clock;
-use crate::orders::{Applied, SqlOrderService};
+use crate::service::orders::{Applied, Orders};
 use crate::store::payments::{NewTrade, Notice, Noticed, OpenTradeRow, PaymentRepo};
 use crate::store::time::{from_db, from_text, to_db, to_text};
 
@@ -89,7 +89,7 @@ pub struct OnlinePayments {
     repo: Arc<dyn PaymentRepo>,
     applications: Arc<dyn ApplicationStore>,
     /// Announces the order's move a paid notice made (log, SMS).
-    orders: Arc<SqlOrderService>,
+    orders: Arc<Orders>,
     catalog: Arc<Catalog>,
     gateway: Arc<dyn PaymentGateway>,
     clock: Arc<dyn Clock>,
@@ -99,7 +99,7 @@ impl OnlinePayments {
     pub fn new(
         repo: Arc<dyn PaymentRepo>,
         applications: Arc<dyn ApplicationStore>,
-        orders: Arc<SqlOrderService>,
+        orders: Arc<Orders>,
         catalog: Arc<Catalog>,
         gateway: Arc<dyn PaymentGateway>,
         clock: Arc<dyn Clock>,

@@ -3,12 +3,11 @@
 //! that commits the change in its own transaction (a paid notice) announces it the same way.
 
 use app::domain::order::{self, Event, Status};
-use app::services::applications::ApplicationStore;
 use app::services::sms::SmsKind;
 
-use super::SqlOrderService;
+use super::Orders;
 
-/// A change written but not yet committed: what [`SqlOrderService::announce`] needs.
+/// A change written but not yet committed: what [`Orders::announce`] needs.
 pub(crate) struct Applied {
     pub(super) number: String,
     pub(super) event: Event,
@@ -31,7 +30,7 @@ impl Applied {
     }
 }
 
-impl SqlOrderService {
+impl Orders {
     /// What follows a committed change: the log line, the financial check's transfer and the
     /// notice. Returns the new status.
     pub(crate) async fn announce(&self, applied: Applied) -> Status {
