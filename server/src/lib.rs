@@ -20,7 +20,6 @@ mod handover;
 mod health;
 pub mod heavy;
 pub mod html;
-pub mod login;
 pub mod materials;
 pub mod mobiles;
 pub mod orders;
@@ -33,6 +32,7 @@ pub mod retention;
 mod security;
 pub mod serve;
 pub mod service;
+pub use service::login;
 pub mod sessions;
 pub mod sms;
 pub mod store;
@@ -59,7 +59,7 @@ use crate::crypto::Keys;
 use crate::documents::Documents;
 use crate::handoff::local_verifier::LocalVerifier;
 use crate::handoff::store::{HandoffSettings, SqlHandoffService};
-use crate::login::{LoginSettings, SqlLoginService};
+use crate::login::{LoginSettings, Logins};
 use crate::materials::storage::{ObjectStorage, Storage};
 use crate::materials::store::SqlMaterialStore;
 use crate::orders::SqlOrderService;
@@ -127,16 +127,16 @@ pub async fn build_with_clock(
     let ids: Vec<&str> = loaded.iter().map(|l| l.project.id.as_str()).collect();
     let agreements = content::load_agreements(&config.content_dir, &ids)?;
     let keys = Arc::new(Keys::derive(&crypto::load_or_create_secret(config)?));
-    mobiles::seal_legacy(&pool, &keys).await?;
+    mobiles::seal_legacy(&db, &keys).await?;
 
     let sms = SmsProvider::from_config(
         config.sms_provider,
-        pool.clone(),
+        Arc::new(db.clone()),
         keys.clone(),
         clock.clone(),
     );
-    let login = Arc::new(SqlLoginService::new(
-        pool.clone(),
+    let login = Arc::new(Logins::new(
+        Arc::new(db.clone()),
         keys.clone(),
         sms.sender.clone(),
         clock.clone(),
@@ -221,7 +221,7 @@ pub async fn build_with_clock(
         clock.clone(),
     ));
     let reviewers = Arc::new(console::accounts::ReviewerStore::new(
-        pool.clone(),
+        Arc::new(db.clone()),
         clock.clone(),
     ));
     let privacy = Arc::new(privacy::SqlPrivacyRequests::new(
@@ -267,7 +267,7 @@ pub async fn build_with_clock(
         sandbox,
     };
 
-    let session_store = sessions::SessionStore::new(pool.clone());
+    let session_store = sessions::SessionStore::new(&db)?;
     session_store.migrate().await?;
     let retention = Arc::new(retention::Retention::of(
         config,
@@ -339,7 +339,7 @@ pub async fn build_with_clock(
 /// never came, and now and then removes stored objects no row names.
 async fn maintain(
     sessions: sessions::SessionStore,
-    login: Arc<SqlLoginService>,
+    login: Arc<Logins>,
     handoff: Arc<SqlHandoffService>,
     payments: Arc<SqlPaymentService>,
     orphans: Arc<orphans::Orphans>,

@@ -92,7 +92,7 @@ impl Rig {
 
     async fn count(&self, sql: &str) -> i64 {
         sqlx::query_scalar(sql)
-            .fetch_one(&self.server.pool)
+            .fetch_one(self.server.db.pool())
             .await
             .unwrap()
     }
@@ -638,7 +638,7 @@ async fn numbers_are_masked_until_revealed_and_reveals_and_file_views_are_audite
         "SELECT r.login, a.detail FROM reviewer_audit a JOIN reviewers r ON r.id = a.reviewer_id
          WHERE a.action = 'reveal'",
     )
-    .fetch_all(&rig.server.pool)
+    .fetch_all(rig.server.db.pool())
     .await
     .unwrap();
     assert_eq!(

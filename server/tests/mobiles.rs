@@ -31,6 +31,7 @@ async fn start(dir: &Path) -> (server::Server, Arc<ManualClock>) {
 
 async fn close(server: server::Server) {
     server.maintenance.abort();
+    server.db.pool().close().await;
     server.pool.close().await;
 }
 

@@ -28,10 +28,8 @@ fn read_password() -> anyhow::Result<String> {
 
 pub async fn run(config: &Config, action: ReviewerCommand) -> anyhow::Result<()> {
     std::fs::create_dir_all(&config.data_dir)?;
-    let pool = crate::store::Db::connect(&config.database_url())
-        .await?
-        .sqlite_pool()?;
-    let store = ReviewerStore::new(pool.clone(), Arc::new(SystemClock));
+    let db = crate::store::Db::connect(&config.database_url()).await?;
+    let store = ReviewerStore::new(Arc::new(db.clone()), Arc::new(SystemClock));
     let result: Result<(), super::accounts::AccountError> = async {
         match action {
             ReviewerCommand::Add { login, name, role } => {
@@ -76,7 +74,7 @@ pub async fn run(config: &Config, action: ReviewerCommand) -> anyhow::Result<()>
         }
     }
     .await;
-    pool.close().await;
+    db.pool().close().await;
     // The account's own errors are for the operator, in a line, without a backtrace.
     if let Err(error) = result {
         eprintln!("错误：{error}");

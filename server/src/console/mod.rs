@@ -17,7 +17,6 @@ pub mod accounts;
 pub mod cli;
 mod requests;
 mod sign_in;
-mod throttle;
 mod view;
 
 use std::collections::BTreeMap;

@@ -3,3 +3,5 @@
 //! and implement the traits the app's server functions call (`app::services`).
 
 pub mod consents;
+pub mod login;
+pub mod reviewers;

@@ -12,6 +12,9 @@ pub use db::{Db, Engine};
 pub use error::StoreError;
 
 pub mod consents;
+pub mod logins;
+pub mod outbox;
+pub mod reviewers;
 
 impl From<StoreError> for app::services::StoreError {
     fn from(error: StoreError) -> Self {
