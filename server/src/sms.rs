@@ -101,8 +101,13 @@ impl Outbox for LocalSms {
             .into_iter()
             .map(|row| OutboxMessage {
                 id: row.id,
-                to: mobiles::open(&self.keys, SMS_OUTBOX, &row.mobile_index, &row.mobile_sealed)
-                    .map_or_else(|_| UNREADABLE.to_owned(), |m| m.as_str().to_owned()),
+                to: mobiles::open(
+                    &self.keys,
+                    SMS_OUTBOX,
+                    &row.mobile_index,
+                    &row.mobile_sealed,
+                )
+                .map_or_else(|_| UNREADABLE.to_owned(), |m| m.as_str().to_owned()),
                 kind: if row.kind == "login_code" {
                     SmsKind::LoginCode
                 } else {

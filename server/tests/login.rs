@@ -255,12 +255,13 @@ async fn a_code_logs_in_and_creates_the_account_once() {
 
     let user = rig.login.verify_code(&to, &code, ip(HOME)).await.unwrap();
     assert_eq!(rig.count("SELECT COUNT(*) FROM users").await, 1);
-    let (index, sealed, last_ip): (Vec<u8>, Vec<u8>, String) =
-        sqlx::query_as("SELECT mobile_index, mobile_sealed, last_login_ip FROM users WHERE id = $1")
-            .bind(user.0)
-            .fetch_one(&rig.pool)
-            .await
-            .unwrap();
+    let (index, sealed, last_ip): (Vec<u8>, Vec<u8>, String) = sqlx::query_as(
+        "SELECT mobile_index, mobile_sealed, last_login_ip FROM users WHERE id = $1",
+    )
+    .bind(user.0)
+    .fetch_one(&rig.pool)
+    .await
+    .unwrap();
     assert_eq!(index, server::mobiles::index(&rig.keys, &to));
     let stored = server::mobiles::open(&rig.keys, server::mobiles::USERS, &index, &sealed);
     assert_eq!(stored.unwrap(), to);

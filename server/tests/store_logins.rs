@@ -127,12 +127,16 @@ async fn a_code_counts_wrong_tries_locks_and_logs_in_once() {
         let right = [9u8; 32];
         let wrong = [8u8; 32];
         assert_eq!(
-            db.verify_code(attempt(&a, Some(&right), NOW)).await.unwrap(),
+            db.verify_code(attempt(&a, Some(&right), NOW))
+                .await
+                .unwrap(),
             Verified::NoCode
         );
         db.reserve_code(code(&a, IP, NOW), LIMITS).await.unwrap();
         assert_eq!(
-            db.verify_code(attempt(&a, Some(&wrong), NOW)).await.unwrap(),
+            db.verify_code(attempt(&a, Some(&wrong), NOW))
+                .await
+                .unwrap(),
             Verified::Wrong { attempts: 1 }
         );
         // Not a code at all: not counted.
@@ -140,12 +144,18 @@ async fn a_code_counts_wrong_tries_locks_and_logs_in_once() {
             db.verify_code(attempt(&a, None, NOW)).await.unwrap(),
             Verified::Wrong { attempts: 1 }
         );
-        let user = match db.verify_code(attempt(&a, Some(&right), NOW)).await.unwrap() {
+        let user = match db
+            .verify_code(attempt(&a, Some(&right), NOW))
+            .await
+            .unwrap()
+        {
             Verified::LoggedIn(user) => user,
             other => panic!("{other:?} on {:?}", db.engine()),
         };
         assert_eq!(
-            db.verify_code(attempt(&a, Some(&right), NOW)).await.unwrap(),
+            db.verify_code(attempt(&a, Some(&right), NOW))
+                .await
+                .unwrap(),
             Verified::Expired
         );
         // The next code, the next day: the same user, with the new login noted.
@@ -179,12 +189,16 @@ async fn a_code_counts_wrong_tries_locks_and_logs_in_once() {
             .unwrap();
         for tries in 1..=5 {
             assert_eq!(
-                db.verify_code(attempt(&b, Some(&wrong), NOW)).await.unwrap(),
+                db.verify_code(attempt(&b, Some(&wrong), NOW))
+                    .await
+                    .unwrap(),
                 Verified::Wrong { attempts: tries }
             );
         }
         assert_eq!(
-            db.verify_code(attempt(&b, Some(&right), NOW)).await.unwrap(),
+            db.verify_code(attempt(&b, Some(&right), NOW))
+                .await
+                .unwrap(),
             Verified::Locked
         );
         let c = index(3);
@@ -318,10 +332,7 @@ async fn a_window_ticket_works_once_and_not_after_its_expiry() {
         db.put_handover(&[2; 32], user, "/p/soetp/pay", NOW + 120)
             .await
             .unwrap();
-        assert_eq!(
-            db.redeem_handover(&[2; 32], NOW + 120).await.unwrap(),
-            None
-        );
+        assert_eq!(db.redeem_handover(&[2; 32], NOW + 120).await.unwrap(), None);
         let db = Arc::new(db);
         let redeems: Vec<_> = (0..8)
             .map(|_| {
@@ -333,7 +344,12 @@ async fn a_window_ticket_works_once_and_not_after_its_expiry() {
         for r in redeems {
             got.extend(r.await.unwrap().unwrap());
         }
-        assert_eq!(got, [(user, "/p/soetp/apply".to_owned())], "{:?}", db.engine());
+        assert_eq!(
+            got,
+            [(user, "/p/soetp/apply".to_owned())],
+            "{:?}",
+            db.engine()
+        );
     }
 }
 
@@ -347,7 +363,10 @@ async fn purging_keeps_what_still_counts() {
         db.put_handover(&[1; 32], user, "/p/x", NOW).await.unwrap();
         db.purge(NOW, NOW).await.unwrap();
         assert_eq!(count(&db, "SELECT COUNT(*) FROM captchas").await, 1);
-        assert_eq!(count(&db, "SELECT COUNT(*) FROM session_handovers").await, 0);
+        assert_eq!(
+            count(&db, "SELECT COUNT(*) FROM session_handovers").await,
+            0
+        );
         assert_eq!(count(&db, "SELECT COUNT(*) FROM sms_codes").await, 1);
         db.purge(NOW, NOW + 1).await.unwrap();
         assert_eq!(count(&db, "SELECT COUNT(*) FROM sms_codes").await, 0);
@@ -387,7 +406,10 @@ async fn numbers_in_clear_are_sealed_once() {
                 .fetch_one(db.pool())
                 .await
                 .unwrap();
-        assert_eq!((index, sealed), (vec![11; 32], b"users13800000001".to_vec()));
+        assert_eq!(
+            (index, sealed),
+            (vec![11; 32], b"users13800000001".to_vec())
+        );
         assert_eq!(
             count(
                 &db,

@@ -84,7 +84,10 @@ async fn tries_are_counted_locked_and_lifted() {
         assert_eq!(failed_logins(&db, id).await, 1);
         assert!(db.signed_in(id, NOW + 901).await.unwrap());
         let row = db.get(id).await.unwrap().unwrap();
-        assert_eq!((row.last_login_at, row.locked_until), (Some(NOW + 901), None));
+        assert_eq!(
+            (row.last_login_at, row.locked_until),
+            (Some(NOW + 901), None)
+        );
         assert_eq!(failed_logins(&db, id).await, 0);
 
         // Disabled: no tries; enabled again: the lock is gone too.
@@ -242,10 +245,16 @@ async fn concurrent_wrong_passwords_lock_the_account_after_exactly_five() {
         .fetch_all(db.pool())
         .await
         .unwrap();
-        let checked = audited.iter().filter(|a| a.starts_with("login_failed")).count();
+        let checked = audited
+            .iter()
+            .filter(|a| a.starts_with("login_failed"))
+            .count();
         assert_eq!(checked, 5, "{audited:?} on {:?}", db.engine());
         assert_eq!(
-            audited.iter().filter(|a| *a == "login_failed_locked").count(),
+            audited
+                .iter()
+                .filter(|a| *a == "login_failed_locked")
+                .count(),
             1
         );
         assert_eq!(failed_logins(&db, 1).await, 5);
@@ -257,6 +266,14 @@ async fn concurrent_wrong_passwords_lock_the_account_after_exactly_five() {
                 .unwrap(),
             SignIn::Refused
         ));
-        assert!(reviewers.get(1).await.unwrap().unwrap().locked_until.is_some());
+        assert!(
+            reviewers
+                .get(1)
+                .await
+                .unwrap()
+                .unwrap()
+                .locked_until
+                .is_some()
+        );
     }
 }

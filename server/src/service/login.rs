@@ -324,7 +324,8 @@ impl LoginService for Logins {
         ip: IpAddr,
     ) -> Result<UserId, LoginError> {
         let index = mobiles::index(&self.keys, mobile);
-        let typed_hash = typed_code(code).map(|code| self.keys.sms_code_mac(mobile.as_str(), &code));
+        let typed_hash =
+            typed_code(code).map(|code| self.keys.sms_code_mac(mobile.as_str(), &code));
         let sealed = mobiles::seal(&self.keys, USERS, mobile);
         let ip = ip.to_string();
         let verified = self

@@ -286,11 +286,7 @@ impl Reviewers {
         let Some((id, _)) = row else {
             // Refused before its password counted: audited when the account exists and was
             // locked (or had its tries in flight); unknown and disabled logins leave no trace.
-            if let Some(id) = self
-                .repo
-                .locked_id(login.trim(), MAX_FAILED_LOGINS)
-                .await?
-            {
+            if let Some(id) = self.repo.locked_id(login.trim(), MAX_FAILED_LOGINS).await? {
                 self.audit(id, None, "login_refused_locked", None).await?;
             }
             return Ok(SignIn::Refused);

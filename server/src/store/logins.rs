@@ -62,7 +62,9 @@ pub enum Verified {
     /// Out of tries before this one.
     Locked,
     /// Wrong (or not a code at all); the code has had `attempts` wrong tries now.
-    Wrong { attempts: i64 },
+    Wrong {
+        attempts: i64,
+    },
     /// Right: the code is used up and this user logged in.
     LoggedIn(i64),
 }
@@ -333,7 +335,11 @@ impl LoginRepo for Db {
                     for row in rows {
                         let (id, digits): (i64, String) = (row.try_get(0)?, row.try_get(1)?);
                         let (index, sealed_copy) = seal(table, &digits);
-                        let set_sealed = if keeps_sealed { ", mobile_sealed = $3" } else { "" };
+                        let set_sealed = if keeps_sealed {
+                            ", mobile_sealed = $3"
+                        } else {
+                            ""
+                        };
                         let sql = format!(
                             "UPDATE {table} SET mobile_index = $1{set_sealed}, legacy_mobile = NULL
                              WHERE id = $2"
@@ -352,10 +358,9 @@ impl LoginRepo for Db {
             .await?;
         if sealed > 0 && self.engine() == Engine::Sqlite {
             // The old pages, which held the numbers, leave the write-ahead log too.
-            let (busy, _, _): (i64, i64, i64) =
-                sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
-                    .fetch_one(self.pool())
-                    .await?;
+            let (busy, _, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+                .fetch_one(self.pool())
+                .await?;
             if busy != 0 {
                 tracing::warn!(
                     "mobile numbers sealed, but another connection kept the write-ahead log \

@@ -60,8 +60,7 @@ pub trait ReviewerRepo: Send + Sync {
 
     /// After a wrong password: locks the account until `until` if its tries are spent and it
     /// is not locked yet. True when this call locked it.
-    async fn lock_if_spent(&self, id: i64, until: i64, max_tries: i64)
-    -> Result<bool, StoreError>;
+    async fn lock_if_spent(&self, id: i64, until: i64, max_tries: i64) -> Result<bool, StoreError>;
 
     /// After a right password: clears the count and notes the sign-in, unless the account
     /// was locked or disabled meanwhile (then false).
@@ -205,12 +204,7 @@ impl ReviewerRepo for Db {
         Ok(())
     }
 
-    async fn lock_if_spent(
-        &self,
-        id: i64,
-        until: i64,
-        max_tries: i64,
-    ) -> Result<bool, StoreError> {
+    async fn lock_if_spent(&self, id: i64, until: i64, max_tries: i64) -> Result<bool, StoreError> {
         let locked: Option<i64> = sqlx::query_scalar(
             "UPDATE reviewers SET locked_until = $1
              WHERE id = $2 AND locked_until IS NULL AND failed_logins >= $3
