@@ -167,6 +167,22 @@ async fn audit_lines_are_kept() {
         );
         assert!(db.audit_of(1).await.unwrap().is_empty());
         assert!(db.audit(9999, None, "login", None, NOW).await.is_err());
+        let recent = db.recent_audit(1).await.unwrap();
+        assert_eq!(
+            recent,
+            [(
+                NOW + 1,
+                "张审核".to_owned(),
+                "logout".to_owned(),
+                Some("x".to_owned()),
+                None
+            )],
+            "{:?}",
+            db.engine()
+        );
+        assert_eq!(db.recent_audit(10).await.unwrap().len(), 2);
+        // An audit line naming no application is never a repeat of one that does.
+        assert!(!db.audited_since(id, 1, "logout", "x", NOW).await.unwrap());
     }
 }
 

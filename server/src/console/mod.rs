@@ -708,8 +708,6 @@ type Flagged = (FlagItem, String, String);
 
 /// One line of the admin's audit log: at, reviewer, action, detail, application number.
 pub(crate) type AuditLine = (String, String, String, Option<String>, Option<String>);
-/// An [`AuditLine`] as stored: its time in Unix seconds.
-type AuditRow = (i64, String, String, Option<String>, Option<String>);
 
 /// What went wrong with a rejection form, per field.
 fn reject_change(
@@ -925,23 +923,11 @@ async fn audit_view(
     action: &str,
     detail: &str,
 ) {
-    let since = to_db(state.clock.now() - time::Duration::minutes(AUDIT_REPEAT_MINUTES));
-    let seen: Result<bool, _> = sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM reviewer_audit WHERE reviewer_id = ? AND application_id = ?
-                        AND action = ? AND detail = ? AND at >= ?)",
-    )
-    .bind(reviewer.id)
-    .bind(application_id)
-    .bind(action)
-    .bind(detail)
-    .bind(since)
-    .fetch_one(&state.pool)
-    .await;
-    if matches!(seen, Ok(false))
-        && let Err(error) = state
-            .reviewers
-            .audit(reviewer.id, Some(application_id), action, Some(detail))
-            .await
+    let within = time::Duration::minutes(AUDIT_REPEAT_MINUTES);
+    if let Err(error) = state
+        .reviewers
+        .audit_view(reviewer.id, application_id, action, detail, within)
+        .await
     {
         tracing::warn!(%error, "file view not audited");
     }
@@ -1033,22 +1019,10 @@ async fn reviewers_page(State(state): State<ConsoleState>, session: Session) -> 
         Ok(accounts) => accounts,
         Err(error) => return server_error(error),
     };
-    let recent: Vec<AuditRow> = match sqlx::query_as(
-        "SELECT a.at, r.name, a.action, a.detail, p.number FROM reviewer_audit a
-             JOIN reviewers r ON r.id = a.reviewer_id
-             LEFT JOIN applications p ON p.id = a.application_id
-             ORDER BY a.id DESC LIMIT 100",
-    )
-    .fetch_all(&state.pool)
-    .await
-    {
-        Ok(rows) => rows,
+    let recent: Vec<AuditLine> = match state.reviewers.recent_audit(100).await {
+        Ok(lines) => lines,
         Err(error) => return server_error(error),
     };
-    let recent: Vec<AuditLine> = recent
-        .into_iter()
-        .map(|(at, name, action, detail, number)| (to_text(at), name, action, detail, number))
-        .collect();
     let now = state.clock.now().unix_timestamp();
     page(
         StatusCode::OK,

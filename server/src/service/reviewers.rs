@@ -346,6 +346,43 @@ impl Reviewers {
             .map(|(at, name, action, detail)| (to_text(at), name, action, detail))
             .collect())
     }
+
+    /// Records a view of `detail` unless the reviewer viewed it on that application within
+    /// `within` already (the detail page loads every scan each time it is shown).
+    pub async fn audit_view(
+        &self,
+        reviewer: i64,
+        application: i64,
+        action: &str,
+        detail: &str,
+        within: time::Duration,
+    ) -> Result<(), AccountError> {
+        let since = to_db(self.clock.now() - within);
+        if !self
+            .repo
+            .audited_since(reviewer, application, action, detail, since)
+            .await?
+        {
+            self.audit(reviewer, Some(application), action, Some(detail))
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// The console's last `limit` audit entries, newest first: (at, reviewer name, action,
+    /// detail, application number).
+    pub async fn recent_audit(
+        &self,
+        limit: i64,
+    ) -> Result<Vec<(String, String, String, Option<String>, Option<String>)>, AccountError> {
+        Ok(self
+            .repo
+            .recent_audit(limit)
+            .await?
+            .into_iter()
+            .map(|(at, name, action, detail, number)| (to_text(at), name, action, detail, number))
+            .collect())
+    }
 }
 
 #[cfg(test)]

@@ -30,6 +30,8 @@ pub struct NewReviewer<'a> {
 
 /// One line of the audit trail as the console shows it: (at, reviewer's name, action, detail).
 pub type AuditLine = (i64, String, String, Option<String>);
+/// An [`AuditLine`] with the number of the application it names, if any.
+pub type NumberedAuditLine = (i64, String, String, Option<String>, Option<String>);
 
 #[async_trait::async_trait]
 pub trait ReviewerRepo: Send + Sync {
@@ -95,6 +97,19 @@ pub trait ReviewerRepo: Send + Sync {
 
     /// The audit trail of one application, oldest first.
     async fn audit_of(&self, application: i64) -> Result<Vec<AuditLine>, StoreError>;
+
+    /// Whether `reviewer` did `action` with `detail` on `application` at `since` or later.
+    async fn audited_since(
+        &self,
+        reviewer: i64,
+        application: i64,
+        action: &str,
+        detail: &str,
+        since: i64,
+    ) -> Result<bool, StoreError>;
+
+    /// The console's last `limit` audit lines, newest first.
+    async fn recent_audit(&self, limit: i64) -> Result<Vec<NumberedAuditLine>, StoreError>;
 }
 
 type Row = (
@@ -317,6 +332,41 @@ impl ReviewerRepo for Db {
              WHERE a.application_id = $1 ORDER BY a.id",
         )
         .bind(application)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    async fn audited_since(
+        &self,
+        reviewer: i64,
+        application: i64,
+        action: &str,
+        detail: &str,
+        since: i64,
+    ) -> Result<bool, StoreError> {
+        let seen: i64 = sqlx::query_scalar(
+            "SELECT CASE WHEN EXISTS (
+                 SELECT 1 FROM reviewer_audit WHERE reviewer_id = $1 AND application_id = $2
+                 AND action = $3 AND detail = $4 AND at >= $5) THEN 1 ELSE 0 END",
+        )
+        .bind(reviewer)
+        .bind(application)
+        .bind(action)
+        .bind(detail)
+        .bind(since)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(seen == 1)
+    }
+
+    async fn recent_audit(&self, limit: i64) -> Result<Vec<NumberedAuditLine>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT a.at, r.name, a.action, a.detail, p.number FROM reviewer_audit a
+             JOIN reviewers r ON r.id = a.reviewer_id
+             LEFT JOIN applications p ON p.id = a.application_id
+             ORDER BY a.id DESC LIMIT $1",
+        )
+        .bind(limit)
         .fetch_all(self.pool())
         .await?)
     }
