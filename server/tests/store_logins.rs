@@ -1,5 +1,5 @@
 //! The login repository (captchas, codes and their limits, users, window tickets, legacy
-//! numbers) and the local SMS outbox, on both engines; and two instances sharing one database.
+//! numbers) on both engines; and two login services sharing one database.
 
 mod common;
 
@@ -15,7 +15,6 @@ use server::crypto::Keys;
 use server::login::{LoginSettings, Logins};
 use server::sms::SmsProvider;
 use server::store::logins::{CodeLimits, CodeTry, LoginRepo, NewCode, Reserved, Verified};
-use server::store::outbox::OutboxRepo;
 use server::store::{Db, Engine};
 
 const NOW: i64 = 1_740_794_400;
@@ -419,29 +418,6 @@ async fn numbers_in_clear_are_sealed_once() {
             .await,
             1
         );
-    }
-}
-
-#[tokio::test]
-async fn the_outbox_keeps_messages_newest_first() {
-    let dir = tempfile::tempdir().unwrap();
-    for db in common::engines::every(dir.path()).await {
-        db.put(&index(1), &[1; 40], "login_code", "码 123456", NOW)
-            .await
-            .unwrap();
-        db.put(&index(2), &[2; 40], "notice", "通知", NOW + 1)
-            .await
-            .unwrap();
-        let recent = db.recent(10).await.unwrap();
-        assert_eq!(recent.len(), 2, "{:?}", db.engine());
-        assert_eq!(
-            (recent[0].kind.as_str(), recent[0].text.as_str()),
-            ("notice", "通知")
-        );
-        assert_eq!(recent[1].mobile_index, index(1));
-        assert_eq!(recent[1].sent_at, NOW);
-        assert_eq!(db.recent(1).await.unwrap().len(), 1);
-        assert!(db.put(&index(3), &[3; 40], "spam", "x", NOW).await.is_err());
     }
 }
 
