@@ -92,7 +92,7 @@ pub struct Server {
     /// The payment service and provider, for the notify and cashier routes (and tests).
     pub payments: payment::Payments,
     /// Reviewer accounts of the review console (`/console`).
-    pub reviewers: Arc<console::accounts::ReviewerStore>,
+    pub reviewers: Arc<service::reviewers::Reviewers>,
     /// Removes stored objects no row names (run by the periodic clean-up; and tests).
     pub orphans: Arc<orphans::Orphans>,
     /// The retention jobs the maintenance task runs (and tests, with the clock moved).
@@ -221,7 +221,7 @@ pub async fn build_with_clock(
         identity_storage,
         clock.clone(),
     ));
-    let reviewers = Arc::new(console::accounts::ReviewerStore::new(
+    let reviewers = Arc::new(service::reviewers::Reviewers::new(
         Arc::new(db.clone()),
         clock.clone(),
     ));

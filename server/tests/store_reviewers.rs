@@ -7,7 +7,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use server::clock::ManualClock;
-use server::console::accounts::{ReviewerStore, Role, SignIn};
+use server::service::reviewers::{Reviewers, Role, SignIn};
 use server::store::Db;
 use server::store::reviewers::{NewReviewer, ReviewerRepo};
 
@@ -236,7 +236,7 @@ async fn concurrent_wrong_passwords_lock_the_account_after_exactly_five() {
     for db in common::engines::every(dir.path()).await {
         let db = Arc::new(db);
         let clock = Arc::new(ManualClock::new(common::START));
-        let reviewers = Arc::new(ReviewerStore::new(db.clone(), clock));
+        let reviewers = Arc::new(Reviewers::new(db.clone(), clock));
         reviewers
             .add("zhang", "张审核", Role::Reviewer, "correct horse battery")
             .await

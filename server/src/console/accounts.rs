@@ -1,4 +1,4 @@
-//! The reviewer accounts as the console names them; their rules are
+//! The reviewer accounts under the names the console's pages use; their rules are
 //! [`crate::service::reviewers`], their storage [`crate::store::reviewers`].
 
 pub use crate::service::reviewers::{

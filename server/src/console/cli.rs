@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::clock::SystemClock;
 use crate::config::{Config, ReviewerCommand};
 
-use super::accounts::ReviewerStore;
+use crate::service::reviewers::Reviewers;
 
 /// The password for a new account: `REVIEWER_PASSWORD`, or one line of standard input.
 fn read_password() -> anyhow::Result<String> {
@@ -29,7 +29,7 @@ fn read_password() -> anyhow::Result<String> {
 pub async fn run(config: &Config, action: ReviewerCommand) -> anyhow::Result<()> {
     std::fs::create_dir_all(&config.data_dir)?;
     let db = crate::store::Db::connect(&config.database_url()).await?;
-    let store = ReviewerStore::new(Arc::new(db.clone()), Arc::new(SystemClock));
+    let store = Reviewers::new(Arc::new(db.clone()), Arc::new(SystemClock));
     let result: Result<(), super::accounts::AccountError> = async {
         match action {
             ReviewerCommand::Add { login, name, role } => {
