@@ -7,9 +7,9 @@
 //! [`seal_legacy`] seals them at start-up and clears that column.
 
 use app::domain::mobile::Mobile;
-use sqlx::SqlitePool;
 
 use crate::crypto::{Keys, OpenError};
+use crate::store::logins::LoginRepo;
 
 /// The tables that name a mobile number, and whether each keeps a sealed copy.
 pub const USERS: Table = Table {
@@ -56,55 +56,27 @@ fn context(table: Table, index: &[u8]) -> String {
     format!("mobile:{}:{}", table.name, hex::encode(index))
 }
 
-/// Seals every number still in `legacy_mobile` and clears it, all in one transaction, so a
-/// second process starting at the same time finds nothing left to do. Afterwards the write-ahead
-/// log is folded into the database file and emptied, so the old pages, which held the numbers,
-/// leave the disk too. Returns how many rows were sealed.
-pub async fn seal_legacy(pool: &SqlitePool, keys: &Keys) -> anyhow::Result<u64> {
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    let mut sealed = 0;
-    for table in [USERS, SMS_CODES, SMS_OUTBOX] {
-        let rows: Vec<(i64, String)> = sqlx::query_as(&format!(
-            "SELECT id, legacy_mobile FROM {} WHERE legacy_mobile IS NOT NULL",
-            table.name
-        ))
-        .fetch_all(&mut *tx)
-        .await?;
-        for (id, digits) in rows {
-            // Each was written from a validated number; the digits are hashed as they are,
-            // so a number an older check accepted is still found.
-            let index = keys.mobile_index(&digits);
-            let sql = if table.sealed {
-                format!(
-                    "UPDATE {} SET mobile_index = ?, mobile_sealed = ?, legacy_mobile = NULL
-                     WHERE id = ?",
-                    table.name
-                )
-            } else {
-                format!(
-                    "UPDATE {} SET mobile_index = ?, legacy_mobile = NULL WHERE id = ?",
-                    table.name
-                )
-            };
-            let mut update = sqlx::query(&sql).bind(index.as_slice());
-            if table.sealed {
-                update = update.bind(seal_digits(keys, table, &index, &digits));
-            }
-            update.bind(id).execute(&mut *tx).await?;
-            sealed += 1;
-        }
-    }
-    tx.commit().await?;
+/// Seals every number still in `legacy_mobile` and clears it, all at once, so a second process
+/// starting at the same time finds nothing left to do; on SQLite the write-ahead log, which held
+/// the numbers too, is emptied afterwards. Returns how many rows were sealed.
+pub async fn seal_legacy(repo: &dyn LoginRepo, keys: &Keys) -> anyhow::Result<u64> {
+    let seal = |table: &str, digits: &str| {
+        let table = [USERS, SMS_CODES, SMS_OUTBOX]
+            .into_iter()
+            .find(|t| t.name == table)
+            .unwrap_or(SMS_CODES);
+        // Each was written from a validated number; the digits are hashed as they are, so a
+        // number an older check accepted is still found.
+        let index = keys.mobile_index(digits);
+        let sealed = if table.sealed {
+            seal_digits(keys, table, &index, digits)
+        } else {
+            Vec::new()
+        };
+        (index.to_vec(), sealed)
+    };
+    let sealed = repo.seal_legacy(&seal).await?;
     if sealed > 0 {
-        let (busy, _, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
-            .fetch_one(pool)
-            .await?;
-        if busy != 0 {
-            tracing::warn!(
-                "mobile numbers sealed, but another connection kept the write-ahead log from \
-                 being emptied; it is folded in at the next checkpoint"
-            );
-        }
         tracing::info!(
             rows = sealed,
             "mobile numbers stored in clear are now encrypted"

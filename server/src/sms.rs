@@ -10,12 +10,12 @@ use std::sync::Arc;
 
 use app::domain::mobile::Mobile;
 use app::services::sms::{Outbox, OutboxMessage, SmsError, SmsKind, SmsSender};
-use sqlx::SqlitePool;
 
 use crate::clock::Clock;
 use crate::config::SmsProviderKind;
 use crate::crypto::Keys;
 use crate::mobiles::{self, SMS_OUTBOX};
+use crate::store::outbox::OutboxRepo;
 use crate::store::time::{to_db, to_text};
 
 /// Shown in the outbox for a number that does not open (the secret was changed since).
@@ -31,18 +31,18 @@ pub struct SmsProvider {
 impl SmsProvider {
     pub fn from_config(
         kind: SmsProviderKind,
-        pool: SqlitePool,
+        repo: Arc<dyn OutboxRepo>,
         keys: Arc<Keys>,
         clock: Arc<dyn Clock>,
     ) -> Self {
         match kind {
-            SmsProviderKind::Local => Self::local(pool, keys, clock),
+            SmsProviderKind::Local => Self::local(repo, keys, clock),
         }
     }
 
     /// Messages are stored in `sms_outbox` and readable through the outbox.
-    pub fn local(pool: SqlitePool, keys: Arc<Keys>, clock: Arc<dyn Clock>) -> Self {
-        let local = Arc::new(LocalSms { pool, keys, clock });
+    pub fn local(repo: Arc<dyn OutboxRepo>, keys: Arc<Keys>, clock: Arc<dyn Clock>) -> Self {
+        let local = Arc::new(LocalSms { repo, keys, clock });
         Self {
             sender: local.clone(),
             outbox: Some(local),
@@ -59,7 +59,7 @@ impl SmsProvider {
 }
 
 pub struct LocalSms {
-    pool: SqlitePool,
+    repo: Arc<dyn OutboxRepo>,
     keys: Arc<Keys>,
     clock: Arc<dyn Clock>,
 }
@@ -74,18 +74,16 @@ fn kind_text(kind: SmsKind) -> &'static str {
 #[async_trait::async_trait]
 impl SmsSender for LocalSms {
     async fn send(&self, to: &Mobile, kind: SmsKind, text: &str) -> Result<(), SmsError> {
-        sqlx::query(
-            "INSERT INTO sms_outbox (mobile_index, mobile_sealed, kind, text, sent_at)
-             VALUES (?, ?, ?, ?, ?)",
-        )
-        .bind(mobiles::index(&self.keys, to).as_slice())
-        .bind(mobiles::seal(&self.keys, SMS_OUTBOX, to))
-        .bind(kind_text(kind))
-        .bind(text)
-        .bind(to_db(self.clock.now()))
-        .execute(&self.pool)
-        .await
-        .map_err(|e| SmsError(format!("local outbox: {e}")))?;
+        self.repo
+            .put(
+                &mobiles::index(&self.keys, to),
+                &mobiles::seal(&self.keys, SMS_OUTBOX, to),
+                kind_text(kind),
+                text,
+                to_db(self.clock.now()),
+            )
+            .await
+            .map_err(|e| SmsError(format!("local outbox: {e}")))?;
         tracing::info!(to = %to.masked(), kind = kind_text(kind), "SMS kept in the local outbox (not sent)");
         Ok(())
     }
@@ -94,27 +92,29 @@ impl SmsSender for LocalSms {
 #[async_trait::async_trait]
 impl Outbox for LocalSms {
     async fn recent(&self, limit: u32) -> Result<Vec<OutboxMessage>, SmsError> {
-        let rows: Vec<(i64, Vec<u8>, Vec<u8>, String, String, i64)> = sqlx::query_as(
-            "SELECT id, mobile_index, mobile_sealed, kind, text, sent_at FROM sms_outbox
-             ORDER BY id DESC LIMIT ?",
-        )
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(|e| SmsError(format!("local outbox: {e}")))?;
+        let rows = self
+            .repo
+            .recent(i64::from(limit))
+            .await
+            .map_err(|e| SmsError(format!("local outbox: {e}")))?;
         Ok(rows
             .into_iter()
-            .map(|(id, index, sealed, kind, text, sent_at)| OutboxMessage {
-                id,
-                to: mobiles::open(&self.keys, SMS_OUTBOX, &index, &sealed)
-                    .map_or_else(|_| UNREADABLE.to_owned(), |m| m.as_str().to_owned()),
-                kind: if kind == "login_code" {
+            .map(|row| OutboxMessage {
+                id: row.id,
+                to: mobiles::open(
+                    &self.keys,
+                    SMS_OUTBOX,
+                    &row.mobile_index,
+                    &row.mobile_sealed,
+                )
+                .map_or_else(|_| UNREADABLE.to_owned(), |m| m.as_str().to_owned()),
+                kind: if row.kind == "login_code" {
                     SmsKind::LoginCode
                 } else {
                     SmsKind::Notice
                 },
-                text,
-                sent_at: to_text(sent_at),
+                text: row.text,
+                sent_at: to_text(row.sent_at),
             })
             .collect())
     }

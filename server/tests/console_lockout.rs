@@ -61,7 +61,7 @@ impl Rig {
 
     async fn count(&self, sql: &str) -> i64 {
         sqlx::query_scalar(sql)
-            .fetch_one(&self.server.pool)
+            .fetch_one(self.server.db.pool())
             .await
             .unwrap()
     }

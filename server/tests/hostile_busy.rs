@@ -251,7 +251,7 @@ async fn with_the_pool_full_heavy_work_is_refused_at_once_and_resumes_after() {
         "SELECT (SELECT failed_logins FROM reviewers WHERE login = 'busy.test'),
                 (SELECT COUNT(*) FROM console_login_attempts)",
     )
-    .fetch_one(&server.pool)
+    .fetch_one(server.db.pool())
     .await
     .unwrap();
     assert_eq!(tries, (0, 0));

@@ -12,19 +12,19 @@ use common::{START, contains};
 use server::clock::ManualClock;
 use server::config::SecretKey;
 use server::crypto::Keys;
-use server::login::{LoginSettings, SqlLoginService};
+use server::login::{LoginSettings, Logins};
 
 /// The signature every test message opens with.
 const SIGNATURE: &str = "【深圳CA】";
 use server::sms::SmsProvider;
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 use time::Duration;
 
 struct Rig {
     _dir: tempfile::TempDir,
-    pool: SqlitePool,
+    pool: AnyPool,
     clock: Arc<ManualClock>,
-    login: SqlLoginService,
+    login: Logins,
     keys: Arc<Keys>,
     outbox: Arc<dyn Outbox>,
 }
@@ -40,16 +40,15 @@ async fn rig(settings: LoginSettings) -> Rig {
 
 async fn rig_with_sender(settings: LoginSettings, sender: Option<Arc<dyn SmsSender>>) -> Rig {
     let dir = tempfile::tempdir().unwrap();
-    let pool = server::store::Db::connect(&format!("sqlite://{}/login.db", dir.path().display()))
-        .await
-        .unwrap()
-        .sqlite_pool()
-        .unwrap();
+    // SQLite, or PostgreSQL with TEST_ENGINE=postgres.
+    let url = common::engines::database_url(common::engines::selected(), dir.path());
+    let db = Arc::new(server::store::Db::connect(&url).await.unwrap());
+    let pool = db.pool().clone();
     let clock = Arc::new(ManualClock::new(START));
     let keys = Arc::new(Keys::derive(&SecretKey::from_bytes(vec![7; 32]).unwrap()));
-    let local = SmsProvider::local(pool.clone(), keys.clone(), clock.clone());
-    let login = SqlLoginService::new(
-        pool.clone(),
+    let local = SmsProvider::local(db.clone(), keys.clone(), clock.clone());
+    let login = Logins::new(
+        db,
         keys.clone(),
         sender.unwrap_or(local.sender),
         clock.clone(),
@@ -121,7 +120,7 @@ async fn a_new_captcha_is_a_png_data_url_whose_answer_is_not_stored() {
     assert_ne!(captcha.id, other.id);
 
     let id = rig.login.store_captcha("K7M3P").await.unwrap();
-    let (hash,): (Vec<u8>,) = sqlx::query_as("SELECT answer_hash FROM captchas WHERE id = ?")
+    let (hash,): (Vec<u8>,) = sqlx::query_as("SELECT answer_hash FROM captchas WHERE id = $1")
         .bind(&id)
         .fetch_one(&rig.pool)
         .await
@@ -256,12 +255,13 @@ async fn a_code_logs_in_and_creates_the_account_once() {
 
     let user = rig.login.verify_code(&to, &code, ip(HOME)).await.unwrap();
     assert_eq!(rig.count("SELECT COUNT(*) FROM users").await, 1);
-    let (index, sealed, last_ip): (Vec<u8>, Vec<u8>, String) =
-        sqlx::query_as("SELECT mobile_index, mobile_sealed, last_login_ip FROM users WHERE id = ?")
-            .bind(user.0)
-            .fetch_one(&rig.pool)
-            .await
-            .unwrap();
+    let (index, sealed, last_ip): (Vec<u8>, Vec<u8>, String) = sqlx::query_as(
+        "SELECT mobile_index, mobile_sealed, last_login_ip FROM users WHERE id = $1",
+    )
+    .bind(user.0)
+    .fetch_one(&rig.pool)
+    .await
+    .unwrap();
     assert_eq!(index, server::mobiles::index(&rig.keys, &to));
     let stored = server::mobiles::open(&rig.keys, server::mobiles::USERS, &index, &sealed);
     assert_eq!(stored.unwrap(), to);
@@ -452,17 +452,20 @@ async fn codes_are_stored_only_as_a_keyed_hash() {
     let rig = rig(SETTINGS).await;
     let to = mobile(1);
     let code = rig.send(&to, HOME).await.unwrap();
-    let row: Vec<(String, Vec<u8>, String)> = sqlx::query_as(
-        "SELECT hex(mobile_index) || '|' || ip_key || '|' || sent_at || '|' || expires_at || '|' ||
-                attempts || '|' || coalesce(used_at, ''),
-                code_hash, hex(code_hash)
+    type Stored = (Vec<u8>, Vec<u8>, String, i64, i64, i64, Option<i64>);
+    let row: Vec<Stored> = sqlx::query_as(
+        "SELECT mobile_index, code_hash, ip_key, sent_at, expires_at, attempts, used_at
          FROM sms_codes",
     )
     .fetch_all(&rig.pool)
     .await
     .unwrap();
     assert_eq!(row.len(), 1);
-    let (text, hash, _) = &row[0];
+    let (index, hash, ip_key, sent_at, expires_at, attempts, used_at) = &row[0];
+    let text = format!(
+        "{}|{ip_key}|{sent_at}|{expires_at}|{attempts}|{used_at:?}",
+        hex::encode_upper(index)
+    );
     assert!(!text.contains(&code), "{text}");
     assert!(!text.contains(to.as_str()), "{text}");
     assert_eq!(hash.len(), 32);

@@ -31,7 +31,8 @@ async fn start(dir: &Path) -> (server::Server, Arc<ManualClock>) {
 
 async fn close(server: server::Server) {
     server.maintenance.abort();
-    server.pool.close().await;
+    server.db.pool().close().await;
+    server.db.close().await;
 }
 
 fn assert_nowhere(dir: &Path, numbers: &[&str]) {

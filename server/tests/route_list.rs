@@ -61,7 +61,7 @@ fn servers_starting_while_pages_render_never_freeze_a_page() {
                     runtime.block_on(async {
                         let server = common::start(dir.path()).await;
                         server.maintenance.abort();
-                        server.pool.close().await;
+                        server.db.close().await;
                     });
                 }
             })

@@ -296,11 +296,11 @@ async fn a_vendor_provider_has_no_outbox() {
     assert!(provider.outbox.is_none());
 }
 
-async fn session_app(config: &server::config::Config, pool: sqlx::SqlitePool) -> axum::Router {
+async fn session_app(config: &server::config::Config, db: &server::store::Db) -> axum::Router {
     use axum::routing::get;
     use tower_sessions::Session;
 
-    let store = server::sessions::SessionStore::new(pool);
+    let store = server::sessions::SessionStore::new(db).unwrap();
     axum::Router::new()
         .route(
             "/in",
@@ -330,7 +330,7 @@ async fn session_cookies_are_http_only_lax_and_secure_only_over_https() {
     let dir = tempfile::tempdir().unwrap();
     let server = start(dir.path()).await;
     let config = common::config(dir.path());
-    let app = session_app(&config, server.pool.clone()).await;
+    let app = session_app(&config, &server.db).await;
 
     let (_, headers, _) =
         common::send(&app, Request::get("/in").body(Body::empty()).unwrap()).await;
@@ -343,12 +343,12 @@ async fn session_cookies_are_http_only_lax_and_secure_only_over_https() {
 
     // The session lives in the database, so any instance can read it.
     let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tower_sessions")
-        .fetch_one(&server.pool)
+        .fetch_one(server.db.pool())
         .await
         .unwrap();
     assert_eq!(stored, 1);
     let pair = cookie.split(';').next().unwrap().to_owned();
-    let other_instance = session_app(&config, server.pool.clone()).await;
+    let other_instance = session_app(&config, &server.db).await;
     let (_, _, body) = common::send(
         &other_instance,
         Request::get("/who")
@@ -364,7 +364,7 @@ async fn session_cookies_are_http_only_lax_and_secure_only_over_https() {
         session_idle_minutes: 10,
         ..config
     };
-    let app = session_app(&https, server.pool.clone()).await;
+    let app = session_app(&https, &server.db).await;
     let (_, headers, _) =
         common::send(&app, Request::get("/in").body(Body::empty()).unwrap()).await;
     let cookie = headers[header::SET_COOKIE].to_str().unwrap();
@@ -380,7 +380,7 @@ async fn the_login_page_shows_a_captcha_the_server_remembers() {
     assert_eq!(status, StatusCode::OK);
     assert!(body.contains("data:image/png;base64,"));
     let stored: Vec<String> = sqlx::query_scalar("SELECT id FROM captchas")
-        .fetch_all(&server.pool)
+        .fetch_all(server.db.pool())
         .await
         .unwrap();
     assert_eq!(stored.len(), 1);

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::clock::SystemClock;
 use crate::config::{Config, ReviewerCommand};
 
-use super::accounts::ReviewerStore;
+use crate::service::reviewers::Reviewers;
 
 /// The password for a new account: `REVIEWER_PASSWORD`, or one line of standard input.
 fn read_password() -> anyhow::Result<String> {
@@ -28,10 +28,8 @@ fn read_password() -> anyhow::Result<String> {
 
 pub async fn run(config: &Config, action: ReviewerCommand) -> anyhow::Result<()> {
     std::fs::create_dir_all(&config.data_dir)?;
-    let pool = crate::store::Db::connect(&config.database_url())
-        .await?
-        .sqlite_pool()?;
-    let store = ReviewerStore::new(pool.clone(), Arc::new(SystemClock));
+    let db = crate::store::Db::connect(&config.database_url()).await?;
+    let store = Reviewers::new(Arc::new(db.clone()), Arc::new(SystemClock));
     let result: Result<(), super::accounts::AccountError> = async {
         match action {
             ReviewerCommand::Add { login, name, role } => {
@@ -76,7 +74,7 @@ pub async fn run(config: &Config, action: ReviewerCommand) -> anyhow::Result<()>
         }
     }
     .await;
-    pool.close().await;
+    db.pool().close().await;
     // The account's own errors are for the operator, in a line, without a backtrace.
     if let Err(error) = result {
         eprintln!("错误：{error}");

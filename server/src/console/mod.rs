@@ -17,7 +17,6 @@ pub mod accounts;
 pub mod cli;
 mod requests;
 mod sign_in;
-mod throttle;
 mod view;
 
 use std::collections::BTreeMap;
@@ -887,16 +886,11 @@ async fn audit_view(
     action: &str,
     detail: &str,
 ) {
-    let since = to_db(state.clock.now() - time::Duration::minutes(AUDIT_REPEAT_MINUTES));
-    let seen = state
-        .audit
-        .seen_since(reviewer.id, application_id, action, detail, since)
-        .await;
-    if matches!(seen, Ok(false))
-        && let Err(error) = state
-            .reviewers
-            .audit(reviewer.id, Some(application_id), action, Some(detail))
-            .await
+    let within = time::Duration::minutes(AUDIT_REPEAT_MINUTES);
+    if let Err(error) = state
+        .reviewers
+        .audit_view(reviewer.id, application_id, action, detail, within)
+        .await
     {
         tracing::warn!(%error, "file view not audited");
     }
@@ -988,11 +982,8 @@ async fn reviewers_page(State(state): State<ConsoleState>, session: Session) -> 
         Ok(accounts) => accounts,
         Err(error) => return server_error(error),
     };
-    let recent: Vec<AuditLine> = match state.audit.recent(100).await {
-        Ok(entries) => entries
-            .into_iter()
-            .map(|e| (to_text(e.at), e.reviewer, e.action, e.detail, e.number))
-            .collect(),
+    let recent: Vec<AuditLine> = match state.reviewers.recent_audit(100).await {
+        Ok(lines) => lines,
         Err(error) => return server_error(error),
     };
     let now = state.clock.now().unix_timestamp();

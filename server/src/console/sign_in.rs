@@ -1,6 +1,6 @@
 //! Signing in to the console and out again. The sign-in page shows one message for every
-//! refusal the account decides (see `accounts`), and its own when the client's address has
-//! sent too many wrong passwords (see `throttle`).
+//! refusal the account decides, and its own when the client's address has
+//! sent too many wrong passwords (both in [`crate::service::reviewers`]).
 
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};

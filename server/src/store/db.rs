@@ -152,14 +152,6 @@ impl Db {
             Native::Postgres(pool) => pool.close().await,
         }
     }
-
-    /// The SQLite pool, for the code not yet moved into a repository.
-    pub fn sqlite_pool(&self) -> anyhow::Result<SqlitePool> {
-        match &self.native {
-            Native::Sqlite(pool) => Ok(pool.clone()),
-            Native::Postgres(_) => anyhow::bail!("this part of the server runs on SQLite only"),
-        }
-    }
 }
 
 fn engine_of(url: &str) -> anyhow::Result<Engine> {

@@ -18,12 +18,15 @@ pub mod consents;
 pub mod copy;
 pub mod erase;
 pub mod handoff;
+pub mod logins;
 pub mod materials;
 pub mod objects;
 pub mod orders;
+pub mod outbox;
 pub mod payments;
 pub mod privacy;
 pub mod retention;
+pub mod reviewers;
 pub mod sandbox;
 
 impl From<StoreError> for app::services::StoreError {

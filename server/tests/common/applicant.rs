@@ -114,10 +114,10 @@ pub fn mobile_index(server: &server::Server, mobile: &str) -> [u8; 32] {
 /// The newest text the local provider "sent" to `mobile`.
 pub async fn last_sms(server: &server::Server, mobile: &str) -> Option<String> {
     sqlx::query_scalar(
-        "SELECT text FROM sms_outbox WHERE mobile_index = ? ORDER BY id DESC LIMIT 1",
+        "SELECT text FROM sms_outbox WHERE mobile_index = $1 ORDER BY id DESC LIMIT 1",
     )
     .bind(mobile_index(server, mobile).as_slice())
-    .fetch_optional(&server.pool)
+    .fetch_optional(server.db.pool())
     .await
     .unwrap()
 }
@@ -131,9 +131,9 @@ pub async fn login_code(server: &server::Server, mobile: &str) -> String {
 
 pub async fn user(server: &server::Server, mobile: &str) -> UserId {
     UserId(
-        sqlx::query_scalar("SELECT id FROM users WHERE mobile_index = ?")
+        sqlx::query_scalar("SELECT id FROM users WHERE mobile_index = $1")
             .bind(mobile_index(server, mobile).as_slice())
-            .fetch_one(&server.pool)
+            .fetch_one(server.db.pool())
             .await
             .unwrap_or_else(|e| panic!("no account for {mobile}: {e}")),
     )

@@ -1,9 +1,9 @@
 //! Mobile-number login: an image captcha, then a 6-digit code by SMS.
 //!
-//! Everything is kept in the database, so several server processes enforce the same limits:
-//! captcha answers and codes only as HMACs, limits as counts over `sms_codes`, and mobile
-//! numbers only as their keyed hash (and, for accounts, sealed: [`crate::mobiles`]). Each check that
-//! reads and then writes runs in a `BEGIN IMMEDIATE` transaction, which SQLite serialises.
+//! Everything is kept in the database ([`LoginRepo`]), so several server processes enforce
+//! the same limits: captcha answers and codes only as HMACs, limits as counts over the codes
+//! sent, and mobile numbers only as their keyed hash (and, for accounts, sealed:
+//! [`crate::mobiles`]). Each check that reads and then writes is one repository call.
 
 use std::fmt::Display;
 use std::net::IpAddr;
@@ -13,12 +13,11 @@ use app::domain::mobile::Mobile;
 use app::services::login::{CaptchaImage, CodeSent, LoginError, LoginService, UserId};
 use app::services::sms::{SmsKind, SmsSender};
 use rand::Rng;
-use sqlx::SqlitePool;
 
 use crate::clock::{Clock, china_day_start};
 use crate::crypto::{Keys, same};
 use crate::mobiles::{self, USERS};
-use crate::store::time::to_db;
+use crate::store::logins::{CodeLimits, CodeTry, LoginRepo, NewCode, Reserved, Verified};
 
 /// How long a captcha may be answered.
 pub const CAPTCHA_TTL_SECS: i64 = 5 * 60;
@@ -54,8 +53,8 @@ pub struct LoginSettings {
     pub ip_hourly_limit: u32,
 }
 
-pub struct SqlLoginService {
-    pool: SqlitePool,
+pub struct Logins {
+    repo: Arc<dyn LoginRepo>,
     keys: Arc<Keys>,
     sms: Arc<dyn SmsSender>,
     clock: Arc<dyn Clock>,
@@ -114,16 +113,16 @@ fn draw_captcha() -> Option<(String, Vec<u8>)> {
     captcha.as_tuple()
 }
 
-impl SqlLoginService {
+impl Logins {
     pub fn new(
-        pool: SqlitePool,
+        repo: Arc<dyn LoginRepo>,
         keys: Arc<Keys>,
         sms: Arc<dyn SmsSender>,
         clock: Arc<dyn Clock>,
         settings: LoginSettings,
     ) -> Self {
         Self {
-            pool,
+            repo,
             keys,
             sms,
             clock,
@@ -133,32 +132,21 @@ impl SqlLoginService {
 
     /// Deletes captchas past their expiry, codes too old to count towards any limit, and
     /// window handover tickets past theirs.
-    pub async fn purge_expired(&self) -> Result<(), sqlx::Error> {
+    pub async fn purge_expired(&self) -> Result<(), crate::store::StoreError> {
         let now = self.clock.now().unix_timestamp();
-        sqlx::query("DELETE FROM session_handovers WHERE expires_at <= ?")
-            .bind(now)
-            .execute(&self.pool)
-            .await?;
-        sqlx::query("DELETE FROM captchas WHERE expires_at <= ?")
-            .bind(now)
-            .execute(&self.pool)
-            .await?;
-        sqlx::query("DELETE FROM sms_codes WHERE sent_at < ?")
-            .bind(now - CODE_RETENTION_SECS)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        self.repo.purge(now, now - CODE_RETENTION_SECS).await
     }
 
     /// Keeps the hash of a captcha answer for [`CAPTCHA_TTL_SECS`]; returns the captcha's id
     /// (128 random bits, hex). [`LoginService::new_captcha`] calls it with the drawn answer.
     pub async fn store_captcha(&self, answer: &str) -> Result<String, LoginError> {
         let id = hex::encode(rand::rng().random::<[u8; 16]>());
-        sqlx::query("INSERT INTO captchas (id, answer_hash, expires_at) VALUES (?, ?, ?)")
-            .bind(&id)
-            .bind(self.keys.captcha_mac(&id, answer).as_slice())
-            .bind(self.clock.now().unix_timestamp() + CAPTCHA_TTL_SECS)
-            .execute(&self.pool)
+        self.repo
+            .put_captcha(
+                &id,
+                &self.keys.captcha_mac(&id, answer),
+                self.clock.now().unix_timestamp() + CAPTCHA_TTL_SECS,
+            )
             .await
             .map_err(internal)?;
         Ok(id)
@@ -172,13 +160,8 @@ impl SqlLoginService {
         if id.is_empty() || id.len() > 64 {
             return Err(LoginError::CaptchaExpired);
         }
-        let row: Option<(Vec<u8>, i64)> =
-            sqlx::query_as("DELETE FROM captchas WHERE id = ? RETURNING answer_hash, expires_at")
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(internal)?;
-        let Some((answer_hash, expires_at)) = row else {
+        let Some((answer_hash, expires_at)) = self.repo.take_captcha(id).await.map_err(internal)?
+        else {
             return Err(LoginError::CaptchaExpired);
         };
         if expires_at <= now {
@@ -198,68 +181,41 @@ impl SqlLoginService {
         ip: IpAddr,
         now: i64,
     ) -> Result<i64, LoginError> {
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(internal)?;
         let index = mobiles::index(&self.keys, mobile);
-        let last_sent: Option<i64> =
-            sqlx::query_scalar("SELECT MAX(sent_at) FROM sms_codes WHERE mobile_index = ?")
-                .bind(index.as_slice())
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(internal)?;
-        if let Some(last) = last_sent {
-            let wait = RESEND_AFTER_SECS - (now - last);
-            if wait > 0 {
-                return Err(LoginError::ResendTooSoon {
-                    secs: wait.clamp(1, RESEND_AFTER_SECS) as u32,
-                });
+        let ip_key = ip_key(ip);
+        let code = NewCode {
+            mobile_index: &index,
+            code_hash,
+            ip_key: &ip_key,
+            now,
+            expires_at: now + CODE_TTL_SECS,
+        };
+        let limits = CodeLimits {
+            resend_after: RESEND_AFTER_SECS,
+            daily: DAILY_LIMIT,
+            day_start: china_day_start(self.clock.now()),
+            ip_hourly: i64::from(self.settings.ip_hourly_limit),
+        };
+        match self
+            .repo
+            .reserve_code(code, limits)
+            .await
+            .map_err(internal)?
+        {
+            Reserved::Code(id) => Ok(id),
+            Reserved::ResendIn(wait) => Err(LoginError::ResendTooSoon {
+                secs: wait.clamp(1, RESEND_AFTER_SECS) as u32,
+            }),
+            Reserved::DailyLimit => Err(LoginError::DailyLimit),
+            Reserved::IpLimit => {
+                tracing::warn!(ip = %ip_key, "SMS code refused: hourly limit for this address");
+                Err(LoginError::IpLimit)
             }
         }
-        let today: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM sms_codes WHERE mobile_index = ? AND sent_at >= ?",
-        )
-        .bind(index.as_slice())
-        .bind(china_day_start(self.clock.now()))
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(internal)?;
-        if today >= DAILY_LIMIT {
-            return Err(LoginError::DailyLimit);
-        }
-        let ip_key = ip_key(ip);
-        let this_hour: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM sms_codes WHERE ip_key = ? AND sent_at > ?")
-                .bind(&ip_key)
-                .bind(now - 3600)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(internal)?;
-        if this_hour >= i64::from(self.settings.ip_hourly_limit) {
-            tracing::warn!(ip = %ip_key, "SMS code refused: hourly limit for this address");
-            return Err(LoginError::IpLimit);
-        }
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO sms_codes (mobile_index, code_hash, ip_key, sent_at, expires_at)
-             VALUES (?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(index.as_slice())
-        .bind(code_hash)
-        .bind(&ip_key)
-        .bind(now)
-        .bind(now + CODE_TTL_SECS)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
-        Ok(id)
     }
 }
-
 #[async_trait::async_trait]
-impl LoginService for SqlLoginService {
+impl LoginService for Logins {
     fn captcha_required(&self) -> bool {
         self.settings.captcha
     }
@@ -282,17 +238,15 @@ impl LoginService for SqlLoginService {
     async fn issue_handover(&self, user: UserId, path: &str) -> Result<String, LoginError> {
         let ticket = crate::handoff::token::new_secret();
         let hash = crate::handoff::token::hash(&ticket).ok_or(LoginError::Internal)?;
-        sqlx::query(
-            "INSERT INTO session_handovers (token_hash, user_id, path, expires_at)
-             VALUES (?, ?, ?, ?)",
-        )
-        .bind(hash.as_slice())
-        .bind(user.0)
-        .bind(path)
-        .bind(self.clock.now().unix_timestamp() + HANDOVER_TTL_SECS)
-        .execute(&self.pool)
-        .await
-        .map_err(internal)?;
+        self.repo
+            .put_handover(
+                &hash,
+                user.0,
+                path,
+                self.clock.now().unix_timestamp() + HANDOVER_TTL_SECS,
+            )
+            .await
+            .map_err(internal)?;
         Ok(ticket)
     }
 
@@ -300,18 +254,11 @@ impl LoginService for SqlLoginService {
         let Some(hash) = crate::handoff::token::hash(ticket) else {
             return Ok(None);
         };
-        let now = self.clock.now().unix_timestamp();
-        // One statement: two windows racing with the same ticket cannot both get it.
-        let used: Option<(i64, String)> = sqlx::query_as(
-            "UPDATE session_handovers SET used_at = ?1
-             WHERE token_hash = ?2 AND used_at IS NULL AND expires_at > ?1
-             RETURNING user_id, path",
-        )
-        .bind(now)
-        .bind(hash.as_slice())
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(internal)?;
+        let used = self
+            .repo
+            .redeem_handover(&hash, self.clock.now().unix_timestamp())
+            .await
+            .map_err(internal)?;
         Ok(used.map(|(user, path)| (UserId(user), path)))
     }
 
@@ -360,11 +307,7 @@ impl LoginService for SqlLoginService {
         {
             tracing::error!(%error, to = %mobile.masked(), "login code not sent");
             // Not sent, so it must neither work nor count against the applicant's limits.
-            sqlx::query("DELETE FROM sms_codes WHERE id = ?")
-                .bind(row)
-                .execute(&self.pool)
-                .await
-                .map_err(internal)?;
+            self.repo.forget_code(row).await.map_err(internal)?;
             return Err(LoginError::SmsFailed);
         }
         tracing::info!(to = %mobile.masked(), "login code sent");
@@ -380,81 +323,40 @@ impl LoginService for SqlLoginService {
         code: &str,
         ip: IpAddr,
     ) -> Result<UserId, LoginError> {
-        let now_at = self.clock.now();
-        let now = now_at.unix_timestamp();
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
+        let index = mobiles::index(&self.keys, mobile);
+        let typed_hash =
+            typed_code(code).map(|code| self.keys.sms_code_mac(mobile.as_str(), &code));
+        let sealed = mobiles::seal(&self.keys, USERS, mobile);
+        let ip = ip.to_string();
+        let verified = self
+            .repo
+            .verify_code(CodeTry {
+                mobile_index: &index,
+                // Not six digits: a slip of the keyboard, not a guess; nothing is counted.
+                typed_hash: typed_hash.as_ref().map(|hash| hash.as_slice()),
+                now: self.clock.now().unix_timestamp(),
+                max_attempts: MAX_ATTEMPTS,
+                mobile_sealed: &sealed,
+                ip: &ip,
+            })
             .await
             .map_err(internal)?;
-        let latest: Option<(i64, Vec<u8>, i64, i64, Option<i64>)> = sqlx::query_as(
-            "SELECT id, code_hash, expires_at, attempts, used_at FROM sms_codes
-             WHERE mobile_index = ? ORDER BY sent_at DESC, id DESC LIMIT 1",
-        )
-        .bind(mobiles::index(&self.keys, mobile).as_slice())
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(internal)?;
-        let Some((id, code_hash, expires_at, attempts, used_at)) = latest else {
-            return Err(LoginError::NoCode);
-        };
-        if used_at.is_some() || expires_at <= now {
-            return Err(LoginError::CodeExpired);
-        }
-        if attempts >= MAX_ATTEMPTS {
-            return Err(LoginError::CodeLocked);
-        }
-        let Some(code) = typed_code(code) else {
-            // Not six digits: a slip of the keyboard, not a guess; nothing is counted.
-            return Err(LoginError::CodeWrong {
-                attempts_left: (MAX_ATTEMPTS - attempts) as u32,
-            });
-        };
-        if !same(&self.keys.sms_code_mac(mobile.as_str(), &code), &code_hash) {
-            let attempts = attempts + 1;
-            sqlx::query("UPDATE sms_codes SET attempts = ? WHERE id = ?")
-                .bind(attempts)
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .map_err(internal)?;
-            tx.commit().await.map_err(internal)?;
-            return Err(if attempts >= MAX_ATTEMPTS {
+        match verified {
+            Verified::NoCode => Err(LoginError::NoCode),
+            Verified::Expired => Err(LoginError::CodeExpired),
+            Verified::Locked => Err(LoginError::CodeLocked),
+            Verified::Wrong { attempts } if attempts >= MAX_ATTEMPTS => {
                 tracing::warn!(mobile = %mobile.masked(), "login code locked after wrong tries");
-                LoginError::CodeLocked
-            } else {
-                LoginError::CodeWrong {
-                    attempts_left: (MAX_ATTEMPTS - attempts) as u32,
-                }
-            });
+                Err(LoginError::CodeLocked)
+            }
+            Verified::Wrong { attempts } => Err(LoginError::CodeWrong {
+                attempts_left: (MAX_ATTEMPTS - attempts) as u32,
+            }),
+            Verified::LoggedIn(user) => {
+                tracing::info!(mobile = %mobile.masked(), user, "logged in");
+                Ok(UserId(user))
+            }
         }
-
-        sqlx::query("UPDATE sms_codes SET used_at = ? WHERE id = ?")
-            .bind(now)
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(internal)?;
-        let stamp = to_db(now_at);
-        let user: i64 = sqlx::query_scalar(
-            "INSERT INTO users (mobile_index, mobile_sealed, created_at, last_login_at,
-                                last_login_ip)
-             VALUES (?, ?, ?, ?, ?)
-             ON CONFLICT (mobile_index) DO UPDATE
-             SET last_login_at = excluded.last_login_at, last_login_ip = excluded.last_login_ip
-             RETURNING id",
-        )
-        .bind(mobiles::index(&self.keys, mobile).as_slice())
-        .bind(mobiles::seal(&self.keys, USERS, mobile))
-        .bind(stamp)
-        .bind(stamp)
-        .bind(ip.to_string())
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
-        tracing::info!(mobile = %mobile.masked(), user, "logged in");
-        Ok(UserId(user))
     }
 }
 
