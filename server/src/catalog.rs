@@ -7,7 +7,7 @@ use app::domain::catalog::Project;
 use app::state::Catalog;
 use sha2::{Digest, Sha256};
 
-use crate::store::Db;
+use crate::store::catalog::CatalogRepo;
 
 /// One parsed catalog file with the hash of its exact bytes.
 pub struct LoadedProject {
@@ -66,18 +66,18 @@ pub fn load_dir(dir: &Path) -> anyhow::Result<Vec<LoadedProject>> {
 }
 
 /// Records each loaded file version, so quotes can later name the version they used.
-pub async fn record_snapshots(db: &Db, loaded: &[LoadedProject]) -> anyhow::Result<()> {
+pub async fn record_snapshots(
+    repo: &dyn CatalogRepo,
+    loaded: &[LoadedProject],
+    now: time::OffsetDateTime,
+) -> anyhow::Result<()> {
     for item in loaded {
-        sqlx::query(
-            "INSERT INTO catalog_snapshots (content_hash, project_id, content, first_loaded_at)
-             VALUES ($1, $2, $3, $4)
-             ON CONFLICT (content_hash) DO NOTHING",
+        repo.keep_snapshot(
+            &item.content_hash,
+            &item.project.id,
+            &item.source,
+            crate::store::time::to_db(now),
         )
-        .bind(&item.content_hash)
-        .bind(&item.project.id)
-        .bind(&item.source)
-        .bind(crate::store::time::to_db(time::OffsetDateTime::now_utc()))
-        .execute(db.pool())
         .await?;
     }
     Ok(())

@@ -13,10 +13,7 @@ pub struct Health {
 
 /// 200 when the database answers, 503 otherwise, so a balancer takes a broken node out.
 pub async fn healthz(State(db): State<Db>) -> (StatusCode, Json<Health>) {
-    match sqlx::query_scalar::<_, i64>("SELECT CAST(1 AS BIGINT)")
-        .fetch_one(db.pool())
-        .await
-    {
+    match db.ping().await {
         Ok(_) => (
             StatusCode::OK,
             Json(Health {

@@ -116,7 +116,7 @@ pub async fn build_with_clock(
     std::fs::create_dir_all(config.identity_dir())?;
     let db = store::Db::connect(&config.database_url()).await?;
     let loaded = catalog::load_dir(&config.catalog_dir)?;
-    catalog::record_snapshots(&db, &loaded).await?;
+    catalog::record_snapshots(&db, &loaded, clock.now()).await?;
     tracing::info!(projects = loaded.len(), "catalog loaded");
     let ids: Vec<&str> = loaded.iter().map(|l| l.project.id.as_str()).collect();
     let agreements = content::load_agreements(&config.content_dir, &ids)?;
@@ -231,7 +231,6 @@ pub async fn build_with_clock(
     ));
     let console = console::ConsoleState {
         reviewers: reviewers.clone(),
-        audit: Arc::new(db.clone()),
         applications: applications.clone(),
         materials: materials.clone(),
         handoff: handoff.clone(),

@@ -20,7 +20,6 @@
 //! back one that has been logged out.
 
 mod lifetime;
-mod store;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -34,9 +33,9 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 
 pub use self::lifetime::{APPLICANT_HOURS, CONSOLE_HOURS};
 use self::lifetime::{Lifetime, Limits};
-pub use self::store::SessionStore;
 use crate::clock::Clock;
 use crate::config::Config;
+pub use crate::store::sessions::SessionStore;
 
 pub const SESSION_COOKIE: &str = "cp_session";
 pub const EMBED_SESSION_COOKIE: &str = "cp_embed_session";

@@ -49,7 +49,6 @@ use crate::clock::Clock;
 use crate::service::applications::Applications;
 use crate::service::handoff::Handoffs;
 use crate::store::applications::{Page, QueueFilter, SummaryRow};
-use crate::store::audit::AuditRepo;
 use crate::store::time::{to_db, to_text};
 
 /// The session keys, in the console's own session.
@@ -74,8 +73,6 @@ const STYLESHEET: &str = include_str!("console.css");
 #[derive(Clone)]
 pub struct ConsoleState {
     pub reviewers: Arc<ReviewerStore>,
-    /// The reviewers' audit trail, as read back.
-    pub audit: Arc<dyn AuditRepo>,
     pub applications: Arc<Applications>,
     pub materials: Arc<dyn MaterialStore>,
     pub handoff: Arc<Handoffs>,

@@ -61,12 +61,17 @@ pub async fn copy(source: &str, target: &str) -> anyhow::Result<Vec<(&'static st
     for &table in TABLES {
         copied.push((table, copy_table(&from, &mut tx, table).await?));
     }
-    for &table in TABLES {
-        // Tables keyed by an identity column get their sequence moved past the copied ids.
+    // Tables keyed by an identity column get its sequence moved past the copied ids.
+    let keyed: Vec<String> = sqlx::query_scalar(
+        "SELECT table_name::text FROM information_schema.columns
+         WHERE table_schema = current_schema() AND column_name = 'id' AND is_identity = 'YES'",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    for table in keyed {
         sqlx::query(&format!(
-            "SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))
-             WHERE pg_get_serial_sequence('{table}', 'id') IS NOT NULL
-               AND EXISTS (SELECT 1 FROM {table})"
+            "SELECT setval(pg_get_serial_sequence('{table}', 'id'), MAX(id)) FROM {table}
+             HAVING COUNT(*) > 0"
         ))
         .execute(&mut *tx)
         .await?;

@@ -144,6 +144,14 @@ impl Db {
         }
     }
 
+    /// Whether the database answers (the health check).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query_scalar::<_, i64>("SELECT CAST(1 AS BIGINT)")
+            .fetch_one(&self.any)
+            .await?;
+        Ok(())
+    }
+
     /// Closes every connection, waiting for those in use.
     pub async fn close(&self) {
         self.any.close().await;

@@ -12,8 +12,8 @@ pub use db::{Db, Engine};
 pub use error::StoreError;
 
 pub mod applications;
-pub mod audit;
 pub mod bank_checks;
+pub mod catalog;
 pub mod consents;
 pub mod copy;
 pub mod erase;
@@ -28,6 +28,7 @@ pub mod privacy;
 pub mod retention;
 pub mod reviewers;
 pub mod sandbox;
+pub mod sessions;
 
 impl From<StoreError> for app::services::StoreError {
     fn from(error: StoreError) -> Self {

@@ -241,7 +241,7 @@ async fn close(
     ] {
         sqlx::query(sql).bind(user).execute(&mut *conn).await?;
     }
-    let sessions = end_sessions(&mut *conn, engine, user).await?;
+    let sessions = end_sessions(&mut *conn, user).await?;
     let kept = sqlx::query_scalar(
         "SELECT number FROM applications WHERE user_id = $1 ORDER BY submitted_at, id",
     )
@@ -287,23 +287,10 @@ async fn forget_account(conn: &mut AnyConnection, user: i64, at: i64) -> Result<
     Ok(())
 }
 
-/// Where the login session store keeps its records: `tower-sessions-sqlx-store`'s default
-/// table for each engine (`sessions::store` creates it).
-fn sessions_table(engine: Engine) -> &'static str {
-    match engine {
-        Engine::Sqlite => "tower_sessions",
-        Engine::Postgres => "\"tower_sessions\".\"session\"",
-    }
-}
-
 /// Deletes every stored session (site and embed) signed in as `user`: the session store keeps
 /// no index by user, so each record is read.
-async fn end_sessions(
-    conn: &mut AnyConnection,
-    engine: Engine,
-    user: i64,
-) -> Result<u64, StoreError> {
-    let table = sessions_table(engine);
+async fn end_sessions(conn: &mut AnyConnection, user: i64) -> Result<u64, StoreError> {
+    let table = super::sessions::TABLE;
     let rows: Vec<(String, Vec<u8>)> = sqlx::query_as(&format!("SELECT id, data FROM {table}"))
         .fetch_all(&mut *conn)
         .await?;

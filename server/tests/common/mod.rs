@@ -40,6 +40,11 @@ pub fn repo_dir(name: &str) -> PathBuf {
 
 /// The settings of a fresh local install on `data_dir`: the sandbox, as `scripts/run.sh` runs.
 pub fn config(data_dir: &Path) -> Config {
+    config_on(engines::selected(), data_dir)
+}
+
+/// [`config`] on a given engine, whatever `TEST_ENGINE` says.
+pub fn config_on(engine: Engine, data_dir: &Path) -> Config {
     Config {
         sandbox: SandboxMode::On,
         catalog_dir: repo_dir("catalog"),
@@ -47,7 +52,7 @@ pub fn config(data_dir: &Path) -> Config {
         document_font: repo_dir(
             "node_modules/@expo-google-fonts/noto-sans-sc/400Regular/NotoSansSC_400Regular.ttf",
         ),
-        database_url: match engines::selected() {
+        database_url: match engine {
             Engine::Sqlite => None,
             engine => Some(engines::database_url(engine, data_dir)),
         },

@@ -16,7 +16,7 @@ use crate::store::db::Native;
 
 /// The table tower-sessions' store creates and reads: on PostgreSQL too, in the default
 /// schema, so the same SQL finds it on either engine.
-const TABLE: &str = "tower_sessions";
+pub(crate) const TABLE: &str = "tower_sessions";
 
 #[derive(Clone, Debug)]
 enum Stock {
