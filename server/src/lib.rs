@@ -267,7 +267,6 @@ pub async fn build_with_clock(
     };
 
     let session_store = sessions::SessionStore::new(&db)?;
-    session_store.migrate().await?;
     let retention = Arc::new(Retention::of(
         config,
         Arc::new(db.clone()),

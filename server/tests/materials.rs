@@ -18,11 +18,9 @@ use axum::http::{Request, StatusCode, header};
 use serde_json::Value;
 use server::SESSION_COOKIE;
 use server::config::{CaptchaMode, Config};
-use server::store::db::Native;
 use sha2::{Digest, Sha256};
 use tower_sessions::SessionStore;
 use tower_sessions::session::Id;
-use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 
 const HOST: &str = "portal.test";
 const BOUNDARY: &str = "----materials-test-boundary";
@@ -93,12 +91,12 @@ impl Rig {
             .expect("a session")
             .parse()
             .unwrap();
-        let record = match self.server.db.native() {
-            Native::Sqlite(pool) => SqliteStore::new(pool.clone()).load(&id).await,
-            Native::Postgres(pool) => PostgresStore::new(pool.clone()).load(&id).await,
-        }
-        .unwrap()
-        .expect("the session exists");
+        let record = server::store::sessions::SessionStore::new(&self.server.db)
+            .unwrap()
+            .load(&id)
+            .await
+            .unwrap()
+            .expect("the session exists");
         record.data.get(key).cloned()
     }
 }

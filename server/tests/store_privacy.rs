@@ -7,13 +7,11 @@ use std::sync::Arc;
 
 use common::seed;
 use server::store::Db;
-use server::store::db::Native;
 use server::store::erase::Removed;
 use server::store::privacy::{CLOSE_ACCOUNT, Done, PrivacyRepo, WITHDRAW_CONSENT};
 use server::store::retention::RetentionRepo;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::SessionStore;
-use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 
 fn words(done: &Done) -> String {
     format!("{done:?}")
@@ -51,18 +49,7 @@ async fn consent(db: &Db, user: i64) {
 
 /// The session store's table, as the server creates it, with a session signed in as each user.
 async fn sessions(db: &Db, users: &[i64]) {
-    let store: Box<dyn SessionStore> = match db.native() {
-        Native::Sqlite(pool) => {
-            let store = SqliteStore::new(pool.clone());
-            store.migrate().await.unwrap();
-            Box::new(store)
-        }
-        Native::Postgres(pool) => {
-            let store = PostgresStore::new(pool.clone());
-            store.migrate().await.unwrap();
-            Box::new(store)
-        }
-    };
+    let store = server::store::sessions::SessionStore::new(db).unwrap();
     for (i, &user) in users.iter().enumerate() {
         let mut record = Record {
             id: Id(i as i128 + 1),
@@ -72,7 +59,7 @@ async fn sessions(db: &Db, users: &[i64]) {
         record
             .data
             .insert(app::api::session::USER_KEY.into(), user.into());
-        store.save(&record).await.unwrap();
+        store.create(&mut record).await.unwrap();
     }
 }
 
@@ -298,11 +285,7 @@ async fn closing_an_account_erases_it_all_at_once_and_keeps_the_certification_re
             1,
             "the audit line stays without its link"
         );
-        let table = match engine {
-            server::store::Engine::Sqlite => "tower_sessions",
-            server::store::Engine::Postgres => "tower_sessions.session",
-        };
-        let left: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+        let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tower_sessions")
             .fetch_one(db.pool())
             .await
             .unwrap();

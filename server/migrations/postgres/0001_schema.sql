@@ -332,3 +332,11 @@ CREATE TABLE bank_statements (
     memo           TEXT NOT NULL,
     at             BIGINT NOT NULL
 );
+
+-- The login sessions, as tower-sessions' PostgreSQL store reads and writes them
+-- (server/src/store/sessions.rs points it at this table).
+CREATE TABLE tower_sessions (
+    id          TEXT PRIMARY KEY,
+    data        BYTEA NOT NULL,
+    expiry_date TIMESTAMPTZ NOT NULL
+);

@@ -44,14 +44,6 @@ impl SessionStore {
         };
         Ok(Self { stock, native })
     }
-
-    /// Creates the table if needed.
-    pub async fn migrate(&self) -> sqlx::Result<()> {
-        match &self.stock {
-            Stock::Sqlite(store) => store.migrate().await,
-            Stock::Postgres(store) => store.migrate().await,
-        }
-    }
 }
 
 fn backend(error: impl std::fmt::Display) -> session_store::Error {

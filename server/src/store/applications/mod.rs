@@ -198,38 +198,48 @@ impl ApplicationRepo for Db {
         step: &str,
         at: i64,
     ) -> Result<Result<(), String>, StoreError> {
-        // Writes only while an open draft exists or nothing was ever submitted.
-        let written = sqlx::query(
-            "INSERT INTO drafts (user_id, project_id, data, step, created_at, saved_at)
-             SELECT $1, $2, $3, $4, $5, $5
-             WHERE EXISTS (SELECT 1 FROM drafts
-                           WHERE user_id = $1 AND project_id = $2 AND submitted_as IS NULL)
-                OR NOT EXISTS (SELECT 1 FROM drafts
-                               WHERE user_id = $1 AND project_id = $2 AND submitted_as IS NOT NULL)
-             ON CONFLICT (user_id, project_id) WHERE submitted_as IS NULL DO UPDATE
-             SET data = excluded.data, step = excluded.step, saved_at = excluded.saved_at",
-        )
-        .bind(user)
-        .bind(project)
-        .bind(data)
-        .bind(step)
-        .bind(at)
-        .execute(self.pool())
-        .await?
-        .rows_affected();
-        if written == 1 {
-            return Ok(Ok(()));
-        }
-        let number: String = sqlx::query_scalar(
-            "SELECT submitted_as FROM drafts
-             WHERE user_id = $1 AND project_id = $2 AND submitted_as IS NOT NULL
-             ORDER BY saved_at DESC, id DESC LIMIT 1",
-        )
-        .bind(user)
-        .bind(project)
-        .fetch_one(self.pool())
-        .await?;
-        Ok(Err(number))
+        // Writes only while an open draft exists or nothing was ever submitted. One writing
+        // transaction, not only one statement: on PostgreSQL a submit committing between this
+        // statement's look at the drafts and its insert would otherwise leave a new open
+        // draft beside the submitted one; serializable, one of the two runs again.
+        self.retry(|| async {
+            let mut tx = self.begin_write().await?;
+            let written = sqlx::query(
+                "INSERT INTO drafts (user_id, project_id, data, step, created_at, saved_at)
+                 SELECT $1, $2, $3, $4, $5, $5
+                 WHERE EXISTS (SELECT 1 FROM drafts
+                               WHERE user_id = $1 AND project_id = $2 AND submitted_as IS NULL)
+                    OR NOT EXISTS (SELECT 1 FROM drafts
+                                   WHERE user_id = $1 AND project_id = $2
+                                     AND submitted_as IS NOT NULL)
+                 ON CONFLICT (user_id, project_id) WHERE submitted_as IS NULL DO UPDATE
+                 SET data = excluded.data, step = excluded.step, saved_at = excluded.saved_at",
+            )
+            .bind(user)
+            .bind(project)
+            .bind(data)
+            .bind(step)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            let outcome = if written == 1 {
+                Ok(())
+            } else {
+                Err(sqlx::query_scalar(
+                    "SELECT submitted_as FROM drafts
+                     WHERE user_id = $1 AND project_id = $2 AND submitted_as IS NOT NULL
+                     ORDER BY saved_at DESC, id DESC LIMIT 1",
+                )
+                .bind(user)
+                .bind(project)
+                .fetch_one(&mut *tx)
+                .await?)
+            };
+            tx.commit().await?;
+            Ok(outcome)
+        })
+        .await
     }
 
     async fn submit(
