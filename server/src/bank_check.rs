@@ -10,7 +10,7 @@ use app::services::bank_check::{
 };
 
 use crate::clock::Clock;
-pub use crate::service::bank_check::{BankChecks, Transfers as SqlBankChecks};
+pub use crate::service::bank_check::{BankChecks, Transfers};
 use crate::store::bank_checks::{StatementRepo, StatementRow};
 use crate::store::time::{to_db, to_text};
 

@@ -129,8 +129,37 @@ async fn attach(
     next.run(request).await
 }
 
+/// The address the per-IP cap counts by: an IPv4 address, or the /64 network of an IPv6 one
+/// (one subscriber usually gets a whole /64).
+pub fn ip_key(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn ipv6_clients_are_counted_by_their_64_network() {
+        assert_eq!(ip_key("203.0.113.9".parse().unwrap()), "203.0.113.9");
+        assert_eq!(ip_key("::ffff:203.0.113.9".parse().unwrap()), "203.0.113.9");
+        assert_eq!(
+            ip_key("2001:db8:1:2:aaaa::1".parse().unwrap()),
+            ip_key("2001:db8:1:2:bbbb::2".parse().unwrap())
+        );
+        assert_eq!(
+            ip_key("2001:db8:1:2::1".parse().unwrap()),
+            "2001:db8:1:2::/64"
+        );
+    }
+
     use super::*;
     use axum::http::HeaderValue;
 

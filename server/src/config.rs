@@ -43,8 +43,8 @@ pub enum ReviewerCommand {
         #[arg(long)]
         name: String,
         /// `reviewer` reviews; `admin` also sees the accounts and the audit log.
-        #[arg(long, value_enum, default_value_t = crate::console::accounts::Role::Reviewer)]
-        role: crate::console::accounts::Role,
+        #[arg(long, value_enum, default_value_t = crate::service::reviewers::Role::Reviewer)]
+        role: crate::service::reviewers::Role,
     },
     /// Lists the accounts.
     List,
@@ -436,7 +436,7 @@ mod tests {
         assert!(matches!(
             cli.command,
             Some(Command::Reviewer {
-                action: ReviewerCommand::Add { ref login, role: crate::console::accounts::Role::Admin, .. }
+                action: ReviewerCommand::Add { ref login, role: crate::service::reviewers::Role::Admin, .. }
             }) if login == "zhang"
         ));
         assert!(Cli::try_parse_from(["server", "reviewer", "add", "zhang"]).is_err());

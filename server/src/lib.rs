@@ -24,13 +24,10 @@ pub mod mobiles;
 pub mod orphans;
 mod owner_scope;
 pub mod payment;
-pub mod privacy;
 pub mod production;
 mod security;
 pub mod serve;
 pub mod service;
-// The login rules keep their old path too: the handoff counts SMS by `login::ip_key`.
-pub use service::login;
 pub mod sessions;
 pub mod sms;
 pub mod store;
@@ -48,17 +45,17 @@ use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use tower_http::{compression::CompressionLayer, trace::TraceLayer};
 use tower_sessions::ExpiredDeletion;
 
-use crate::bank_check::{BankChecks, LocalBank, SqlBankChecks};
+use crate::bank_check::{BankChecks, LocalBank, Transfers};
 use crate::clock::{Clock, SystemClock};
 use crate::config::{BankProviderKind, CaptchaMode, Config, IdentityProviderKind};
 use crate::crypto::Keys;
 use crate::documents::Documents;
 use crate::handoff::local_verifier::LocalVerifier;
-use crate::login::{LoginSettings, Logins};
 use crate::materials::storage::{ObjectStorage, Storage};
 use crate::service::applications::Applications;
 use crate::service::consents::Consents;
 use crate::service::handoff::{HandoffSettings, Handoffs};
+use crate::service::login::{LoginSettings, Logins};
 use crate::service::orders::Orders;
 use crate::service::payment::OnlinePayments;
 use crate::service::retention::Retention;
@@ -175,7 +172,7 @@ pub async fn build_with_clock(
     ));
     let catalog = Arc::new(catalog::into_catalog(loaded));
     let local_bank = Arc::new(LocalBank::new(Arc::new(db.clone()), clock.clone()));
-    let bank_checks = Arc::new(SqlBankChecks::new(
+    let bank_checks = Arc::new(Transfers::new(
         Arc::new(db.clone()),
         applications.clone(),
         match config.bank_provider {

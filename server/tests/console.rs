@@ -17,7 +17,7 @@ use common::applicant::{self, OWNER};
 use common::browser::form;
 use common::browser::{Browser, Reply};
 use server::config::{CaptchaMode, Config};
-use server::console::accounts::Role;
+use server::service::reviewers::Role;
 use std::sync::Arc;
 
 const PASSWORD: &str = "correct horse battery";

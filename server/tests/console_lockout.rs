@@ -12,7 +12,7 @@ use axum::http::{Request, StatusCode, header};
 use common::rig::{Rig, start};
 use http_body_util::BodyExt;
 
-use server::console::accounts::{AccountError, Role};
+use server::service::reviewers::{AccountError, Role};
 use time::Duration as Span;
 use tower::ServiceExt;
 

@@ -12,7 +12,7 @@ use common::{START, contains};
 use server::clock::ManualClock;
 use server::config::SecretKey;
 use server::crypto::Keys;
-use server::login::{LoginSettings, Logins};
+use server::service::login::{LoginSettings, Logins};
 
 /// The signature every test message opens with.
 const SIGNATURE: &str = "【深圳CA】";

@@ -17,7 +17,7 @@ use common::browser::{Browser, Reply};
 use common::rig::Rig;
 use leptos::server_fn::ServerFn;
 
-use server::console::accounts::Role;
+use server::service::reviewers::Role;
 
 const PASSWORD: &str = "correct horse battery staple";
 const DRAFTER: &str = "13912340003";

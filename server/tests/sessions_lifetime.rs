@@ -19,7 +19,7 @@ use common::rig::{Rig, start};
 use leptos::server_fn::ServerFn;
 
 use common::browser::form;
-use server::console::accounts::Role;
+use server::service::reviewers::Role;
 use time::Duration as Span;
 use tower::ServiceExt;
 

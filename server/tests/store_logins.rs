@@ -12,7 +12,7 @@ use app::services::sms::Outbox;
 use server::clock::ManualClock;
 use server::config::SecretKey;
 use server::crypto::Keys;
-use server::login::{LoginSettings, Logins};
+use server::service::login::{LoginSettings, Logins};
 use server::sms::SmsProvider;
 use server::store::logins::{CodeLimits, CodeTry, LoginRepo, NewCode, Reserved, Verified};
 use server::store::{Db, Engine};

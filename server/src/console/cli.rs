@@ -17,7 +17,7 @@ fn read_password() -> anyhow::Result<String> {
     if stdin.is_terminal() {
         eprint!(
             "密码（至少 {} 位，输入时会显示）：",
-            super::accounts::MIN_PASSWORD_CHARS
+            crate::service::reviewers::MIN_PASSWORD_CHARS
         );
         std::io::stderr().flush()?;
     }
@@ -30,11 +30,12 @@ pub async fn run(config: &Config, action: ReviewerCommand) -> anyhow::Result<()>
     std::fs::create_dir_all(&config.data_dir)?;
     let db = crate::store::Db::connect(&config.database_url()).await?;
     let store = Reviewers::new(Arc::new(db.clone()), Arc::new(SystemClock));
-    let result: Result<(), super::accounts::AccountError> = async {
+    let result: Result<(), crate::service::reviewers::AccountError> = async {
         match action {
             ReviewerCommand::Add { login, name, role } => {
-                let password = read_password()
-                    .map_err(|e| super::accounts::AccountError::Internal(e.to_string()))?;
+                let password = read_password().map_err(|e| {
+                    crate::service::reviewers::AccountError::Internal(e.to_string())
+                })?;
                 let id = store.add(&login, &name, role, &password).await?;
                 println!("已创建{} {login}（{name}），编号 {id}", role.label());
                 Ok(())

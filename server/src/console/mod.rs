@@ -13,7 +13,6 @@
 //! Every order change goes through [`OrderService::apply`], so the state machine decides what
 //! is allowed, the timeline records the reviewer, and the applicant gets the text message.
 
-pub mod accounts;
 pub mod cli;
 mod requests;
 mod sign_in;
@@ -43,11 +42,11 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use tower_sessions::Session;
 
-use self::accounts::{Reviewer, ReviewerStore, Role};
 use self::sign_in::{login, login_page, logout};
 use crate::clock::Clock;
 use crate::service::applications::Applications;
 use crate::service::handoff::Handoffs;
+use crate::service::reviewers::{Reviewer, Reviewers, Role};
 use crate::store::applications::{Page, QueueFilter, SummaryRow};
 use crate::store::time::{to_db, to_text};
 
@@ -72,13 +71,13 @@ const STYLESHEET: &str = include_str!("console.css");
 
 #[derive(Clone)]
 pub struct ConsoleState {
-    pub reviewers: Arc<ReviewerStore>,
+    pub reviewers: Arc<Reviewers>,
     pub applications: Arc<Applications>,
     pub materials: Arc<dyn MaterialStore>,
     pub handoff: Arc<Handoffs>,
     pub orders: Arc<dyn OrderService>,
     pub catalog: Arc<Catalog>,
-    pub privacy: Arc<crate::privacy::SqlPrivacyRequests>,
+    pub privacy: Arc<crate::service::privacy::Privacy>,
     pub clock: Arc<dyn Clock>,
 }
 

@@ -8,11 +8,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use leptos::prelude::*;
 use tower_sessions::Session;
 
-use super::accounts::Reviewer;
 use super::{
     ConsoleState, Flash, china_time, current, page, put_flash, server_error, take_flash, to_login,
 };
-use crate::privacy::{Completed, Pending};
+use crate::service::privacy::{Completed, Pending};
+use crate::service::reviewers::Reviewer;
 use app::services::privacy::RequestKind;
 
 /// Completed requests shown under the open ones.

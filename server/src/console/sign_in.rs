@@ -8,9 +8,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::accounts::{self, AccountError, SignIn};
 use super::{ConsoleState, REVIEWER_KEY, current, page, server_error, view};
 use crate::client_addr::ClientIp;
+use crate::service::reviewers::{self as accounts, AccountError, SignIn};
 
 #[derive(Deserialize)]
 pub(super) struct LoginForm {

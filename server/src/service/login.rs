@@ -14,6 +14,7 @@ use app::services::login::{CaptchaImage, CodeSent, LoginError, LoginService, Use
 use app::services::sms::{SmsKind, SmsSender};
 use rand::Rng;
 
+use crate::client_addr::ip_key;
 use crate::clock::{Clock, china_day_start};
 use crate::crypto::{Keys, same};
 use crate::mobiles::{self, USERS};
@@ -71,21 +72,6 @@ const HANDOVER_TTL_SECS: i64 = 120;
 fn internal(error: impl Display) -> LoginError {
     tracing::error!(%error, "login storage failed");
     LoginError::Internal
-}
-
-/// The address the per-IP cap counts by: an IPv4 address, or the /64 network of an IPv6 one
-/// (one subscriber usually gets a whole /64).
-pub fn ip_key(ip: IpAddr) -> String {
-    match ip {
-        IpAddr::V4(v4) => v4.to_string(),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => v4.to_string(),
-            None => {
-                let s = v6.segments();
-                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
-            }
-        },
-    }
 }
 
 /// What an applicant typed as the code, folded to ASCII digits (full-width digits and spaces
@@ -363,20 +349,6 @@ impl LoginService for Logins {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ipv6_clients_are_counted_by_their_64_network() {
-        assert_eq!(ip_key("203.0.113.9".parse().unwrap()), "203.0.113.9");
-        assert_eq!(ip_key("::ffff:203.0.113.9".parse().unwrap()), "203.0.113.9");
-        assert_eq!(
-            ip_key("2001:db8:1:2:aaaa::1".parse().unwrap()),
-            ip_key("2001:db8:1:2:bbbb::2".parse().unwrap())
-        );
-        assert_eq!(
-            ip_key("2001:db8:1:2::1".parse().unwrap()),
-            "2001:db8:1:2::/64"
-        );
-    }
 
     #[test]
     fn typed_codes_are_folded_to_six_ascii_digits() {

@@ -10,6 +10,7 @@
 use app::domain::order::{Actor, Event, Order, PaymentMethod, Status};
 use sqlx::AnyConnection;
 
+use super::orders::{EventRow, Move};
 use super::{Db, StoreError};
 
 /// An open trade as the pay page shows it.
@@ -255,9 +256,7 @@ impl PaymentRepo for Db {
 
 /// Moves the order to paid online inside the notice's transaction, if it still waits for
 /// payment; `None` when it does not (another notice or another way of paying came first).
-///
-/// The one place where payments reach into the orders' tables: once orders are a repository
-/// this becomes a call of its in-transaction move.
+/// The order's rules decide ([`Order::apply`]); the orders store writes the move.
 async fn move_order_paid(
     conn: &mut AnyConnection,
     application_id: i64,
@@ -282,34 +281,25 @@ async fn move_order_paid(
     let Ok(next) = order.apply(Event::PaidOnline, Actor::System) else {
         return Ok(None);
     };
-    let updated = sqlx::query(
-        "UPDATE applications SET status = $1, payment_method = $2, updated_at = $3
-         WHERE id = $4 AND status = $5",
-    )
-    .bind(next.status.code())
-    .bind(method.code())
-    .bind(at)
-    .bind(application_id)
-    .bind(from.code())
-    .execute(&mut *conn)
-    .await?;
-    if updated.rows_affected() != 1 {
+    let change = Move {
+        events: vec![EventRow {
+            event: Event::PaidOnline.code().to_owned(),
+            from_status: from.code().to_owned(),
+            to_status: next.status.code().to_owned(),
+            actor: Actor::System.code().to_owned(),
+            actor_id: None,
+            actor_name: None,
+            note: Some(note.to_owned()),
+            at,
+        }],
+        payment_method: Some(Some(method.code().to_owned())),
+        shipment: None,
+        flags: Vec::new(),
+    };
+    if !super::orders::move_in(conn, application_id, &change).await? {
         return Err(StoreError::Corrupt(format!(
             "order {application_id} changed under a write lock"
         )));
     }
-    sqlx::query(
-        "INSERT INTO order_events (application_id, event, from_status, to_status, actor, note, at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(application_id)
-    .bind(Event::PaidOnline.code())
-    .bind(from.code())
-    .bind(next.status.code())
-    .bind(Actor::System.code())
-    .bind(note)
-    .bind(at)
-    .execute(&mut *conn)
-    .await?;
     Ok(Some(next.status))
 }

@@ -4,8 +4,8 @@
 use app::domain::money::Fen;
 use leptos::prelude::*;
 
-use crate::console::accounts::Reviewer;
 use crate::console::{Detail, Flash, china_time};
+use crate::service::reviewers::Reviewer;
 
 use super::{
     actions, answers, banner, field_anchor, file_preview, identity, materials, render, status_tag,

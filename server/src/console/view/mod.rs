@@ -13,7 +13,7 @@ use app::domain::order::{Event, Status};
 use leptos::prelude::*;
 
 use crate::console::Flash;
-use crate::console::accounts::{Reviewer, Role};
+use crate::service::reviewers::{Reviewer, Role};
 
 use actions::actions;
 use answers::answers;

@@ -2,8 +2,8 @@
 
 use leptos::prelude::*;
 
-use crate::console::accounts::Reviewer;
 use crate::console::{AuditLine, china_time};
+use crate::service::reviewers::Reviewer;
 
 use super::render;
 

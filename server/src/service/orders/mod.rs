@@ -20,8 +20,8 @@ use app::services::orders::{
 use app::services::sms::SmsSender;
 use app::state::Catalog;
 
-use crate::bank_check::SqlBankChecks;
 use crate::clock::Clock;
+use crate::service::bank_check::Transfers;
 use crate::store::orders::{EventRow, Move, NewFlag, OrderRepo, OrderRow};
 use crate::store::time::{to_db, to_text};
 
@@ -39,7 +39,7 @@ pub struct Orders {
     catalog: Arc<Catalog>,
     sms: Arc<dyn SmsSender>,
     /// Sends the financial check's transfer when an order enters 待金融认证.
-    bank_checks: Arc<SqlBankChecks>,
+    bank_checks: Arc<Transfers>,
     clock: Arc<dyn Clock>,
 }
 
@@ -70,7 +70,7 @@ impl Orders {
         applications: Arc<dyn ApplicationStore>,
         catalog: Arc<Catalog>,
         sms: Arc<dyn SmsSender>,
-        bank_checks: Arc<SqlBankChecks>,
+        bank_checks: Arc<Transfers>,
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
