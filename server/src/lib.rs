@@ -3,7 +3,6 @@
 // Leptos views are deeply nested types; the default limit is too low for a full page.
 #![recursion_limit = "256"]
 
-pub mod bank_check;
 pub mod catalog;
 pub mod client_addr;
 pub mod clock;
@@ -13,7 +12,6 @@ pub mod content;
 pub mod crypto;
 pub mod deadline;
 pub mod documents;
-pub mod erase;
 pub mod handoff;
 mod handover;
 mod health;
@@ -21,7 +19,6 @@ pub mod heavy;
 pub mod html;
 pub mod materials;
 pub mod mobiles;
-pub mod orphans;
 mod owner_scope;
 pub mod payment;
 pub mod production;
@@ -29,8 +26,8 @@ mod security;
 pub mod serve;
 pub mod service;
 pub mod sessions;
-pub mod sms;
 pub mod store;
+pub mod vendor;
 pub mod streams;
 
 use std::sync::{Arc, LazyLock};
@@ -45,13 +42,14 @@ use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use tower_http::{compression::CompressionLayer, trace::TraceLayer};
 use tower_sessions::ExpiredDeletion;
 
-use crate::bank_check::{BankChecks, LocalBank, Transfers};
+use crate::vendor::bank::LocalBank;
+use crate::service::bank_check::{BankChecks, Transfers};
 use crate::clock::{Clock, SystemClock};
 use crate::config::{BankProviderKind, CaptchaMode, Config, IdentityProviderKind};
 use crate::crypto::Keys;
 use crate::documents::Documents;
-use crate::handoff::local_verifier::LocalVerifier;
-use crate::materials::storage::{ObjectStorage, Storage};
+use crate::vendor::identity::LocalVerifier;
+use crate::vendor::storage::{ObjectStorage, Storage};
 use crate::service::applications::Applications;
 use crate::service::consents::Consents;
 use crate::service::handoff::{HandoffSettings, Handoffs};
@@ -62,7 +60,7 @@ use crate::service::retention::Retention;
 pub use crate::sessions::{
     CONSOLE_SESSION_COOKIE, EMBED_SESSION_COOKIE, SESSION_COOKIE, session_layer,
 };
-use crate::sms::SmsProvider;
+use crate::vendor::sms::SmsProvider;
 
 /// How often expired sessions, captchas and codes are deleted, and payment trades left
 /// without a notice are asked about.

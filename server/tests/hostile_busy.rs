@@ -20,7 +20,7 @@ use common::browser::{Browser, Reply};
 use common::upload::{refusal, upload};
 use serde_json::Value;
 use server::config::{CaptchaMode, Config};
-use server::handoff::local_verifier::LocalVerifier;
+use server::vendor::identity::LocalVerifier;
 use server::heavy::{self, Refused};
 use server::service::reviewers::Role;
 

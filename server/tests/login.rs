@@ -16,7 +16,7 @@ use server::service::login::{LoginSettings, Logins};
 
 /// The signature every test message opens with.
 const SIGNATURE: &str = "【深圳CA】";
-use server::sms::SmsProvider;
+use server::vendor::sms::SmsProvider;
 use sqlx::AnyPool;
 use time::Duration;
 

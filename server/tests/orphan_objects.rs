@@ -18,7 +18,7 @@ use common::browser::Browser;
 use server::clock::{Clock, ManualClock};
 use server::config::{CaptchaMode, Config};
 use server::crypto::Keys;
-use server::materials::storage::{Listed, ObjectStorage, Storage};
+use server::vendor::storage::{Listed, ObjectStorage, Storage};
 use server::service::materials::Materials;
 use server::store::{Engine, StoreError};
 use sha2::{Digest, Sha256};

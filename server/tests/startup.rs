@@ -292,7 +292,7 @@ async fn a_vendor_provider_has_no_outbox() {
             Ok(())
         }
     }
-    let provider = server::sms::SmsProvider::external(std::sync::Arc::new(Vendor));
+    let provider = server::vendor::sms::SmsProvider::external(std::sync::Arc::new(Vendor));
     assert!(provider.outbox.is_none());
 }
 

@@ -13,7 +13,7 @@ use server::clock::ManualClock;
 use server::config::SecretKey;
 use server::crypto::Keys;
 use server::service::login::{LoginSettings, Logins};
-use server::sms::SmsProvider;
+use server::vendor::sms::SmsProvider;
 use server::store::logins::{CodeLimits, CodeTry, LoginRepo, NewCode, Reserved, Verified};
 use server::store::{Db, Engine};
 

@@ -3,13 +3,12 @@
 //! the desktop follows live.
 //!
 //! [`token`] makes and checks the link tokens, device secrets and short codes; [`photo`]
-//! checks images by content; [`local_verifier`] is the default [`IdentityVerifier`]; the
+//! checks images by content; `vendor::identity` is the default [`IdentityVerifier`]; the
 //! routes (documented in `routes.rs`) are the HTTP API both pages use. The sessions' rules are
 //! in `service::handoff`, their rows in `store::handoff`.
 //!
 //! [`IdentityVerifier`]: app::services::handoff::IdentityVerifier
 
-pub mod local_verifier;
 mod page;
 pub mod photo;
 mod routes;

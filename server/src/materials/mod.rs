@@ -3,7 +3,7 @@
 //!
 //! [`inspect`] decides what a file is by its content (with [`layout`], [`pdf_prescan`] and
 //! [`pdf_pages`] for its structure), `crate::service::materials` keeps it encrypted in
-//! [`storage`] with a row per slot, and `routes` serves the upload, removal and preview URLs.
+//! `crate::vendor::storage` with a row per slot, and `routes` serves the upload, removal and preview URLs.
 
 pub mod inspect;
 pub(crate) mod layout;
@@ -13,6 +13,5 @@ mod pdf_streams;
 mod pdf_tokens;
 mod pdf_xref;
 mod routes;
-pub mod storage;
 
 pub use routes::router;

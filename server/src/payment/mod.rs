@@ -3,7 +3,6 @@
 //! provider the sandbox cashier its QR codes open.
 
 mod cashier;
-pub mod sandbox;
 
 use std::sync::Arc;
 
@@ -15,7 +14,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
-use self::sandbox::SandboxGateway;
+use crate::vendor::payment_sandbox::SandboxGateway;
 use crate::clock::Clock;
 use crate::config::{Config, PaymentProviderKind};
 use crate::crypto::Keys;

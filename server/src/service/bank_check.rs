@@ -3,7 +3,7 @@
 //!
 //! The code is stored only as a keyed hash bound to the application number; no API returns
 //! it. The transfers are kept by [`BankCheckRepo`]; the bank is a [`BankVerifier`] (the local
-//! one is `crate::bank_check::LocalBank`).
+//! one is `crate::vendor::bank::LocalBank`).
 
 use std::sync::Arc;
 

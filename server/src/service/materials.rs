@@ -11,7 +11,7 @@
 //! An upload writes its object first, with no database lock held (a slow disk or object
 //! store must not stall every other write), then points the slot's row at it in a short
 //! transaction. Should the row fail, the object is removed again; should the server stop in
-//! between, the object is left unnamed and the periodic sweep (`crate::orphans`) removes it.
+//! between, the object is left unnamed and the periodic sweep (`crate::service::orphans`) removes it.
 //!
 //! An object no row names any more is deleted at once, under a lock that keeps any row from
 //! starting to name it between the check and the delete ([`ObjectRepo::delete_if_unnamed`]). An
@@ -30,7 +30,7 @@ use sha2::{Digest, Sha256};
 
 use crate::clock::Clock;
 use crate::crypto::Keys;
-use crate::materials::storage::Storage;
+use crate::vendor::storage::Storage;
 use crate::store::materials::{MaterialRepo, MaterialRow, ObjectRow};
 use crate::store::objects::{Namer, ObjectRepo};
 use crate::store::time::{from_text, to_text};

@@ -5,10 +5,12 @@
 pub mod applications;
 pub mod bank_check;
 pub mod consents;
+pub mod erase;
 pub mod handoff;
 pub mod login;
 pub mod materials;
 pub mod orders;
+pub mod orphans;
 pub mod payment;
 pub mod privacy;
 pub mod retention;

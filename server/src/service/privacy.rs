@@ -19,7 +19,7 @@ use app::services::login::UserId;
 use app::services::privacy::{PrivacyOverview, PrivacyRequests, RequestKind, RequestState};
 
 use crate::clock::Clock;
-use crate::erase::Files;
+use crate::service::erase::Files;
 use crate::store::privacy::{Done, PrivacyRepo};
 use crate::store::time::{to_db, to_text};
 

@@ -13,7 +13,7 @@ use time::Duration;
 
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::erase::Files;
+use crate::service::erase::Files;
 use crate::store::erase::Removed;
 use crate::store::retention::RetentionRepo;
 use crate::store::time::to_db;

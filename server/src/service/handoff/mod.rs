@@ -42,7 +42,7 @@ pub use review::{ReviewIdentity, ReviewedAttempt};
 use crate::clock::Clock;
 use crate::crypto::Keys;
 use crate::handoff::token::{self, Gate};
-use crate::materials::storage::Storage;
+use crate::vendor::storage::Storage;
 use crate::store::StoreError;
 use crate::store::handoff::{Change, HandoffRepo, HandoffRow, NewFile};
 

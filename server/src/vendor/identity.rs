@@ -28,7 +28,7 @@ use app::services::handoff::{
 use image::GrayImage;
 use image::imageops::FilterType;
 
-use super::photo;
+use crate::handoff::photo;
 use crate::heavy::{self, Refused};
 
 /// The comment prefix the test hook looks for.

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::config::Config;
-use crate::materials::storage::{ObjectStorage, Storage};
+use crate::vendor::storage::{ObjectStorage, Storage};
 use crate::store::erase::Removed;
 use crate::store::objects::{Namer, ObjectRepo};
 

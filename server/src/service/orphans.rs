@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use crate::clock::Clock;
-use crate::materials::storage::Storage;
+use crate::vendor::storage::Storage;
 use crate::store::objects::{Namer, ObjectRepo};
 
 /// An object younger than this is left alone: its row may be about to be committed.
