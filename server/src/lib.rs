@@ -27,8 +27,8 @@ pub mod serve;
 pub mod service;
 pub mod sessions;
 pub mod store;
-pub mod vendor;
 pub mod streams;
+pub mod vendor;
 
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
@@ -42,15 +42,12 @@ use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use tower_http::{compression::CompressionLayer, trace::TraceLayer};
 use tower_sessions::ExpiredDeletion;
 
-use crate::vendor::bank::LocalBank;
-use crate::service::bank_check::{BankChecks, Transfers};
 use crate::clock::{Clock, SystemClock};
 use crate::config::{BankProviderKind, CaptchaMode, Config, IdentityProviderKind};
 use crate::crypto::Keys;
 use crate::documents::Documents;
-use crate::vendor::identity::LocalVerifier;
-use crate::vendor::storage::{ObjectStorage, Storage};
 use crate::service::applications::Applications;
+use crate::service::bank_check::{BankChecks, Transfers};
 use crate::service::consents::Consents;
 use crate::service::handoff::{HandoffSettings, Handoffs};
 use crate::service::login::{LoginSettings, Logins};
@@ -60,7 +57,10 @@ use crate::service::retention::Retention;
 pub use crate::sessions::{
     CONSOLE_SESSION_COOKIE, EMBED_SESSION_COOKIE, SESSION_COOKIE, session_layer,
 };
+use crate::vendor::bank::LocalBank;
+use crate::vendor::identity::LocalVerifier;
 use crate::vendor::sms::SmsProvider;
+use crate::vendor::storage::{ObjectStorage, Storage};
 
 /// How often expired sessions, captchas and codes are deleted, and payment trades left
 /// without a notice are asked about.
@@ -83,7 +83,7 @@ pub struct Server {
     /// Reviewer accounts of the review console (`/console`).
     pub reviewers: Arc<service::reviewers::Reviewers>,
     /// Removes stored objects no row names (run by the periodic clean-up; and tests).
-    pub orphans: Arc<orphans::Orphans>,
+    pub orphans: Arc<service::orphans::Orphans>,
     /// The retention jobs the maintenance task runs (and tests, with the clock moved).
     pub retention: Arc<Retention>,
     /// The keys derived from the server secret (tests find stored mobile numbers with them).
@@ -209,7 +209,7 @@ pub async fn build_with_clock(
         keys.clone(),
         clock.clone(),
     ));
-    let orphans = Arc::new(orphans::Orphans::new(
+    let orphans = Arc::new(service::orphans::Orphans::new(
         Arc::new(db.clone()),
         storage,
         identity_storage,
@@ -221,7 +221,7 @@ pub async fn build_with_clock(
     ));
     let privacy = Arc::new(service::privacy::Privacy::new(
         Arc::new(db.clone()),
-        erase::Files::of(config, Arc::new(db.clone()))?,
+        service::erase::Files::of(config, Arc::new(db.clone()))?,
         clock.clone(),
     ));
     let console = console::ConsoleState {
@@ -265,7 +265,7 @@ pub async fn build_with_clock(
     let retention = Arc::new(Retention::of(
         config,
         Arc::new(db.clone()),
-        erase::Files::of(config, Arc::new(db.clone()))?,
+        service::erase::Files::of(config, Arc::new(db.clone()))?,
         clock.clone(),
     ));
     let maintenance = tokio::spawn(maintain(
@@ -335,7 +335,7 @@ async fn maintain(
     login: Arc<Logins>,
     handoff: Arc<Handoffs>,
     payments: Arc<OnlinePayments>,
-    orphans: Arc<orphans::Orphans>,
+    orphans: Arc<service::orphans::Orphans>,
     retention: Arc<Retention>,
 ) {
     let mut ticks = tokio::time::interval(MAINTENANCE_PERIOD);

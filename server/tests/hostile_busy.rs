@@ -20,9 +20,9 @@ use common::browser::{Browser, Reply};
 use common::upload::{refusal, upload};
 use serde_json::Value;
 use server::config::{CaptchaMode, Config};
-use server::vendor::identity::LocalVerifier;
 use server::heavy::{self, Refused};
 use server::service::reviewers::Role;
+use server::vendor::identity::LocalVerifier;
 
 /// A busy answer comes at once: well before a queued job would give up waiting.
 const QUICK: Duration = Duration::from_secs(1);

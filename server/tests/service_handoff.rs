@@ -27,12 +27,12 @@ use image::{DynamicImage, ImageOutputFormat, RgbImage};
 use server::clock::ManualClock;
 use server::config::SecretKey;
 use server::crypto::Keys;
-use server::vendor::identity::LocalVerifier;
 use server::handoff::token;
-use server::vendor::storage::ObjectStorage;
 use server::service::handoff::{HandoffSettings, Handoffs};
 use server::store::Db;
 use server::store::handoff::{Created, HandoffRepo, NewHandoff};
+use server::vendor::identity::LocalVerifier;
+use server::vendor::storage::ObjectStorage;
 
 /// Texts kept instead of sent.
 #[derive(Default)]

@@ -13,9 +13,9 @@ use server::clock::ManualClock;
 use server::config::SecretKey;
 use server::crypto::Keys;
 use server::service::login::{LoginSettings, Logins};
-use server::vendor::sms::SmsProvider;
 use server::store::logins::{CodeLimits, CodeTry, LoginRepo, NewCode, Reserved, Verified};
 use server::store::{Db, Engine};
+use server::vendor::sms::SmsProvider;
 
 const NOW: i64 = 1_740_794_400;
 const IP: &str = "203.0.113.7";

@@ -14,12 +14,12 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
-use crate::vendor::payment_sandbox::SandboxGateway;
 use crate::clock::Clock;
 use crate::config::{Config, PaymentProviderKind};
 use crate::crypto::Keys;
 use crate::service::payment::{NotifyRefusal, OnlinePayments};
 use crate::store::sandbox::SandboxRepo;
+use crate::vendor::payment_sandbox::SandboxGateway;
 
 /// The provider in use, and the sandbox behind it when it is the local one.
 pub struct PaymentProvider {

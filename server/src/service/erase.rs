@@ -6,9 +6,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::config::Config;
-use crate::vendor::storage::{ObjectStorage, Storage};
 use crate::store::erase::Removed;
 use crate::store::objects::{Namer, ObjectRepo};
+use crate::vendor::storage::{ObjectStorage, Storage};
 
 /// The two folders files are stored in, for deleting what a committed erasure named.
 pub struct Files {

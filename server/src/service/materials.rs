@@ -30,10 +30,10 @@ use sha2::{Digest, Sha256};
 
 use crate::clock::Clock;
 use crate::crypto::Keys;
-use crate::vendor::storage::Storage;
 use crate::store::materials::{MaterialRepo, MaterialRow, ObjectRow};
 use crate::store::objects::{Namer, ObjectRepo};
 use crate::store::time::{from_text, to_text};
+use crate::vendor::storage::Storage;
 
 /// The longest file name kept, in characters; longer ones keep their end (the extension).
 const FILE_NAME_MAX_CHARS: usize = 80;

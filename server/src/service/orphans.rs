@@ -7,8 +7,8 @@
 use std::sync::Arc;
 
 use crate::clock::Clock;
-use crate::vendor::storage::Storage;
 use crate::store::objects::{Namer, ObjectRepo};
+use crate::vendor::storage::Storage;
 
 /// An object younger than this is left alone: its row may be about to be committed.
 pub const GRACE: time::Duration = time::Duration::hours(1);

@@ -42,9 +42,9 @@ pub use review::{ReviewIdentity, ReviewedAttempt};
 use crate::clock::Clock;
 use crate::crypto::Keys;
 use crate::handoff::token::{self, Gate};
-use crate::vendor::storage::Storage;
 use crate::store::StoreError;
 use crate::store::handoff::{Change, HandoffRepo, HandoffRow, NewFile};
+use crate::vendor::storage::Storage;
 
 /// Seconds between two text messages for one application.
 pub const SMS_RESEND_SECS: i64 = 60;
