@@ -2,7 +2,7 @@
 
 use std::{fmt, net::SocketAddr, path::PathBuf, str::FromStr};
 
-pub use crate::client_addr::TrustedProxies;
+pub use crate::http::client_addr::TrustedProxies;
 
 /// The command line: with no subcommand the server serves; `reviewer …` manages the review
 /// console's accounts on the same database (same `DATA_DIR` / `DATABASE_URL`).

@@ -4,30 +4,18 @@
 #![recursion_limit = "256"]
 
 pub mod catalog;
-pub mod client_addr;
 pub mod clock;
 pub mod config;
-pub mod console;
 pub mod content;
 pub mod crypto;
-pub mod deadline;
-pub mod documents;
 pub mod handoff;
-mod handover;
-mod health;
 pub mod heavy;
-pub mod html;
+pub mod http;
 pub mod materials;
 pub mod mobiles;
-mod owner_scope;
-pub mod payment;
 pub mod production;
-mod security;
-pub mod serve;
 pub mod service;
-pub mod sessions;
 pub mod store;
-pub mod streams;
 pub mod vendor;
 
 use std::sync::{Arc, LazyLock};
@@ -45,7 +33,14 @@ use tower_sessions::ExpiredDeletion;
 use crate::clock::{Clock, SystemClock};
 use crate::config::{BankProviderKind, CaptchaMode, Config, IdentityProviderKind};
 use crate::crypto::Keys;
-use crate::documents::Documents;
+use crate::http::documents::Documents;
+pub use crate::http::sessions::{
+    CONSOLE_SESSION_COOKIE, EMBED_SESSION_COOKIE, SESSION_COOKIE, session_layer,
+};
+use crate::http::{
+    client_addr, console, deadline, handover, health, owner_scope, payment, security, sessions,
+    streams,
+};
 use crate::service::applications::Applications;
 use crate::service::bank_check::{BankChecks, Transfers};
 use crate::service::consents::Consents;
@@ -54,9 +49,6 @@ use crate::service::login::{LoginSettings, Logins};
 use crate::service::orders::Orders;
 use crate::service::payment::OnlinePayments;
 use crate::service::retention::Retention;
-pub use crate::sessions::{
-    CONSOLE_SESSION_COOKIE, EMBED_SESSION_COOKIE, SESSION_COOKIE, session_layer,
-};
 use crate::vendor::bank::LocalBank;
 use crate::vendor::identity::LocalVerifier;
 use crate::vendor::sms::SmsProvider;
@@ -90,7 +82,7 @@ pub struct Server {
     pub keys: Arc<Keys>,
     /// The periodic clean-up; abort it before closing the database.
     pub maintenance: tokio::task::JoinHandle<()>,
-    /// Cancelled when the server is to stop: [`serve::serve`] stops accepting and drains, and
+    /// Cancelled when the server is to stop: [`http::serve::serve`] stops accepting and drains, and
     /// open event streams end.
     pub shutdown: tokio_util::sync::CancellationToken,
 }
@@ -277,7 +269,7 @@ pub async fn build_with_clock(
         retention.clone(),
     ));
     let sessions = session_layer(config, session_store, clock.clone());
-    let cookies = handoff::CookiePolicy {
+    let cookies = http::phone::CookiePolicy {
         secure: config.is_https(),
     };
     let payments = payment::Payments {
@@ -383,14 +375,14 @@ pub fn router(
     state: AppState,
     documents: Arc<Documents>,
     db: store::Db,
-    cookies: handoff::CookiePolicy,
+    cookies: http::phone::CookiePolicy,
     payments: payment::Payments,
     streams: streams::ProgressStreams,
 ) -> Router {
     let routes = ROUTES.clone();
-    let materials = materials::router(state.clone());
-    let handoff = handoff::router(state.clone(), cookies, streams);
-    let documents = documents::router(state.clone(), documents);
+    let materials = http::materials::router(state.clone());
+    let handoff = http::phone::router(state.clone(), cookies, streams);
+    let documents = http::documents::router(state.clone(), documents);
     let handover = handover::router(state.clone());
     let context = move || provide_context(state.clone());
     let app = Router::new()

@@ -3,7 +3,7 @@ use std::time::Duration;
 use clap::Parser;
 use leptos::config::get_configuration;
 use server::config::{Cli, Command};
-use server::serve::{Limits, serve};
+use server::http::serve::{Limits, serve};
 use tracing_subscriber::EnvFilter;
 
 /// What the runtime waits, once serving has stopped, for blocking work still running (a PDF
@@ -27,7 +27,7 @@ async fn run() -> anyhow::Result<()> {
     let Cli { config, command } = Cli::parse();
     match command {
         Some(Command::Reviewer { action }) => {
-            return server::console::cli::run(&config, action).await;
+            return server::http::console::cli::run(&config, action).await;
         }
         Some(Command::CopyTo { target }) => {
             let copied = server::store::copy::copy(&config.database_url(), &target).await?;

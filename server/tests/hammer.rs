@@ -16,7 +16,7 @@ use http_body_util::{BodyExt, Empty};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use server::config::{CaptchaMode, Config};
-use server::serve::Limits;
+use server::http::serve::Limits;
 
 const CONCURRENCY: usize = 50;
 /// Above the server's own page limit (10 s), so a page it gives up on shows as an error (503),

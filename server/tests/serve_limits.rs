@@ -15,7 +15,7 @@ use common::net::{self, read_to_close, read_until, trickle, within};
 use http_body_util::BodyExt;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use server::config::{CaptchaMode, Config};
-use server::serve::Limits;
+use server::http::serve::Limits;
 use tokio::io::AsyncWriteExt;
 
 struct Rig {

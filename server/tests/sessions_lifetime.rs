@@ -367,7 +367,7 @@ async fn a_console_request_in_flight_at_logout_does_not_revive_the_session() {
         )
         .layer(server::session_layer(
             &config,
-            server::sessions::SessionStore::new(&rig.server.db).unwrap(),
+            server::http::sessions::SessionStore::new(&rig.server.db).unwrap(),
             rig.clock.clone(),
         ));
 

@@ -300,7 +300,7 @@ async fn session_app(config: &server::config::Config, db: &server::store::Db) ->
     use axum::routing::get;
     use tower_sessions::Session;
 
-    let store = server::sessions::SessionStore::new(db).unwrap();
+    let store = server::http::sessions::SessionStore::new(db).unwrap();
     axum::Router::new()
         .route(
             "/in",

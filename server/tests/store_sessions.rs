@@ -3,7 +3,7 @@
 
 mod common;
 
-use server::sessions::SessionStore;
+use server::http::sessions::SessionStore;
 use time::{Duration, OffsetDateTime};
 use tower_sessions::session::{Id, Record};
 use tower_sessions::{ExpiredDeletion, SessionStore as _};

@@ -4,14 +4,10 @@
 //!
 //! [`token`] makes and checks the link tokens, device secrets and short codes; [`photo`]
 //! checks images by content; `vendor::identity` is the default [`IdentityVerifier`]; the
-//! routes (documented in `routes.rs`) are the HTTP API both pages use. The sessions' rules are
+//! routes (`http::phone`) are the HTTP API both pages use. The sessions' rules are
 //! in `service::handoff`, their rows in `store::handoff`.
 //!
 //! [`IdentityVerifier`]: app::services::handoff::IdentityVerifier
 
-mod page;
 pub mod photo;
-mod routes;
 pub mod token;
-
-pub use routes::{CookiePolicy, router};

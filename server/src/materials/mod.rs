@@ -12,6 +12,3 @@ mod pdf_prescan;
 mod pdf_streams;
 mod pdf_tokens;
 mod pdf_xref;
-mod routes;
-
-pub use routes::router;

@@ -14,9 +14,9 @@ use app::services::login::{CaptchaImage, CodeSent, LoginError, LoginService, Use
 use app::services::sms::{SmsKind, SmsSender};
 use rand::Rng;
 
-use crate::client_addr::ip_key;
 use crate::clock::{Clock, china_day_start};
 use crate::crypto::{Keys, same};
+use crate::http::client_addr::ip_key;
 use crate::mobiles::{self, USERS};
 use crate::store::logins::{CodeLimits, CodeTry, LoginRepo, NewCode, Reserved, Verified};
 

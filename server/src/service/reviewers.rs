@@ -15,8 +15,8 @@ use std::sync::{Arc, OnceLock};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 
-use crate::client_addr::ip_key;
 use crate::clock::Clock;
+use crate::http::client_addr::ip_key;
 use crate::store::StoreError;
 use crate::store::reviewers::{NewReviewer, ReviewerRepo, ReviewerRow};
 use crate::store::time::{to_db, to_text};

@@ -5,7 +5,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use server::serve::Limits;
+use server::http::serve::Limits;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
@@ -23,7 +23,7 @@ pub async fn serve(server: &server::Server, limits: Limits) -> Serving {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let shutdown = server.shutdown.clone();
-    let task = tokio::spawn(server::serve::serve(
+    let task = tokio::spawn(server::http::serve::serve(
         listener,
         server.router.clone(),
         limits,

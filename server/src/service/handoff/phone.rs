@@ -15,9 +15,9 @@ use super::{
     CODE_FAILURES_PER_WINDOW, CODE_WINDOW_SECS, Handoffs, apply, file_kind, gate, internal,
     verifier_error, wrong_step,
 };
-use crate::client_addr::ip_key;
 use crate::clock::china_date;
 use crate::handoff::token::{self, Device};
+use crate::http::client_addr::ip_key;
 use crate::store::handoff::{Change, Claim, CodeLimit, NewFile, Redeemed};
 use app::domain::handoff as rules;
 

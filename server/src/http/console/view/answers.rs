@@ -3,7 +3,7 @@
 use app::domain::application::{Applicant, Application};
 use leptos::prelude::*;
 
-use crate::console::Detail;
+use crate::http::console::Detail;
 
 use super::{row, secret_row, section};
 

@@ -3,7 +3,7 @@
 use app::domain::handoff::Field;
 use leptos::prelude::*;
 
-use crate::console::{Detail, china_time};
+use crate::http::console::{Detail, china_time};
 
 /// An ID number in a mismatch line, masked like the form's.
 pub(super) fn mask_id(text: &str) -> String {

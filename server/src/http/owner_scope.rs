@@ -29,7 +29,7 @@ async fn run_scoped(request: Request, next: Next, sandbox: bool) -> Response {
     // while it is polled.
     let future = root.with(|| {
         if sandbox {
-            provide_context(crate::html::Sandbox);
+            provide_context(crate::http::html::Sandbox);
         }
         ScopedFuture::new(next.run(request))
     });

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::{ConsoleState, REVIEWER_KEY, current, page, server_error, view};
-use crate::client_addr::ClientIp;
+use crate::http::client_addr::ClientIp;
 use crate::service::reviewers::{self as accounts, AccountError, SignIn};
 
 #[derive(Deserialize)]

@@ -213,8 +213,8 @@ fn message(status: StatusCode, title: &'static str, text: &str) -> Response {
 
 fn render(status: StatusCode, body: AnyView) -> Response {
     let body = view! { <main id="main" class="phone-main">{body}</main> };
-    let html = crate::html::document(
-        crate::html::Head {
+    let html = crate::http::html::document(
+        crate::http::html::Head {
             title: "沙箱收银台 - 数字证书网上办理",
             stylesheet: "/pkg/cert-portal.css",
             script: None,
@@ -222,5 +222,5 @@ fn render(status: StatusCode, body: AnyView) -> Response {
         Some("phone"),
         body.into_any(),
     );
-    crate::html::page(status, CSP, html)
+    crate::http::html::page(status, CSP, html)
 }

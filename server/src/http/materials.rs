@@ -27,9 +27,9 @@ use serde::Deserialize;
 use serde_json::json;
 use tower_sessions::Session;
 
-use super::inspect::inspect;
 use crate::heavy::{self, Refused};
-use crate::security::Style;
+use crate::http::security::Style;
+use crate::materials::inspect::inspect;
 
 use app::api::session::USER_KEY;
 
@@ -314,7 +314,7 @@ fn body_failure(error: MultipartError) -> Failure {
 /// and the session cookie is SameSite=Lax, which still sends it on a top-level cross-site
 /// form post; browsers say where a request comes from in `Sec-Fetch-Site` and `Origin`.
 async fn same_origin_only(request: Request, next: Next) -> Response {
-    if crate::security::is_cross_site(request.headers(), request.uri()) {
+    if crate::http::security::is_cross_site(request.headers(), request.uri()) {
         tracing::warn!(path = request.uri().path(), "cross-site request refused");
         return refuse_plain(Style::of(request.headers()), Failure::CrossSite);
     }

@@ -12,7 +12,7 @@ mod reviewers;
 use app::domain::order::{Event, Status};
 use leptos::prelude::*;
 
-use crate::console::Flash;
+use crate::http::console::Flash;
 use crate::service::reviewers::{Reviewer, Role};
 
 use actions::actions;
@@ -51,8 +51,8 @@ pub(super) fn render(title: &str, reviewer: Option<&Reviewer>, body: AnyView) ->
         </header>
         <main id="main" class="c-main">{body}</main>
     };
-    crate::html::document(
-        crate::html::Head {
+    crate::http::html::document(
+        crate::http::html::Head {
             title: &title,
             stylesheet: "/console/console.css",
             script: None,

@@ -5,7 +5,7 @@ use app::domain::order::Event;
 use app::domain::review::REASONS;
 use leptos::prelude::*;
 
-use crate::console::{COURIERS, Detail, Flash};
+use crate::http::console::{COURIERS, Detail, Flash};
 
 use super::{error_text, event_action};
 

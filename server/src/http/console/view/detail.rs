@@ -4,7 +4,7 @@
 use app::domain::money::Fen;
 use leptos::prelude::*;
 
-use crate::console::{Detail, Flash, china_time};
+use crate::http::console::{Detail, Flash, china_time};
 use crate::service::reviewers::Reviewer;
 
 use super::{

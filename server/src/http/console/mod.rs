@@ -6,7 +6,7 @@
 //! Plain server-rendered HTML (Leptos `view!` rendered to a string, as the phone pages are),
 //! no script at all, every action a POST form: nothing of it reaches the applicant's bundle.
 //! The console has its own session cookie, `cp_console`, sent only to `/console` (see
-//! `crate::sessions`): an applicant's session is never read here, and a reviewer's is never
+//! `crate::http::sessions`): an applicant's session is never read here, and a reviewer's is never
 //! an applicant's. Forms carry no CSRF token; the global same-origin check
 //! (`security::refuse_cross_site`) and the cookie's SameSite=Strict keep other sites out.
 //!
@@ -102,7 +102,7 @@ pub fn router(state: ConsoleState) -> Router {
             get(identity_photo),
         )
         .with_state(state);
-    crate::security::with_security_headers(routes)
+    crate::http::security::with_security_headers(routes)
         .layer(crate::compression())
         .layer(tower_http::trace::TraceLayer::new_for_http())
 }
@@ -120,7 +120,7 @@ struct Flash {
 }
 
 fn page(status: StatusCode, html: String) -> Response {
-    crate::html::page(status, PAGE_CSP, html)
+    crate::http::html::page(status, PAGE_CSP, html)
 }
 
 fn to_login() -> Response {

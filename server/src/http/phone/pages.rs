@@ -75,7 +75,7 @@ pub async fn code_page(Query(query): Query<PageQuery>) -> Response {
 }
 
 fn page(status: StatusCode, title: &str, body: AnyView) -> Response {
-    crate::html::page(status, CSP, render(title, body))
+    crate::http::html::page(status, CSP, render(title, body))
 }
 
 fn render(title: &str, body: AnyView) -> String {
@@ -86,8 +86,8 @@ fn render(title: &str, body: AnyView) -> String {
         </header>
         <main id="main" class="phone-main">{body}</main>
     };
-    crate::html::document(
-        crate::html::Head {
+    crate::http::html::document(
+        crate::http::html::Head {
             title: &format!("{title} - 数字证书网上办理"),
             stylesheet: "/pkg/cert-portal.css",
             script: Some("/phone/boot.js"),

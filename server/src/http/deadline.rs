@@ -150,7 +150,7 @@ fn unavailable(html: bool, retry: &str, route: &str) -> Response {
         };
         let csp =
             format!("default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'{frame}");
-        crate::html::page(StatusCode::SERVICE_UNAVAILABLE, &csp, page(retry))
+        crate::http::html::page(StatusCode::SERVICE_UNAVAILABLE, &csp, page(retry))
     } else {
         let body = serde_json::json!({
             "error": "服务器繁忙，没能及时处理这次请求。请稍等几秒再试",
@@ -184,8 +184,8 @@ fn page(retry: &str) -> String {
             </div>
         </main>
     };
-    crate::html::document(
-        crate::html::Head {
+    crate::http::html::document(
+        crate::http::html::Head {
             title: "页面暂时打不开 - 数字证书网上办理",
             stylesheet: "/pkg/cert-portal.css",
             script: None,

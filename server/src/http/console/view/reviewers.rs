@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::console::{AuditLine, china_time};
+use crate::http::console::{AuditLine, china_time};
 use crate::service::reviewers::Reviewer;
 
 use super::render;
@@ -41,7 +41,7 @@ pub(crate) fn reviewers_page(
                 <tr>
                     <td class="c-nowrap">{china_time(at)}</td>
                     <td>{name.clone()}</td>
-                    <td>{crate::console::action_label(action).to_owned()}</td>
+                    <td>{crate::http::console::action_label(action).to_owned()}</td>
                     <td>{detail.clone().unwrap_or_default()}</td>
                     <td class="c-mono">{number.clone().unwrap_or_default()}</td>
                 </tr>

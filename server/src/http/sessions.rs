@@ -16,7 +16,7 @@
 //! when it comes from one (the `Referer`, which same-origin requests carry in full under our
 //! Referrer-Policy), or, with no referer, when it carries only the embed cookie.
 //!
-//! How long a login lasts is [`lifetime`]'s; [`store`] keeps the sessions, and never brings
+//! How long a login lasts is `lifetime`'s; [`crate::store::sessions`] keeps the sessions, and never brings
 //! back one that has been logged out.
 
 mod lifetime;

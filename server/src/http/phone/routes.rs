@@ -42,7 +42,7 @@
 //!   goes out every 15 s. The stream ends after 15 minutes; `EventSource` reconnects by itself
 //!   and gets the current snapshot first. `done: true` means the phone finished: move on.
 //!   Poll `/status` every few seconds where `EventSource` is unavailable. At most four
-//!   streams per applicant at once (429 `too_many_streams`, see `crate::streams`); all end
+//!   streams per applicant at once (429 `too_many_streams`, see `crate::http::streams`); all end
 //!   when the server shuts down.
 //!
 //! **On this computer**: nothing extra. The desktop page opens `path` itself (same origin)
@@ -127,9 +127,9 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use tower_sessions::Session;
 
-use crate::client_addr::ClientIp;
-use crate::security::Style;
-use crate::streams::{PER_USER, ProgressStreams, StreamPlace};
+use crate::http::client_addr::ClientIp;
+use crate::http::security::Style;
+use crate::http::streams::{PER_USER, ProgressStreams, StreamPlace};
 
 use app::api::session::USER_KEY;
 
@@ -175,8 +175,8 @@ pub fn router(state: AppState, cookies: CookiePolicy, streams: ProgressStreams) 
         .route(&format!("{DESKTOP}/status"), get(status))
         .route(&format!("{DESKTOP}/events"), get(events))
         .route("/m/{token}/state", get(phone_state))
-        .route("/m", get(super::page::code_page))
-        .route("/m/{token}", get(super::page::token_page))
+        .route("/m", get(super::pages::code_page))
+        .route("/m/{token}", get(super::pages::token_page))
         .merge(changing)
         .layer(Extension(cookies))
         .layer(Extension(streams))
@@ -783,7 +783,7 @@ fn see_other(location: &str) -> Response {
 /// session cookie is SameSite=Lax (sent on top-level cross-site form posts), so the browser's
 /// `Sec-Fetch-Site` and `Origin` decide.
 async fn same_origin_only(request: Request, next: Next) -> Response {
-    if crate::security::is_cross_site(request.headers(), request.uri()) {
+    if crate::http::security::is_cross_site(request.headers(), request.uri()) {
         tracing::warn!(path = request.uri().path(), "cross-site request refused");
         return refuse(Style::Json, None, Failure::CrossSite);
     }

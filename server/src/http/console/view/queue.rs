@@ -4,7 +4,7 @@ use app::domain::money::Fen;
 use app::domain::order::Status;
 use leptos::prelude::*;
 
-use crate::console::{PAGE_SIZE, QueueQuery, QueueRow, WORK, china_time};
+use crate::http::console::{PAGE_SIZE, QueueQuery, QueueRow, WORK, china_time};
 use crate::service::reviewers::Reviewer;
 
 use super::{error_text, render, status_tag};

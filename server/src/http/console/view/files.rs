@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::console::{Detail, china_time};
+use crate::http::console::{Detail, china_time};
 
 pub(super) fn file_preview(number: &str, slot: &str, name: &str, kind: &str) -> AnyView {
     let src = format!("/console/applications/{number}/materials/{slot}");
