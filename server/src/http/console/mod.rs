@@ -135,6 +135,27 @@ fn server_error(error: impl std::fmt::Display) -> Response {
     )
 }
 
+/// The signed-in reviewer of a console page, as a handler argument: without one (or with a
+/// disabled account) the page answers with a redirect to the sign-in form instead.
+pub(super) struct SignedIn(pub Reviewer);
+
+impl axum::extract::FromRequestParts<ConsoleState> for SignedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &ConsoleState,
+    ) -> Result<Self, Response> {
+        let session = Session::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        match current(state, &session).await? {
+            Some(reviewer) => Ok(Self(reviewer)),
+            None => Err(to_login()),
+        }
+    }
+}
+
 /// The signed-in reviewer, if the console session has one whose account is still enabled.
 async fn current(state: &ConsoleState, session: &Session) -> Result<Option<Reviewer>, Response> {
     let id = session
@@ -221,14 +242,9 @@ fn china_day(text: &str, days: i64) -> Option<i64> {
 
 async fn queue(
     State(state): State<ConsoleState>,
-    session: Session,
+    SignedIn(reviewer): SignedIn,
     Query(query): Query<QueueQuery>,
 ) -> Response {
-    let reviewer = match current(&state, &session).await {
-        Ok(Some(reviewer)) => reviewer,
-        Ok(None) => return to_login(),
-        Err(response) => return response,
-    };
     let mut filter = QueueFilter {
         newest_first: query.sort == "newest",
         ..QueueFilter::default()
@@ -566,14 +582,10 @@ async fn load_detail(
 
 async fn detail(
     State(state): State<ConsoleState>,
+    SignedIn(reviewer): SignedIn,
     session: Session,
     Path(number): Path<String>,
 ) -> Response {
-    let reviewer = match current(&state, &session).await {
-        Ok(Some(reviewer)) => reviewer,
-        Ok(None) => return to_login(),
-        Err(response) => return response,
-    };
     let detail = match load_detail(&state, &session, &number).await {
         Ok(Some(detail)) => detail,
         Ok(None) => {
@@ -611,15 +623,11 @@ fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
 
 async fn reveal(
     State(state): State<ConsoleState>,
+    SignedIn(reviewer): SignedIn,
     session: Session,
     Path(number): Path<String>,
     body: Bytes,
 ) -> Response {
-    let reviewer = match current(&state, &session).await {
-        Ok(Some(reviewer)) => reviewer,
-        Ok(None) => return to_login(),
-        Err(response) => return response,
-    };
     let fields = form_fields(&body);
     let key = field(&fields, "field").to_owned();
     let application_id = match owner(&state, &number).await {
@@ -707,15 +715,11 @@ fn reject_change(
 
 async fn act(
     State(state): State<ConsoleState>,
+    SignedIn(reviewer): SignedIn,
     session: Session,
     Path(number): Path<String>,
     body: Bytes,
 ) -> Response {
-    let reviewer = match current(&state, &session).await {
-        Ok(Some(reviewer)) => reviewer,
-        Ok(None) => return to_login(),
-        Err(response) => return response,
-    };
     let fields = form_fields(&body);
     let back = format!("/console/applications/{number}");
     let order = match state.orders.view(None, &number).await {
@@ -958,12 +962,10 @@ async fn identity_photo(
 // ---------------------------------------------------------------------------------------------
 // Admin
 
-async fn reviewers_page(State(state): State<ConsoleState>, session: Session) -> Response {
-    let reviewer = match current(&state, &session).await {
-        Ok(Some(reviewer)) => reviewer,
-        Ok(None) => return to_login(),
-        Err(response) => return response,
-    };
+async fn reviewers_page(
+    State(state): State<ConsoleState>,
+    SignedIn(reviewer): SignedIn,
+) -> Response {
     if reviewer.role != Role::Admin {
         return page(
             StatusCode::FORBIDDEN,

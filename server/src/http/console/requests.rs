@@ -8,9 +8,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use leptos::prelude::*;
 use tower_sessions::Session;
 
-use super::{
-    ConsoleState, Flash, china_time, current, page, put_flash, server_error, take_flash, to_login,
-};
+use super::SignedIn;
+use super::{ConsoleState, Flash, china_time, page, put_flash, server_error, take_flash};
 use crate::service::privacy::{Completed, Pending};
 use crate::service::reviewers::Reviewer;
 use app::services::privacy::RequestKind;
@@ -18,12 +17,11 @@ use app::services::privacy::RequestKind;
 /// Completed requests shown under the open ones.
 const RECENT: i64 = 20;
 
-pub(super) async fn list(State(state): State<ConsoleState>, session: Session) -> Response {
-    let reviewer = match current(&state, &session).await {
-        Ok(Some(reviewer)) => reviewer,
-        Ok(None) => return to_login(),
-        Err(response) => return response,
-    };
+pub(super) async fn list(
+    State(state): State<ConsoleState>,
+    SignedIn(reviewer): SignedIn,
+    session: Session,
+) -> Response {
     let pending = match state.privacy.pending().await {
         Ok(pending) => pending,
         Err(error) => return server_error(error),
@@ -41,14 +39,10 @@ pub(super) async fn list(State(state): State<ConsoleState>, session: Session) ->
 
 pub(super) async fn complete(
     State(state): State<ConsoleState>,
+    SignedIn(reviewer): SignedIn,
     session: Session,
     Path(id): Path<i64>,
 ) -> Response {
-    let reviewer = match current(&state, &session).await {
-        Ok(Some(reviewer)) => reviewer,
-        Ok(None) => return to_login(),
-        Err(response) => return response,
-    };
     let flash = match state.privacy.complete(id, reviewer.id).await {
         Ok(Some(outcome)) => {
             let detail = format!("request {id}");
