@@ -6,7 +6,7 @@
 
 use sqlx::AnyConnection;
 
-use super::applications::OWNED_BY_2;
+use super::applications::owned_row;
 use super::{Db, StoreError};
 
 /// An order as the pages show it, without its history.
@@ -110,13 +110,7 @@ impl OrderRepo for Db {
         number: &str,
         owner: Option<i64>,
     ) -> Result<Option<OrderRow>, StoreError> {
-        Ok(sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM applications WHERE number = $1 AND {OWNED_BY_2}"
-        ))
-        .bind(number)
-        .bind(owner)
-        .fetch_optional(self.pool())
-        .await?)
+        owned_row(self, COLUMNS, "number", number.to_owned(), owner).await
     }
 
     async fn orders(&self, owner: i64) -> Result<Vec<OrderRow>, StoreError> {

@@ -85,6 +85,28 @@ pub struct PaidTrade {
 /// The one owner check: `$2`, the owner's id, or NULL for anyone (a reviewer, the system).
 pub(super) const OWNED_BY_2: &str = "(CAST($2 AS BIGINT) IS NULL OR user_id = $2)";
 
+/// The application row whose `key_column` is `key`, as `columns` into `T`; only if `owner`
+/// submitted it, when given. The one owner check every single-application read goes through.
+pub(super) async fn owned_row<T, K>(
+    db: &Db,
+    columns: &str,
+    key_column: &str,
+    key: K,
+    owner: Option<i64>,
+) -> Result<Option<T>, StoreError>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+    K: for<'q> sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any> + Send,
+{
+    Ok(sqlx::query_as(&format!(
+        "SELECT {columns} FROM applications WHERE {key_column} = $1 AND {OWNED_BY_2}"
+    ))
+    .bind(key)
+    .bind(owner)
+    .fetch_optional(db.pool())
+    .await?)
+}
+
 const COLUMNS: &str =
     "id, number, user_id, project_id, status, total_fen, submitted_at, data, quote";
 const SUMMARY: &str = "number, project_id, status, total_fen, submitted_at";
@@ -323,13 +345,7 @@ impl ApplicationRepo for Db {
         id: i64,
         owner: Option<i64>,
     ) -> Result<Option<ApplicationRow>, StoreError> {
-        Ok(sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM applications WHERE id = $1 AND {OWNED_BY_2}"
-        ))
-        .bind(id)
-        .bind(owner)
-        .fetch_optional(self.pool())
-        .await?)
+        owned_row(self, COLUMNS, "id", id, owner).await
     }
 
     async fn by_number(
@@ -337,13 +353,7 @@ impl ApplicationRepo for Db {
         number: &str,
         owner: Option<i64>,
     ) -> Result<Option<ApplicationRow>, StoreError> {
-        Ok(sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM applications WHERE number = $1 AND {OWNED_BY_2}"
-        ))
-        .bind(number)
-        .bind(owner)
-        .fetch_optional(self.pool())
-        .await?)
+        owned_row(self, COLUMNS, "number", number.to_owned(), owner).await
     }
 
     async fn list(&self, user: i64) -> Result<Vec<SummaryRow>, StoreError> {
