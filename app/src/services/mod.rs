@@ -23,6 +23,9 @@ pub enum StoreError {
     /// The draft was submitted as this application; it can no longer change.
     #[error("already submitted as {0}")]
     Submitted(String),
+    /// Too many writers at once, even after retries: the caller may say "try again shortly".
+    #[error("the database is busy")]
+    Busy,
     #[error("storage error: {0}")]
     Backend(String),
 }

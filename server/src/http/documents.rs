@@ -9,7 +9,6 @@ use std::sync::{Arc, Mutex};
 use anyhow::Context;
 use app::domain::documents::{document_data, file_name};
 use app::services::documents::DocumentService;
-use app::services::login::UserId;
 use app::state::AppState;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -19,12 +18,11 @@ use axum::routing::get;
 use documents::DocumentKind;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
-use tower_sessions::Session;
 
 use crate::crypto::{self, Keys};
 use crate::heavy::{self, Refused};
-
-use app::api::session::USER_KEY;
+use crate::http::answer::HttpError;
+use crate::http::applicant::{CurrentUser, owned};
 
 /// A document prints a few hundred distinct characters; more is not a real request.
 const MAX_SUBSET_CHARS: usize = 4000;
@@ -181,10 +179,10 @@ async fn pdf(
         app: state,
         documents,
     }): State<Shared>,
-    session: Session,
+    user: Result<CurrentUser, HttpError>,
     Path(target): Path<PdfTarget>,
 ) -> Response {
-    let Ok(Some(user)) = session.get::<i64>(USER_KEY).await else {
+    let Ok(CurrentUser(user)) = user else {
         let login = format!("/p/{}/login", target.project);
         return (StatusCode::SEE_OTHER, [(header::LOCATION, login)]).into_response();
     };
@@ -195,25 +193,23 @@ async fn pdf(
     else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let submitted = match state
-        .applications
-        .submitted(UserId(user), &target.number)
-        .await
+    let (project, submitted) = match owned(
+        &state,
+        user,
+        &target.project,
+        &target.number,
+        "找不到这份申请",
+    )
+    .await
     {
-        Ok(Some(s)) if s.project_id == target.project => s,
-        Ok(_) => return StatusCode::NOT_FOUND.into_response(),
-        Err(error) => {
-            tracing::error!(%error, "loading an application for its documents failed");
-            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-        }
+        Ok(found) => found,
+        Err(error) => return error.into_response(),
     };
     // A document the application does not print (a natural person's authorization letter).
     if !app::domain::materials::documents(&submitted.application).contains(&kind) {
         return StatusCode::NOT_FOUND.into_response();
     }
-    let Some(project) = state.catalog.project(&submitted.project_id).cloned() else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
+    let project = project.clone();
     let data = document_data(
         &project,
         &submitted.number,

@@ -5,22 +5,19 @@
 //! (it gets a 303 back to the materials page and the outcome in the session). Only the
 //! signed-in owner of the application reaches a file; anyone else gets 404.
 
-use app::domain::catalog::Project;
 use app::domain::materials::{
     FileKind, MAX_UPLOAD_BYTES, Slot, TRANSFER_VOUCHER, UploadRejection, transfer_voucher_slot,
     upload_slots,
 };
 use app::domain::order::{Event, PaymentMethod, Status};
-use app::services::StoreError;
 use app::services::login::UserId;
 use app::services::materials::{FLASH_KEY, MaterialsFlash, NewMaterial, UploadedMaterial};
 use app::services::orders::{Change, FlagItem, Who};
 use app::state::AppState;
 use axum::Router;
 use axum::extract::multipart::{MultipartError, MultipartRejection};
-use axum::extract::{DefaultBodyLimit, Multipart, Path, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::middleware::{self, Next};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -28,10 +25,10 @@ use serde_json::json;
 use tower_sessions::Session;
 
 use crate::heavy::{self, Refused};
+use crate::http::answer::{HttpError, see_other};
+use crate::http::applicant::{CurrentUser, owned};
 use crate::http::security::Style;
 use crate::materials::inspect::inspect;
-
-use app::api::session::USER_KEY;
 
 /// A 2 MB file plus the multipart framing around it. Larger bodies are cut off while the
 /// file is read, and answered with the same message as a file just over 2 MB.
@@ -46,8 +43,6 @@ pub fn router(state: AppState) -> Router {
             post(upload).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
         )
         .route(&format!("{SLOT_PATH}/delete"), post(remove))
-        // Only the routes above change state; the file below is read-only.
-        .route_layer(middleware::from_fn(same_origin_only))
         .route(&format!("{SLOT_PATH}/file"), get(file))
         .with_state(state)
 }
@@ -79,15 +74,20 @@ enum Access {
     Read,
 }
 
+/// The one answer for "no such application, slot or file": all look the same from outside.
+const NOT_FOUND: &str = "找不到这份申请或这项资料";
+
 async fn upload(
     State(state): State<AppState>,
+    user: Result<CurrentUser, HttpError>,
     session: Session,
     Path(target): Path<Target>,
     headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Response {
     let outcome = async {
-        let (user, slot, status) = authorize(&state, &session, &target, Access::Upload).await?;
+        let CurrentUser(user) = user?;
+        let (slot, status) = authorize(&state, user, &target, Access::Upload).await?;
         // The voucher has its own rule in `authorize`.
         if slot.id != TRANSFER_VOUCHER {
             writable(&state, user, &target.number, &slot).await?;
@@ -96,7 +96,8 @@ async fn upload(
         let checked = heavy::run("inspecting an upload", move || {
             inspect(&bytes).map(|i| (i, bytes))
         })
-        .await?;
+        .await
+        .map_err(inspection_refused)?;
         let (inspected, bytes) = checked.inspect_err(|rejection| {
             tracing::info!(
                 number = target.number,
@@ -115,7 +116,7 @@ async fn upload(
             .materials
             .save(user, &target.number, material)
             .await?
-            .ok_or(Failure::NotFound)?;
+            .ok_or_else(|| HttpError::not_found(NOT_FOUND))?;
         if slot.id == TRANSFER_VOUCHER && status == Status::AwaitingPayment {
             voucher_uploaded(&state, user, &target.number).await?;
         }
@@ -127,12 +128,14 @@ async fn upload(
 
 async fn remove(
     State(state): State<AppState>,
+    user: Result<CurrentUser, HttpError>,
     session: Session,
     Path(target): Path<Target>,
     headers: HeaderMap,
 ) -> Response {
     let outcome = async {
-        let (user, slot, _) = authorize(&state, &session, &target, Access::Remove).await?;
+        let CurrentUser(user) = user?;
+        let (slot, _) = authorize(&state, user, &target, Access::Remove).await?;
         writable(&state, user, &target.number, &slot).await?;
         let removed = state
             .materials
@@ -147,26 +150,27 @@ async fn remove(
 /// The decrypted file, for thumbnails and previews on the materials page.
 async fn file(
     State(state): State<AppState>,
-    session: Session,
+    user: Result<CurrentUser, HttpError>,
     Path(target): Path<Target>,
     headers: HeaderMap,
 ) -> Response {
     let outcome = async {
-        let (user, slot, _) = authorize(&state, &session, &target, Access::Read).await?;
-        state
+        let CurrentUser(user) = user?;
+        let (slot, _) = authorize(&state, user, &target, Access::Read).await?;
+        let (material, bytes) = state
             .materials
             .open(user, &target.number, &slot.id)
             .await?
-            .ok_or(Failure::NotFound)
+            .ok_or_else(|| HttpError::not_found(NOT_FOUND))?;
+        let kind = FileKind::parse(&material.kind).ok_or_else(|| {
+            HttpError::internal(format!("stored material kind {:?}", material.kind))
+        })?;
+        Ok((material, kind, bytes))
     }
     .await;
-    let (material, bytes) = match outcome {
+    let (material, kind, bytes) = match outcome {
         Ok(found) => found,
-        Err(failure) => return refuse(Style::of(&headers), &target, failure),
-    };
-    let Some(kind) = FileKind::parse(&material.kind) else {
-        let cause = format!("stored material kind {:?}", material.kind);
-        return refuse(Style::of(&headers), &target, Failure::Internal(cause));
+        Err(error) => return refuse(Style::of(&headers), &target, error),
     };
     let file_name: String = material
         .slot
@@ -196,7 +200,7 @@ async fn file(
 }
 
 /// The order moves to 待确认到账 once its transfer voucher is stored.
-async fn voucher_uploaded(state: &AppState, user: UserId, number: &str) -> Result<(), Failure> {
+async fn voucher_uploaded(state: &AppState, user: UserId, number: &str) -> Result<(), HttpError> {
     let mut change = Change::new(Event::VoucherUploaded, Who::Applicant(user));
     change.payment_method = Some(PaymentMethod::BankTransfer);
     state
@@ -204,35 +208,22 @@ async fn voucher_uploaded(state: &AppState, user: UserId, number: &str) -> Resul
         .apply(number, change)
         .await
         .map(|_| ())
-        .map_err(|e| Failure::Internal(e.to_string()))
+        .map_err(HttpError::internal)
 }
 
-/// The signed-in user, the slot and the order's status, if the project exists, the user owns
-/// the application in that project, and the slot is one the application needs. The transfer
-/// voucher may be uploaded (or replaced) only while the order waits for payment or for the
-/// transfer, and never removed: the reviewer checks it against the account.
+/// The slot and the order's status, if `user` owns the application in that project and the
+/// slot is one the application needs. The transfer voucher may be uploaded (or replaced) only
+/// while the order waits for payment or for the transfer, and never removed: the reviewer
+/// checks it against the account.
 async fn authorize(
     state: &AppState,
-    session: &Session,
+    user: UserId,
     target: &Target,
     access: Access,
-) -> Result<(UserId, Slot, Status), Failure> {
-    let project: &Project = state
-        .catalog
-        .project(&target.project)
-        .ok_or(Failure::NotFound)?;
-    let user = session
-        .get::<i64>(USER_KEY)
-        .await
-        .map_err(|e| Failure::Internal(e.to_string()))?
-        .map(UserId)
-        .ok_or(Failure::SignIn)?;
-    let submitted = state
-        .applications
-        .submitted(user, &target.number)
-        .await?
-        .filter(|a| a.project_id == project.id)
-        .ok_or(Failure::NotFound)?;
+) -> Result<(Slot, Status), HttpError> {
+    let (project, submitted) =
+        owned(state, user, &target.project, &target.number, NOT_FOUND).await?;
+    let missing = || HttpError::not_found(NOT_FOUND);
     if target.slot == TRANSFER_VOUCHER {
         let open = match access {
             Access::Read => true,
@@ -243,16 +234,16 @@ async fn authorize(
             Access::Remove => false,
         };
         return if open {
-            Ok((user, transfer_voucher_slot(), submitted.status))
+            Ok((transfer_voucher_slot(), submitted.status))
         } else {
-            Err(Failure::NotFound)
+            Err(missing())
         };
     }
     let slot = upload_slots(project, &submitted.application)
         .into_iter()
         .find(|slot| slot.id == target.slot)
-        .ok_or(Failure::NotFound)?;
-    Ok((user, slot, submitted.status))
+        .ok_or_else(missing)?;
+    Ok((slot, submitted.status))
 }
 
 /// Scans may change until the order is paid; after a rejection, only the flagged ones.
@@ -261,12 +252,12 @@ async fn writable(
     user: UserId,
     number: &str,
     slot: &Slot,
-) -> Result<(), Failure> {
+) -> Result<(), HttpError> {
     let order = state
         .orders
         .view(Some(user), number)
         .await?
-        .ok_or(Failure::NotFound)?;
+        .ok_or_else(|| HttpError::not_found(NOT_FOUND))?;
     let flagged = order.status == Status::Rejected
         && order
             .flags
@@ -275,15 +266,19 @@ async fn writable(
     if order.status.materials_open() || flagged {
         Ok(())
     } else {
-        Err(Failure::Locked)
+        Err(HttpError::new(
+            StatusCode::CONFLICT,
+            "locked",
+            "申请已进入审核，这项资料不能再修改",
+        ))
     }
 }
 
 /// The `file` field's name and bytes, reading no more than one byte past the limit.
 async fn read_file(
     multipart: Result<Multipart, MultipartRejection>,
-) -> Result<(String, Vec<u8>), Failure> {
-    let mut multipart = multipart.map_err(|_| Failure::Malformed)?;
+) -> Result<(String, Vec<u8>), HttpError> {
+    let mut multipart = multipart.map_err(|_| malformed())?;
     while let Some(mut field) = multipart.next_field().await.map_err(body_failure)? {
         if field.name() != Some("file") {
             continue;
@@ -292,33 +287,47 @@ async fn read_file(
         let mut bytes = Vec::new();
         while let Some(chunk) = field.chunk().await.map_err(body_failure)? {
             if bytes.len() + chunk.len() > MAX_UPLOAD_BYTES {
-                return Err(Failure::Rejected(UploadRejection::TooLarge));
+                return Err(UploadRejection::TooLarge.into());
             }
             bytes.extend_from_slice(&chunk);
         }
         return Ok((file_name, bytes));
     }
     // A form submitted without choosing a file.
-    Err(Failure::Rejected(UploadRejection::Empty))
+    Err(UploadRejection::Empty.into())
 }
 
-fn body_failure(error: MultipartError) -> Failure {
+fn malformed() -> HttpError {
+    HttpError::bad_request("上传没有完成，请重新选择文件上传")
+}
+
+fn body_failure(error: MultipartError) -> HttpError {
     if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        Failure::Rejected(UploadRejection::TooLarge)
+        UploadRejection::TooLarge.into()
     } else {
-        Failure::Malformed
+        malformed()
     }
 }
 
-/// Refuses cross-site posts. Neither these routes nor server functions carry CSRF tokens,
-/// and the session cookie is SameSite=Lax, which still sends it on a top-level cross-site
-/// form post; browsers say where a request comes from in `Sec-Fetch-Site` and `Origin`.
-async fn same_origin_only(request: Request, next: Next) -> Response {
-    if crate::http::security::is_cross_site(request.headers(), request.uri()) {
-        tracing::warn!(path = request.uri().path(), "cross-site request refused");
-        return refuse_plain(Style::of(request.headers()), Failure::CrossSite);
+fn inspection_refused(refused: Refused) -> HttpError {
+    match refused {
+        Refused::Busy => HttpError::busy(
+            "服务器正忙，暂时无法检查这份文件，请稍等几秒后重新上传",
+            heavy::RETRY_AFTER_SECS,
+        ),
+        Refused::Panicked => HttpError::internal(refused),
     }
-    next.run(request).await
+}
+
+impl From<UploadRejection> for HttpError {
+    fn from(rejection: UploadRejection) -> Self {
+        let status = match rejection {
+            UploadRejection::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            UploadRejection::NotAllowedType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
+        };
+        HttpError::new(status, rejection.code(), rejection.message())
+    }
 }
 
 enum Done {
@@ -326,93 +335,11 @@ enum Done {
     Removed(bool, Slot),
 }
 
-enum Failure {
-    SignIn,
-    /// No such project, application of this user, or slot: all look the same from outside.
-    NotFound,
-    CrossSite,
-    /// Not a multipart body, or one cut short.
-    Malformed,
-    /// The order went past the point where scans may change (and this one was not flagged).
-    Locked,
-    Rejected(UploadRejection),
-    /// Too many files being checked at once: try again in a few seconds.
-    Busy,
-    /// Logged with its cause when answered; the applicant sees a generic message.
-    Internal(String),
-}
-
-impl From<Refused> for Failure {
-    fn from(refused: Refused) -> Self {
-        match refused {
-            Refused::Busy => Failure::Busy,
-            Refused::Panicked => Failure::Internal(refused.to_string()),
-        }
-    }
-}
-
-impl From<StoreError> for Failure {
-    fn from(error: StoreError) -> Self {
-        Failure::Internal(error.to_string())
-    }
-}
-
-impl From<UploadRejection> for Failure {
-    fn from(rejection: UploadRejection) -> Self {
-        Failure::Rejected(rejection)
-    }
-}
-
-impl Failure {
-    fn status(&self) -> StatusCode {
-        match self {
-            Failure::SignIn => StatusCode::UNAUTHORIZED,
-            Failure::NotFound => StatusCode::NOT_FOUND,
-            Failure::CrossSite => StatusCode::FORBIDDEN,
-            Failure::Malformed => StatusCode::BAD_REQUEST,
-            Failure::Locked => StatusCode::CONFLICT,
-            Failure::Rejected(UploadRejection::TooLarge) => StatusCode::PAYLOAD_TOO_LARGE,
-            Failure::Rejected(UploadRejection::NotAllowedType { .. }) => {
-                StatusCode::UNSUPPORTED_MEDIA_TYPE
-            }
-            Failure::Rejected(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Failure::Busy => StatusCode::SERVICE_UNAVAILABLE,
-            Failure::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-
-    fn code(&self) -> &'static str {
-        match self {
-            Failure::SignIn => "unauthenticated",
-            Failure::NotFound => "not_found",
-            Failure::CrossSite => "cross_site",
-            Failure::Malformed => "bad_request",
-            Failure::Locked => "locked",
-            Failure::Rejected(rejection) => rejection.code(),
-            Failure::Busy => "busy",
-            Failure::Internal(_) => "server_error",
-        }
-    }
-
-    fn message(&self) -> String {
-        match self {
-            Failure::SignIn => "请先登录".into(),
-            Failure::NotFound => "找不到这份申请或这项资料".into(),
-            Failure::CrossSite => "请求不是从本站页面发出的，已拒绝。请回到本站页面重新操作".into(),
-            Failure::Malformed => "上传没有完成，请重新选择文件上传".into(),
-            Failure::Locked => "申请已进入审核，这项资料不能再修改".into(),
-            Failure::Rejected(rejection) => rejection.message(),
-            Failure::Busy => "服务器正忙，暂时无法检查这份文件，请稍等几秒后重新上传".into(),
-            Failure::Internal(_) => "系统繁忙，请稍后重试".into(),
-        }
-    }
-}
-
 async fn respond(
     style: Style,
     target: &Target,
     session: &Session,
-    outcome: Result<Done, Failure>,
+    outcome: Result<Done, HttpError>,
 ) -> Response {
     let flash = match (outcome, style) {
         (Ok(Done::Stored(saved, _)), Style::Json) => {
@@ -423,29 +350,33 @@ async fn respond(
         }
         (Ok(Done::Stored(_, slot)), Style::Form) => ok_flash(&slot, "已上传"),
         (Ok(Done::Removed(_, slot)), Style::Form) => ok_flash(&slot, "已删除"),
-        // A form page shows these next to the slot.
-        (
-            Err(
-                failure @ (Failure::Rejected(_)
-                | Failure::Malformed
-                | Failure::Busy
-                | Failure::Internal(_)),
-            ),
-            Style::Form,
-        ) => {
-            log_internal(&failure);
+        // What is wrong with the file, or a passing trouble: the page shows it at the slot.
+        (Err(error), Style::Form) if shown_at_slot(&error) => {
+            error.log();
             MaterialsFlash {
                 slot: target.slot.clone(),
                 ok: false,
-                message: failure.message(),
+                message: error.message,
             }
         }
-        (Err(failure), style) => return refuse(style, target, failure),
+        (Err(error), style) => return refuse(style, target, error),
     };
     if let Err(error) = session.insert(FLASH_KEY, &flash).await {
         tracing::error!(%error, "keeping the materials message in the session failed");
     }
     see_other(&target.page())
+}
+
+/// Whether a form's failure is about the file or the moment (shown next to the slot) rather
+/// than about access (not signed in, not found, locked), which has no slot to show it at.
+fn shown_at_slot(error: &HttpError) -> bool {
+    !matches!(
+        error.status,
+        StatusCode::UNAUTHORIZED
+            | StatusCode::NOT_FOUND
+            | StatusCode::FORBIDDEN
+            | StatusCode::CONFLICT
+    )
 }
 
 fn ok_flash(slot: &Slot, done: &str) -> MaterialsFlash {
@@ -456,44 +387,14 @@ fn ok_flash(slot: &Slot, done: &str) -> MaterialsFlash {
     }
 }
 
-/// A failure answered without the session: JSON, or for a form a redirect to log in, else a
-/// plain message.
-fn refuse(style: Style, target: &Target, failure: Failure) -> Response {
-    match (style, &failure) {
-        (Style::Form, Failure::SignIn) => see_other(&format!("/p/{}/login", target.project)),
-        _ => refuse_plain(style, failure),
-    }
-}
-
-fn refuse_plain(style: Style, failure: Failure) -> Response {
-    log_internal(&failure);
-    let status = failure.status();
-    let mut response = match style {
-        Style::Json => (
-            status,
-            Json(json!({ "error": failure.message(), "code": failure.code() })),
-        )
-            .into_response(),
-        Style::Form => (status, failure.message()).into_response(),
-    };
-    if matches!(failure, Failure::Busy) {
-        response.headers_mut().insert(
-            header::RETRY_AFTER,
-            HeaderValue::from(heavy::RETRY_AFTER_SECS),
-        );
-    }
-    response
-}
-
-fn log_internal(failure: &Failure) {
-    if let Failure::Internal(cause) = failure {
-        tracing::error!(error = %cause, "material request failed");
-    }
-}
-
-fn see_other(location: &str) -> Response {
-    match HeaderValue::from_str(location) {
-        Ok(location) => (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response(),
-        Err(_) => StatusCode::BAD_REQUEST.into_response(),
+/// A refusal answered without the session: JSON, or for a form a redirect to log in, else
+/// the plain sentence.
+fn refuse(style: Style, target: &Target, error: HttpError) -> Response {
+    match style {
+        Style::Json => error.into_response(),
+        Style::Form if error.status == StatusCode::UNAUTHORIZED => {
+            see_other(&format!("/p/{}/login", target.project))
+        }
+        Style::Form => error.to_text(),
     }
 }

@@ -2,6 +2,8 @@
 //! passes (connection limits, deadlines, client addresses, security headers, sessions). The
 //! handlers are thin: they read the request, call a service and write the answer.
 
+pub mod answer;
+pub mod applicant;
 pub mod client_addr;
 pub mod console;
 pub mod deadline;

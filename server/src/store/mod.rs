@@ -32,9 +32,12 @@ pub mod sessions;
 
 impl From<StoreError> for app::services::StoreError {
     fn from(error: StoreError) -> Self {
-        if !matches!(error, StoreError::Busy) {
-            tracing::error!(%error, "storage failed");
+        match error {
+            StoreError::Busy => Self::Busy,
+            error => {
+                tracing::error!(%error, "storage failed");
+                Self::Backend(error.to_string())
+            }
         }
-        Self::Backend(error.to_string())
     }
 }

@@ -17,7 +17,7 @@ use axum::response::Response;
 use leptos::prelude::*;
 use serde::Deserialize;
 
-use super::routes::device_cookie;
+use super::device::device_cookie;
 
 /// The phone module and the shared stylesheet; no inline script, so no nonce is needed.
 const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \

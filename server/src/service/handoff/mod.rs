@@ -77,7 +77,11 @@ pub struct Handoffs {
 
 impl From<StoreError> for HandoffError {
     fn from(error: StoreError) -> Self {
-        internal(error)
+        match error {
+            // Two requests raced for the same session past the retries: the phone tries again.
+            StoreError::Busy => HandoffError::Busy { secs: 2 },
+            error => internal(error),
+        }
     }
 }
 
