@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use crate::domain::catalog::Project;
 use crate::services::applications::ApplicationStore;
 use crate::services::bank_check::{BankCheckService, Statements};
+use crate::services::certificates::CertificateService;
 use crate::services::consent::{Agreements, ConsentStore};
 use crate::services::documents::DocumentService;
 use crate::services::handoff::HandoffService;
@@ -39,6 +40,8 @@ pub struct AppState {
     pub handoff: Arc<dyn HandoffService>,
     /// Status, timeline and notices of submitted applications.
     pub orders: Arc<dyn OrderService>,
+    /// Issued certificates, for 我的证书.
+    pub certificates: Arc<dyn CertificateService>,
     /// Online payment: trades and their QR codes.
     pub payments: Arc<dyn PaymentService>,
     /// 金融认证: the 0.01-yuan transfer and its code.

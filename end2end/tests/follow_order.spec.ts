@@ -162,8 +162,12 @@ test('an applicant pays, fixes what review flagged, enters the financial code an
 
   // Reviewer: production and shipment.
   await consoleDetail(console, number);
-  await console.getByRole('button', { name: '开始制证' }).click();
+  await console.getByRole('button', { name: '签发证书并开始制证' }).click();
   await expect(console.getByText('制证中').first()).toBeVisible();
+  // The certificates exist from here: the organisation's, with a serial and a U-key number.
+  const issued = console.locator('#certificates');
+  await expect(issued).toContainText('机构证书');
+  await expect(issued).toContainText(/[0-9A-F]{20}/);
   await console.getByLabel('快递公司').selectOption('顺丰速运');
   await console.getByLabel('运单号').fill('SF1234567890123');
   await console.getByRole('button', { name: '标记已寄出' }).click();
@@ -178,6 +182,17 @@ test('an applicant pays, fixes what review flagged, enters the financial code an
   await expect(page.locator('.app-timeline')).toContainText('审核未通过');
   await expect(page.locator('.app-timeline')).toContainText('已修改并重新提交');
   await snap(page, testInfo, 'order-shipped');
+
+  // 我的证书 in the personal centre: the certificate, valid, with what it is open to today.
+  await page.goto('/p/soetp/me');
+  await hydrated(page);
+  const card = page.locator('.app-cert').first();
+  await expect(card).toContainText('机构证书');
+  await expect(card).toContainText('有效');
+  await expect(card).toContainText(number);
+  await expect(card).toContainText(/续期：到期前30日内可续期/);
+  await expect(card).toContainText(/注销 可办理/);
+  await snap(page, testInfo, 'my-certificates');
   const sent = (await texts(page, valid.agentMobile)).join('\n');
   for (const notice of ['已进入审核', '未通过审核。原因：《授权委托书》扫描件未加盖公章', '0.01 元', '金融认证成功', '已寄出，顺丰速运 运单号 SF1234567890123']) {
     expect(sent).toContain(notice);

@@ -171,6 +171,10 @@ pub struct Config {
     /// and its memo go into a simulated bank statement shown at `/dev/outbox`.
     #[arg(long, env = "BANK_PROVIDER", value_enum, default_value_t = BankProviderKind::Local)]
     pub bank_provider: BankProviderKind,
+    /// The CA's issuing system, which makes the certificates when production starts. `local`
+    /// assigns serials, U-key numbers and validity itself: the certificates are not real.
+    #[arg(long, env = "ISSUER", value_enum, default_value_t = IssuerKind::Local)]
+    pub issuer: IssuerKind,
 
     /// Seconds a page may take to render in full. A page not ready by then is answered with
     /// 503 and a Chinese page offering to try again, and the route is logged; other requests
@@ -227,6 +231,7 @@ impl Config {
             cancelled_retention_days: 180,
             payment_provider: PaymentProviderKind::Local,
             bank_provider: BankProviderKind::Local,
+            issuer: IssuerKind::Local,
             page_timeout_secs: 10,
             upload_timeout_secs: 300,
             max_connections: 1024,
@@ -299,6 +304,12 @@ pub enum PaymentProviderKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum BankProviderKind {
     /// A simulated statement: nothing is sent.
+    Local,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum IssuerKind {
+    /// Serials and validity made up locally: no real certificate.
     Local,
 }
 

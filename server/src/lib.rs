@@ -31,7 +31,7 @@ use tower_http::{compression::CompressionLayer, trace::TraceLayer};
 use tower_sessions::ExpiredDeletion;
 
 use crate::clock::{Clock, SystemClock};
-use crate::config::{BankProviderKind, CaptchaMode, Config, IdentityProviderKind};
+use crate::config::{BankProviderKind, CaptchaMode, Config, IdentityProviderKind, IssuerKind};
 use crate::crypto::Keys;
 use crate::http::documents::Documents;
 pub use crate::http::sessions::{
@@ -43,6 +43,7 @@ use crate::http::{
 };
 use crate::service::applications::Applications;
 use crate::service::bank_check::{BankChecks, Transfers};
+use crate::service::certificates::Certificates;
 use crate::service::consents::Consents;
 use crate::service::handoff::{HandoffSettings, Handoffs};
 use crate::service::login::{LoginSettings, Logins};
@@ -51,6 +52,7 @@ use crate::service::payment::OnlinePayments;
 use crate::service::retention::Retention;
 use crate::vendor::bank::LocalBank;
 use crate::vendor::identity::LocalVerifier;
+use crate::vendor::issuer::LocalIssuer;
 use crate::vendor::sms::SmsProvider;
 use crate::vendor::storage::{ObjectStorage, Storage};
 
@@ -171,12 +173,22 @@ pub async fn build_with_clock(
         keys.clone(),
         clock.clone(),
     ));
+    let certificates = Arc::new(Certificates::new(
+        Arc::new(db.clone()),
+        applications.clone(),
+        match config.issuer {
+            IssuerKind::Local => Arc::new(LocalIssuer),
+        },
+        catalog.clone(),
+        clock.clone(),
+    ));
     let orders = Arc::new(Orders::new(
         Arc::new(db.clone()),
         applications.clone(),
         catalog.clone(),
         sms.sender.clone(),
         bank_checks.clone(),
+        certificates.clone(),
         clock.clone(),
     ));
     let sandbox_trades: Arc<dyn store::sandbox::SandboxRepo> = Arc::new(db.clone());
@@ -222,6 +234,7 @@ pub async fn build_with_clock(
         materials: materials.clone(),
         handoff: handoff.clone(),
         orders: orders.clone(),
+        certificates: certificates.clone(),
         catalog: catalog.clone(),
         privacy: privacy.clone(),
         clock: clock.clone(),
@@ -241,6 +254,7 @@ pub async fn build_with_clock(
         documents: documents.clone(),
         handoff: handoff.clone(),
         orders: orders.clone(),
+        certificates: certificates.clone(),
         bank_checks: Arc::new(BankChecks {
             checks: bank_checks,
             orders,

@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::config::{
-    BankProviderKind, CaptchaMode, Config, IdentityProviderKind, PaymentProviderKind,
+    BankProviderKind, CaptchaMode, Config, IdentityProviderKind, IssuerKind, PaymentProviderKind,
     SmsProviderKind,
 };
 
@@ -34,6 +34,10 @@ pub fn refusals(config: &Config) -> Vec<String> {
         (
             config.identity_provider == IdentityProviderKind::Local,
             "IDENTITY_PROVIDER=local reads no ID card and passes every face comparison",
+        ),
+        (
+            config.issuer == IssuerKind::Local,
+            "ISSUER=local makes up serials and validity: no real certificate is issued",
         ),
     ];
     for (_, what) in stand_ins.iter().filter(|(local, _)| *local) {

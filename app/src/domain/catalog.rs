@@ -55,6 +55,9 @@ pub struct Project {
     pub materials: Vec<Material>,
     pub service_fees: Vec<ServiceFee>,
     pub notes: Vec<String>,
+    /// Renewal window and expiry reminders; the defaults where the catalog says nothing.
+    #[serde(default)]
+    pub lifecycle: crate::domain::certificate::Lifecycle,
     /// Values the operator has yet to confirm, by [key](Project::has_key), each with the reason:
     /// the seeds did not give them, so they are plausible guesses. Logged at start-up.
     #[serde(default)]
@@ -108,6 +111,19 @@ impl ProductKind {
         ProductKind::OrgPersonal,
         ProductKind::NaturalPerson,
     ];
+
+    /// As stored and in URLs: the serde name.
+    pub fn code(self) -> &'static str {
+        match self {
+            ProductKind::Org => "org",
+            ProductKind::OrgPersonal => "org_personal",
+            ProductKind::NaturalPerson => "natural_person",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.code() == code)
+    }
 
     pub fn label(self) -> &'static str {
         match self {

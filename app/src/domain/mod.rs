@@ -8,6 +8,7 @@ pub mod bank_account;
 pub mod bank_check;
 pub mod banks;
 pub mod catalog;
+pub mod certificate;
 pub mod correction;
 pub mod credit_code;
 pub mod documents;

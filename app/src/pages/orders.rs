@@ -112,6 +112,9 @@ pub fn MyOrdersRoute() -> impl IntoView {
                     }
                 })}
             </Suspense>
+            <crate::pages::certificates::MyCertificates project=Signal::derive(move || {
+                params.read().get("project").unwrap_or_default()
+            }) />
             <crate::pages::privacy::PrivacySection />
         </div>
     }

@@ -36,6 +36,8 @@ pub const TABLES: &[&str] = &[
     "reviewer_audit",
     "bank_checks",
     "bank_statements",
+    "certificates",
+    "certificate_reminders",
 ];
 
 /// Copies `source` (SQLite) into `target` (PostgreSQL, migrated here, and empty); returns the

@@ -55,6 +55,9 @@ pub(super) async fn application(
         "DELETE FROM handoff_steps
          WHERE handoff_id IN (SELECT id FROM handoffs WHERE application_id = $1)",
         "DELETE FROM handoffs WHERE application_id = $1",
+        "DELETE FROM certificate_reminders
+         WHERE certificate_id IN (SELECT id FROM certificates WHERE application_id = $1)",
+        "DELETE FROM certificates WHERE application_id = $1",
         "DELETE FROM rejection_flags WHERE application_id = $1",
         "DELETE FROM order_events WHERE application_id = $1",
         "DELETE FROM payments WHERE application_id = $1",

@@ -14,6 +14,7 @@ pub use error::StoreError;
 pub mod applications;
 pub mod bank_checks;
 pub mod catalog;
+pub mod certificates;
 pub mod consents;
 pub mod copy;
 pub mod erase;

@@ -3,7 +3,7 @@
 //! sort it natively and it reads the same in either. Seconds, not finer: the expiry and rate
 //! limit columns were already seconds, and events that share a second keep their order by id.
 
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime, UtcOffset};
 
 /// `t` as stored.
 pub fn to_db(t: OffsetDateTime) -> i64 {
@@ -27,6 +27,18 @@ pub fn from_text(text: &str) -> i64 {
     OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).map_or(0, to_db)
 }
 
+/// A calendar day in China as stored: the Unix seconds of its midnight, +08:00.
+pub fn day_to_db(day: Date) -> i64 {
+    day.midnight().assume_offset(CHINA).unix_timestamp()
+}
+
+/// A stored day back as the calendar day in China.
+pub fn day_from_db(seconds: i64) -> Date {
+    from_db(seconds).to_offset(CHINA).date()
+}
+
+const CHINA: UtcOffset = time::macros::offset!(+8);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -40,6 +52,13 @@ mod tests {
         let finer = datetime!(2026-03-01 08:15:30.999 +08:00);
         assert_eq!(from_db(to_db(finer)), datetime!(2026-03-01 00:15:30 UTC));
         assert_eq!(from_text(&to_text(to_db(t))), to_db(t));
+    }
+
+    #[test]
+    fn a_day_is_its_midnight_in_china() {
+        let day = time::macros::date!(2026 - 12 - 07);
+        assert_eq!(day_to_db(day), to_db(datetime!(2026-12-07 00:00 +08:00)));
+        assert_eq!(day_from_db(day_to_db(day)), day);
     }
 
     #[test]

@@ -42,6 +42,8 @@ pub(crate) struct Detail {
     pub flag_items: Vec<(String, String)>,
     /// The reviewer events the state machine allows now.
     pub allowed: Vec<Event>,
+    /// The certificates issued for the order, once production started.
+    pub certificates: Vec<app::domain::certificate::Certificate>,
 }
 
 /// The application's id and owner.
@@ -248,6 +250,11 @@ async fn load_detail(
         .into_iter()
         .filter(|event| transition(order.status, *event, Actor::Reviewer).is_ok())
         .collect();
+    let certificates = state
+        .certificates
+        .of_order(number)
+        .await
+        .map_err(server_error)?;
     Ok(Some(Detail {
         number: number.to_owned(),
         project_name: project.map_or(found.project_id.clone(), |p| p.name.clone()),
@@ -264,6 +271,7 @@ async fn load_detail(
         audit,
         order,
         allowed,
+        certificates,
     }))
 }
 

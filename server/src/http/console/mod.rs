@@ -72,6 +72,7 @@ pub struct ConsoleState {
     pub materials: Arc<dyn MaterialStore>,
     pub handoff: Arc<Handoffs>,
     pub orders: Arc<dyn OrderService>,
+    pub certificates: Arc<crate::service::certificates::Certificates>,
     pub catalog: Arc<Catalog>,
     pub privacy: Arc<crate::service::privacy::Privacy>,
     pub clock: Arc<dyn Clock>,

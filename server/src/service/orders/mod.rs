@@ -22,6 +22,7 @@ use app::state::Catalog;
 
 use crate::clock::Clock;
 use crate::service::bank_check::Transfers;
+use crate::service::certificates::{Certificates, IssuingError};
 use crate::store::orders::{EventRow, Move, NewFlag, OrderRepo, OrderRow};
 use crate::store::time::{to_db, to_text};
 
@@ -40,6 +41,8 @@ pub struct Orders {
     sms: Arc<dyn SmsSender>,
     /// Sends the financial check's transfer when an order enters 待金融认证.
     bank_checks: Arc<Transfers>,
+    /// Issues the order's certificates when production starts.
+    certificates: Arc<Certificates>,
     clock: Arc<dyn Clock>,
 }
 
@@ -71,6 +74,7 @@ impl Orders {
         catalog: Arc<Catalog>,
         sms: Arc<dyn SmsSender>,
         bank_checks: Arc<Transfers>,
+        certificates: Arc<Certificates>,
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
@@ -79,6 +83,7 @@ impl Orders {
             catalog,
             sms,
             bank_checks,
+            certificates,
             clock,
         }
     }
@@ -337,6 +342,22 @@ impl OrderService for Orders {
     async fn apply(&self, number: &str, change: Change) -> Result<Status, OrderError> {
         for _ in 0..MOVE_ATTEMPTS {
             let planned = self.plan(number, &change).await?;
+            // The certificates exist before the order says 制证中; issuing is idempotent, so
+            // a move lost to another change issues nothing twice.
+            if change.event == Event::StartProduction {
+                self.certificates
+                    .issue(number)
+                    .await
+                    .map_err(|error| match error {
+                        IssuingError::Store(error) => OrderError::Store(error),
+                        other => {
+                            tracing::error!(number, error = %other, "issuing certificates failed");
+                            OrderError::Incomplete(
+                                "证书签发系统暂时没有响应，订单没有变化，请稍后再试".into(),
+                            )
+                        }
+                    })?;
+            }
             if self
                 .repo
                 .move_if(planned.id, &planned.change)

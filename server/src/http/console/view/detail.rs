@@ -152,6 +152,51 @@ pub(super) fn payment(detail: &Detail) -> AnyView {
     .into_any()
 }
 
+/// The certificates issued for the order: what the applicant's U-keys carry.
+pub(super) fn certificates(detail: &Detail) -> Option<AnyView> {
+    if detail.certificates.is_empty() {
+        return None;
+    }
+    let lines = detail
+        .certificates
+        .iter()
+        .map(|cert| {
+            let whom = cert.holder.clone().unwrap_or_else(|| cert.subject.clone());
+            view! {
+                <tr>
+                    <td>{cert.kind.label()}</td>
+                    <td>{whom}</td>
+                    <td class="c-mono">{cert.serial.clone()}</td>
+                    <td class="c-mono">{cert.medium.clone()}</td>
+                    <td class="c-nowrap">{format!("{} 至 {}", cert.validity.from, cert.validity.to)}</td>
+                    <td>{cert.status.label()}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    Some(
+        view! {
+            <section class="c-card" id="certificates" aria-labelledby="certificates-title">
+                <h2 class="c-card__title" id="certificates-title">"已签发的证书"</h2>
+                <table class="c-table c-table--compact">
+                    <thead>
+                        <tr>
+                            <th scope="col">"证书"</th>
+                            <th scope="col">"持有者"</th>
+                            <th scope="col">"序列号"</th>
+                            <th scope="col">"介质号"</th>
+                            <th scope="col">"有效期"</th>
+                            <th scope="col">"状态"</th>
+                        </tr>
+                    </thead>
+                    <tbody>{lines}</tbody>
+                </table>
+            </section>
+        }
+        .into_any(),
+    )
+}
+
 pub(super) fn audit(detail: &Detail) -> AnyView {
     let lines = detail
         .audit
@@ -242,6 +287,7 @@ pub(crate) fn detail_page(reviewer: &Reviewer, detail: &Detail, flash: Option<&F
                 {actions(detail, flash)}
             </section>
             {last_flags}
+            {certificates(detail)}
             <section class="c-card" id="answers" aria-labelledby="answers-title">
                 <h2 class="c-card__title" id="answers-title">"申请信息"</h2>
                 {fees(detail)}

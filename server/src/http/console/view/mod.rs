@@ -89,7 +89,7 @@ pub(super) fn event_action(event: Event) -> &'static str {
         Event::TransferRefused => "未查到款项",
         Event::Approve => "审核通过",
         Event::Reject => "驳回",
-        Event::StartProduction => "开始制证",
+        Event::StartProduction => "签发证书并开始制证",
         Event::Ship => "标记已寄出",
         Event::ConfirmReceipt => "确认已签收",
         other => other.label(),

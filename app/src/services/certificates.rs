@@ -1,0 +1,77 @@
+//! Issued certificates: the CA's issuing system that makes them, and what the personal centre
+//! reads of them (我的证书).
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::certificate::{CertState, Certificate, Offer};
+
+/// One certificate on the 我的证书 page, with what the day makes of it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyCertificate {
+    pub certificate: Certificate,
+    pub project_name: String,
+    pub state: CertState,
+    /// Days left after today; negative once expired.
+    pub days_left: i64,
+    /// Every business, open or with the reason it is not.
+    pub offers: Vec<Offer>,
+}
+
+#[cfg(feature = "ssr")]
+pub use ssr::*;
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use time::Date;
+
+    use super::MyCertificate;
+    use crate::domain::catalog::ProductKind;
+    use crate::domain::certificate::Validity;
+    use crate::services::StoreError;
+    use crate::services::login::UserId;
+
+    /// What the issuing system is asked for: one certificate of an order.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub struct IssueRequest {
+        pub order_number: String,
+        /// Which of the order's certificates; with the number, the key that makes asking
+        /// twice return the same certificate.
+        pub position: u32,
+        pub kind: ProductKind,
+        pub years: u8,
+        /// The organisation, or the natural person.
+        pub subject: String,
+        pub holder: Option<String>,
+        /// The day it is issued (China's calendar).
+        pub today: Date,
+    }
+
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub struct IssuedCertificate {
+        pub serial: String,
+        pub medium: String,
+        pub validity: Validity,
+    }
+
+    #[derive(Debug, thiserror::Error)]
+    pub enum IssueError {
+        /// The issuing system did not answer or refused; the order does not move.
+        #[error("the issuing system is unavailable: {0}")]
+        Unavailable(String),
+    }
+
+    /// The CA's own issuing system (RA/CA), which assigns serials and validity. The local
+    /// stand-in derives both from the request; a real adapter must be idempotent on
+    /// `(order_number, position)`, since a retried request must not make a second certificate.
+    #[async_trait::async_trait]
+    pub trait CertificateIssuer: Send + Sync {
+        fn provider(&self) -> &'static str;
+        async fn issue(&self, request: &IssueRequest) -> Result<IssuedCertificate, IssueError>;
+    }
+
+    #[async_trait::async_trait]
+    pub trait CertificateService: Send + Sync {
+        /// Every certificate of `user`, soonest expiry first.
+        async fn mine(&self, user: UserId) -> Result<Vec<MyCertificate>, StoreError>;
+    }
+}

@@ -1,0 +1,159 @@
+//! Issued certificates through the real services: production starts → the certificates exist,
+//! once; 我的证书 shows them to their owner only, with the day's businesses; the clock moved
+//! near expiry opens renewal.
+
+mod common;
+
+use app::api::certificates::LoadMyCertificates;
+use app::domain::catalog::ProductKind;
+use app::domain::certificate::{Business, CertState};
+use app::domain::order::{Event, PaymentMethod, Status};
+use app::services::certificates::MyCertificate;
+use app::services::login::UserId;
+use app::services::orders::{Change, Who};
+use common::applicant::{self, OWNER};
+use common::browser::{Browser, server_fn, signed_up};
+use common::rig::{Rig, start};
+use leptos::server_fn::ServerFn;
+
+const OTHER: &str = "13900001111";
+
+fn reviewer() -> Who {
+    Who::Reviewer {
+        id: 1,
+        name: "张审核".into(),
+    }
+}
+
+impl Rig {
+    async fn apply(&self, number: &str, event: Event, who: Who) -> Status {
+        let mut change = Change::new(event, who);
+        if event == Event::VoucherUploaded {
+            change.payment_method = Some(PaymentMethod::BankTransfer);
+        }
+        self.server
+            .state
+            .orders
+            .apply(number, change)
+            .await
+            .unwrap()
+    }
+
+    /// Submitted with two holders, paid by transfer, approved and accepted: ready to produce.
+    async fn accepted(&self, mobile: &str) -> (Browser<'_>, String) {
+        let browser = signed_up(&self.server, mobile).await;
+        let number = applicant::submit(&self.server, mobile, &["王喆", "李娜"]).await;
+        let user: UserId = applicant::user(&self.server, mobile).await;
+        self.apply(&number, Event::ReadyToPay, Who::Applicant(user))
+            .await;
+        self.apply(&number, Event::VoucherUploaded, Who::Applicant(user))
+            .await;
+        for event in [Event::TransferConfirmed, Event::Approve, Event::Accept] {
+            self.apply(&number, event, reviewer()).await;
+        }
+        (browser, number)
+    }
+
+    async fn certificates(&self, number: &str) -> i64 {
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM certificates c JOIN applications a ON a.id = c.application_id
+             WHERE a.number = $1",
+        )
+        .bind(number)
+        .fetch_one(self.server.db.pool())
+        .await
+        .unwrap()
+    }
+}
+
+async fn mine(browser: &Browser<'_>) -> Vec<MyCertificate> {
+    let reply = browser
+        .send(server_fn(LoadMyCertificates::PATH, "project=soetp"))
+        .await;
+    serde_json::from_str(&reply.body).unwrap_or_else(|_| panic!("{}", reply.body))
+}
+
+#[tokio::test]
+async fn starting_production_issues_each_certificate_once_and_its_owner_sees_them() {
+    let rig = start().await;
+    let (browser, number) = rig.accepted(OWNER).await;
+    assert!(mine(&browser).await.is_empty());
+    assert_eq!(rig.certificates(&number).await, 0);
+
+    let to = rig.apply(&number, Event::StartProduction, reviewer()).await;
+    assert_eq!(to, Status::InProduction);
+    // The organisation's certificate and one per holder.
+    assert_eq!(rig.certificates(&number).await, 3);
+
+    let list = mine(&browser).await;
+    assert_eq!(list.len(), 3);
+    let kinds: Vec<ProductKind> = list.iter().map(|m| m.certificate.kind).collect();
+    assert_eq!(
+        kinds
+            .iter()
+            .filter(|k| **k == ProductKind::OrgPersonal)
+            .count(),
+        2
+    );
+    let holders: Vec<Option<&str>> = list
+        .iter()
+        .map(|m| m.certificate.holder.as_deref())
+        .collect();
+    assert!(holders.contains(&Some("王喆")) && holders.contains(&Some("李娜")));
+    for m in &list {
+        assert_eq!(m.certificate.order_number, number);
+        assert_eq!(m.state, CertState::Valid);
+        assert!(m.days_left > 300, "{}", m.days_left);
+        let renewal = m
+            .offers
+            .iter()
+            .find(|o| o.business == Business::Renewal)
+            .unwrap();
+        assert!(
+            renewal
+                .reason
+                .as_deref()
+                .unwrap()
+                .contains("到期前30日内可续期")
+        );
+        let cancel = m
+            .offers
+            .iter()
+            .find(|o| o.business == Business::Cancellation)
+            .unwrap();
+        assert!(cancel.is_open());
+    }
+
+    // Another applicant sees none of them.
+    let other = signed_up(&rig.server, OTHER).await;
+    assert!(mine(&other).await.is_empty());
+
+    // Near the end of the shortest term, renewal opens.
+    let shortest = list.iter().map(|m| m.days_left).min().unwrap();
+    rig.clock.advance(time::Duration::days(shortest - 10));
+    let soon = mine(&browser).await;
+    let first = &soon[0];
+    assert_eq!(first.state, CertState::ExpiringSoon);
+    assert_eq!(first.days_left, 10);
+    assert!(
+        first
+            .offers
+            .iter()
+            .find(|o| o.business == Business::Renewal)
+            .unwrap()
+            .is_open()
+    );
+}
+
+#[tokio::test]
+async fn two_reviewers_starting_production_at_once_issue_one_set() {
+    let rig = start().await;
+    let (_, number) = rig.accepted(OWNER).await;
+    let orders = &rig.server.state.orders;
+    let (a, b) = tokio::join!(
+        orders.apply(&number, Change::new(Event::StartProduction, reviewer())),
+        orders.apply(&number, Change::new(Event::StartProduction, reviewer())),
+    );
+    assert_eq!(a.is_ok() as u8 + b.is_ok() as u8, 1, "{a:?} {b:?}");
+    assert_eq!(rig.certificates(&number).await, 3);
+}
