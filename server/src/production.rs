@@ -37,7 +37,7 @@ pub fn refusals(config: &Config) -> Vec<String> {
         ),
         (
             config.issuer == IssuerKind::Local,
-            "ISSUER=local makes up serials and validity: no real certificate is issued",
+            "ISSUER=local makes up serials and validity instead of asking the CA's issuing system",
         ),
     ];
     for (_, what) in stand_ins.iter().filter(|(local, _)| *local) {
@@ -146,7 +146,8 @@ mod tests {
                 "SMS_PROVIDER",
                 "PAYMENT_PROVIDER",
                 "BANK_PROVIDER",
-                "IDENTITY_PROVIDER"
+                "IDENTITY_PROVIDER",
+                "ISSUER"
             ],
             "{refusals:#?}"
         );

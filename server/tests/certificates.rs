@@ -39,7 +39,7 @@ impl Rig {
             .unwrap()
     }
 
-    /// Submitted with two holders, paid by transfer, approved and accepted: ready to produce.
+    /// Submitted with two holders, paid by transfer and approved: ready to produce.
     async fn accepted(&self, mobile: &str) -> (Browser<'_>, String) {
         let browser = signed_up(&self.server, mobile).await;
         let number = applicant::submit(&self.server, mobile, &["王喆", "李娜"]).await;
@@ -48,7 +48,8 @@ impl Rig {
             .await;
         self.apply(&number, Event::VoucherUploaded, Who::Applicant(user))
             .await;
-        for event in [Event::TransferConfirmed, Event::Approve, Event::Accept] {
+        // Approving an order paid by transfer accepts it at once.
+        for event in [Event::TransferConfirmed, Event::Approve] {
             self.apply(&number, event, reviewer()).await;
         }
         (browser, number)
@@ -131,6 +132,9 @@ async fn starting_production_issues_each_certificate_once_and_its_owner_sees_the
     // Near the end of the shortest term, renewal opens.
     let shortest = list.iter().map(|m| m.days_left).min().unwrap();
     rig.clock.advance(time::Duration::days(shortest - 10));
+    // Months later: a new login.
+    drop(browser);
+    let browser = signed_up(&rig.server, OWNER).await;
     let soon = mine(&browser).await;
     let first = &soon[0];
     assert_eq!(first.state, CertState::ExpiringSoon);

@@ -1,7 +1,7 @@
 -- Issued certificates, one row per certificate of an order, and the expiry reminders sent for
 -- them. Names and mobiles stay in the encrypted application the certificate came from.
 CREATE TABLE certificates (
-    id             INTEGER PRIMARY KEY AUTOINCREMENT,
+    id             INTEGER PRIMARY KEY,
     application_id INTEGER NOT NULL REFERENCES applications (id),
     -- Which of the application's certificates, in the order of its selection.
     position       INTEGER NOT NULL CHECK (position >= 0),
