@@ -192,6 +192,7 @@ test('an applicant pays, fixes what review flagged, enters the financial code an
   await expect(card).toContainText(number);
   await expect(card).toContainText(/续期：到期前30日内可续期/);
   await expect(card).toContainText(/注销 可办理/);
+  await checkAccessibility(page);
   await snap(page, testInfo, 'my-certificates');
   const sent = (await texts(page, valid.agentMobile)).join('\n');
   for (const notice of ['已进入审核', '未通过审核。原因：《授权委托书》扫描件未加盖公章', '0.01 元', '金融认证成功', '已寄出，顺丰速运 运单号 SF1234567890123']) {

@@ -12,7 +12,7 @@ use crate::services::certificates::MyCertificate;
 pub fn MyCertificates(project: Signal<String>) -> impl IntoView {
     let certificates = Resource::new(move || project.get(), load_my_certificates);
     view! {
-        <section class="app-section" aria-labelledby="my-certificates">
+        <section class="app-section app-my-certs" aria-labelledby="my-certificates">
             <h2 class="app-heading-l" id="my-certificates">"我的证书"</h2>
             <Suspense fallback=|| view! { <p>"正在加载…"</p> }>
                 {move || Suspend::new(async move {
