@@ -13,17 +13,10 @@ use app::services::login::UserId;
 use app::services::orders::{Change, Who};
 use common::applicant::{self, OWNER};
 use common::browser::{Browser, server_fn, signed_up};
-use common::rig::{Rig, start};
+use common::rig::{Rig, reviewer, start};
 use leptos::server_fn::ServerFn;
 
 const OTHER: &str = "13900001111";
-
-fn reviewer() -> Who {
-    Who::Reviewer {
-        id: 1,
-        name: "张审核".into(),
-    }
-}
 
 impl Rig {
     async fn apply(&self, number: &str, event: Event, who: Who) -> Status {

@@ -15,17 +15,10 @@ use axum::http::{Request, StatusCode, header};
 use common::applicant::{self, OWNER};
 use common::browser::Browser;
 use common::browser::{server_fn, signed_up};
-use common::rig::{Rig, start};
+use common::rig::{Rig, reviewer, start};
 use leptos::server_fn::ServerFn;
 
 const OTHER: &str = "13900001111";
-
-fn reviewer() -> Who {
-    Who::Reviewer {
-        id: 1,
-        name: "张审核".into(),
-    }
-}
 
 impl Rig {
     async fn apply(&self, number: &str, change: Change) -> Result<Status, OrderError> {

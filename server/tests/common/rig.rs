@@ -22,3 +22,11 @@ pub async fn start() -> Rig {
     let (server, clock) = super::start_with(config).await;
     Rig { dir, server, clock }
 }
+
+/// A reviewer, as the console names the one acting.
+pub fn reviewer() -> app::services::orders::Who {
+    app::services::orders::Who::Reviewer {
+        id: 1,
+        name: "张审核".into(),
+    }
+}
