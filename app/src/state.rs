@@ -16,6 +16,7 @@ use crate::services::materials::MaterialStore;
 use crate::services::orders::OrderService;
 use crate::services::payment::PaymentService;
 use crate::services::privacy::PrivacyRequests;
+use crate::services::renewals::RenewalService;
 use crate::services::sms::{Outbox, SmsSender};
 
 /// What every request may use; cheap to clone.
@@ -42,6 +43,8 @@ pub struct AppState {
     pub orders: Arc<dyn OrderService>,
     /// Issued certificates, for 我的证书.
     pub certificates: Arc<dyn CertificateService>,
+    /// 续期: the page and the order.
+    pub renewals: Arc<dyn RenewalService>,
     /// Online payment: trades and their QR codes.
     pub payments: Arc<dyn PaymentService>,
     /// 金融认证: the 0.01-yuan transfer and its code.

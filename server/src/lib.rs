@@ -49,12 +49,14 @@ use crate::service::handoff::{HandoffSettings, Handoffs};
 use crate::service::login::{LoginSettings, Logins};
 use crate::service::orders::Orders;
 use crate::service::payment::OnlinePayments;
+use crate::service::renewals::Renewals;
 use crate::service::retention::Retention;
 use crate::vendor::bank::LocalBank;
 use crate::vendor::identity::LocalVerifier;
 use crate::vendor::issuer::LocalIssuer;
 use crate::vendor::sms::SmsProvider;
 use crate::vendor::storage::{ObjectStorage, Storage};
+use app::services::certificates::CertificateIssuer;
 
 /// How often expired sessions, captchas and codes are deleted, and payment trades left
 /// without a notice are asked about.
@@ -173,13 +175,23 @@ pub async fn build_with_clock(
         keys.clone(),
         clock.clone(),
     ));
+    let issuer: Arc<dyn CertificateIssuer> = match config.issuer {
+        IssuerKind::Local => Arc::new(LocalIssuer),
+    };
     let certificates = Arc::new(Certificates::new(
         Arc::new(db.clone()),
         applications.clone(),
-        match config.issuer {
-            IssuerKind::Local => Arc::new(LocalIssuer),
-        },
+        issuer.clone(),
         catalog.clone(),
+        clock.clone(),
+    ));
+    let renewals = Arc::new(Renewals::new(
+        Arc::new(db.clone()),
+        certificates.clone(),
+        applications.clone(),
+        issuer,
+        catalog.clone(),
+        keys.clone(),
         clock.clone(),
     ));
     let orders = Arc::new(Orders::new(
@@ -189,6 +201,7 @@ pub async fn build_with_clock(
         sms.sender.clone(),
         bank_checks.clone(),
         certificates.clone(),
+        renewals.clone(),
         clock.clone(),
     ));
     let sandbox_trades: Arc<dyn store::sandbox::SandboxRepo> = Arc::new(db.clone());
@@ -255,9 +268,10 @@ pub async fn build_with_clock(
         handoff: handoff.clone(),
         orders: orders.clone(),
         certificates: certificates.clone(),
+        renewals,
         bank_checks: Arc::new(BankChecks {
             checks: bank_checks,
-            orders,
+            orders: orders.clone(),
         }),
         statements: match config.bank_provider {
             BankProviderKind::Local if sandbox => Some(local_bank),
@@ -281,6 +295,7 @@ pub async fn build_with_clock(
         payment_service.clone(),
         orphans.clone(),
         retention.clone(),
+        orders.clone(),
     ));
     let sessions = session_layer(config, session_store, clock.clone());
     let cookies = http::phone::CookiePolicy {
@@ -343,6 +358,7 @@ async fn maintain(
     payments: Arc<OnlinePayments>,
     orphans: Arc<service::orphans::Orphans>,
     retention: Arc<Retention>,
+    orders: Arc<Orders>,
 ) {
     let mut ticks = tokio::time::interval(MAINTENANCE_PERIOD);
     for tick in (0..ORPHAN_SWEEP_PERIODS).cycle() {
@@ -367,6 +383,7 @@ async fn maintain(
         if let Err(error) = retention.run().await {
             tracing::warn!(%error, "deleting personal data past its retention period failed");
         }
+        orders.finish_unfinished_renewals().await;
     }
 }
 

@@ -5,8 +5,9 @@
 mod common;
 
 use app::api::certificates::LoadMyCertificates;
+use app::domain::business::Business;
 use app::domain::catalog::ProductKind;
-use app::domain::certificate::{Business, CertState};
+use app::domain::certificate::CertState;
 use app::domain::order::{Event, PaymentMethod, Status};
 use app::services::certificates::MyCertificate;
 use app::services::login::UserId;

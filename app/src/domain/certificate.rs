@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 use time::{Date, Duration, Month};
 
+use crate::domain::business::Business;
 use crate::domain::catalog::ProductKind;
 
 /// What the CA's records say of a certificate. Expiry is not a status: it follows from the
@@ -128,47 +129,6 @@ impl Default for Lifecycle {
     }
 }
 
-/// What may be done with an issued certificate, each one an order of its own.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Business {
-    Renewal,
-    Change,
-    Unlock,
-    Replacement,
-    Cancellation,
-}
-
-impl Business {
-    pub const ALL: [Business; 5] = [
-        Business::Renewal,
-        Business::Change,
-        Business::Unlock,
-        Business::Replacement,
-        Business::Cancellation,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Business::Renewal => "renewal",
-            Business::Change => "change",
-            Business::Unlock => "unlock",
-            Business::Replacement => "replacement",
-            Business::Cancellation => "cancellation",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Business::Renewal => "续期",
-            Business::Change => "信息变更",
-            Business::Unlock => "解锁",
-            Business::Replacement => "介质补办",
-            Business::Cancellation => "注销",
-        }
-    }
-}
-
 /// An issued certificate as its owner sees it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Certificate {
@@ -240,7 +200,7 @@ impl Certificate {
 
     /// Every business, open or with the reason it is not.
     pub fn offers(&self, rules: &Lifecycle, today: Date) -> Vec<Offer> {
-        Business::ALL
+        Business::LIFECYCLE
             .into_iter()
             .map(|business| Offer {
                 business,
@@ -260,6 +220,7 @@ impl Certificate {
         }
         let expired = state == CertState::Expired;
         match business {
+            Business::New => Some("新证书请从首页办理".to_owned()),
             Business::Renewal => {
                 let opens = self.validity.to - Duration::days(i64::from(rules.renewal_window_days));
                 (state == CertState::Valid).then(|| {
@@ -446,7 +407,7 @@ mod tests {
         ) {
             let c = cert(Validity::for_years(start, years), status);
             let offers = c.offers(&Lifecycle::default(), today);
-            prop_assert_eq!(offers.len(), Business::ALL.len());
+            prop_assert_eq!(offers.len(), Business::LIFECYCLE.len());
             for offer in offers {
                 prop_assert_eq!(
                     offer.is_open(),

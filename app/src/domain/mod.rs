@@ -7,6 +7,7 @@ pub mod application;
 pub mod bank_account;
 pub mod bank_check;
 pub mod banks;
+pub mod business;
 pub mod catalog;
 pub mod certificate;
 pub mod correction;

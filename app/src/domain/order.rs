@@ -31,6 +31,7 @@
 //! assert_eq!(transition(s, Event::PaidOnline, Actor::System), Ok(Status::AwaitingReview));
 //! ```
 
+use crate::domain::business::{self, Business};
 use serde::{Deserialize, Serialize};
 
 /// Where an order stands. Stored by [`Status::code`]; shown by [`Status::label`].
@@ -192,10 +193,12 @@ pub enum Event {
     Ship,
     ConfirmReceipt,
     Cancel,
+    /// The CA's issuing system made (or extended) the order's certificates: a renewal is done.
+    Issue,
 }
 
 impl Event {
-    pub const ALL: [Event; 15] = [
+    pub const ALL: [Event; 16] = [
         Event::ReadyToPay,
         Event::PaidOnline,
         Event::VoucherUploaded,
@@ -211,6 +214,7 @@ impl Event {
         Event::Ship,
         Event::ConfirmReceipt,
         Event::Cancel,
+        Event::Issue,
     ];
 
     pub fn code(self) -> &'static str {
@@ -230,6 +234,7 @@ impl Event {
             Event::Ship => "ship",
             Event::ConfirmReceipt => "confirm_receipt",
             Event::Cancel => "cancel",
+            Event::Issue => "issue",
         }
     }
 
@@ -255,6 +260,7 @@ impl Event {
             Event::Ship => "证书已寄出",
             Event::ConfirmReceipt => "已确认收货",
             Event::Cancel => "已取消",
+            Event::Issue => "证书已更新",
         }
     }
 }
@@ -278,7 +284,7 @@ pub fn may(actor: Actor, event: Event) -> bool {
         ReadyToPay | VoucherUploaded | Resubmit | BankCheckPassed | Cancel => {
             actor == Actor::Applicant
         }
-        PaidOnline | RequestBankCheck | Accept => actor == Actor::System,
+        PaidOnline | RequestBankCheck | Accept | Issue => actor == Actor::System,
         TransferConfirmed | TransferRefused | Reject | Approve | StartProduction | Ship => {
             actor == Actor::Reviewer
         }
@@ -324,14 +330,21 @@ pub enum Money {
 /// An order as the state machine sees it: where it stands and how it was paid.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Order {
+    pub business: Business,
     pub status: Status,
     pub money: Option<Money>,
 }
 
 impl Order {
     pub fn new() -> Self {
+        Self::of(Business::New)
+    }
+
+    /// A new order of `business`, in its first status.
+    pub fn of(business: Business) -> Self {
         Self {
-            status: Status::AwaitingMaterials,
+            business,
+            status: business.first_status(),
             money: None,
         }
     }
@@ -340,7 +353,7 @@ impl Order {
     /// and after approval only the step that fits it is open (the financial check for money
     /// paid online, acceptance for a confirmed transfer).
     pub fn apply(self, event: Event, actor: Actor) -> Result<Order, TransitionError> {
-        let status = transition(self.status, event, actor)?;
+        let status = business::transition(self.business, self.status, event, actor)?;
         let money = match event {
             Event::PaidOnline => Some(Money::Online),
             Event::VoucherUploaded => Some(Money::Transfer),
@@ -353,7 +366,11 @@ impl Order {
             }
             _ => self.money,
         };
-        Ok(Order { status, money })
+        Ok(Order {
+            business: self.business,
+            status,
+            money,
+        })
     }
 }
 
@@ -496,6 +513,10 @@ pub fn notice(number: &str, event: Event, detail: Option<&str>) -> Option<String
         Event::Ship => format!(
             "您的数字证书 {number} 已寄出，{}。可登录“我的申请”查看物流。",
             detail.unwrap_or("快递信息见申请页面")
+        ),
+        Event::Issue => format!(
+            "您的证书续期 {number} 已完成，新的有效期至{}，原 U 盾继续使用。",
+            detail.unwrap_or("详见“我的证书”")
         ),
         _ => return None,
     };
@@ -656,7 +677,7 @@ mod tests {
         /// a refused transfer.
         #[test]
         fn orders_keep_their_money(from in status(), money in proptest::option::of(proptest::sample::select(vec![Money::Online, Money::Transfer])), ev in event(), who in actor()) {
-            let order = Order { status: from, money };
+            let order = Order { business: Business::New, status: from, money };
             if let Ok(next) = order.apply(ev, who) {
                 prop_assert_eq!(Ok(next.status), transition(from, ev, who));
                 if money.is_some() && ev != Event::TransferRefused {
@@ -734,10 +755,12 @@ mod tests {
     #[test]
     fn after_approval_only_the_step_that_fits_the_money() {
         let online = Order {
+            business: Business::New,
             status: Status::Approved,
             money: Some(Money::Online),
         };
         let transfer = Order {
+            business: Business::New,
             status: Status::Approved,
             money: Some(Money::Transfer),
         };

@@ -53,6 +53,17 @@ mod ssr {
         pub validity: Validity,
     }
 
+    /// A renewal of one issued certificate.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub struct RenewRequest {
+        pub order_number: String,
+        pub serial: String,
+        pub kind: ProductKind,
+        pub years: u8,
+        pub current: Validity,
+        pub today: Date,
+    }
+
     #[derive(Debug, thiserror::Error)]
     pub enum IssueError {
         /// The issuing system did not answer or refused; the order does not move.
@@ -67,6 +78,9 @@ mod ssr {
     pub trait CertificateIssuer: Send + Sync {
         fn provider(&self) -> &'static str;
         async fn issue(&self, request: &IssueRequest) -> Result<IssuedCertificate, IssueError>;
+        /// The certificate's new term; asked again for the same order and serial, the same
+        /// answer.
+        async fn renew(&self, request: &RenewRequest) -> Result<Validity, IssueError>;
     }
 
     #[async_trait::async_trait]

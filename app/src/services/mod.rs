@@ -14,6 +14,7 @@ pub mod materials;
 pub mod orders;
 pub mod payment;
 pub mod privacy;
+pub mod renewals;
 pub mod sms;
 
 /// A storage failure; details go to the server log, the applicant sees a generic message.

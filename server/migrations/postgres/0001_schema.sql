@@ -134,7 +134,7 @@ CREATE TABLE applications (
     number          TEXT NOT NULL UNIQUE,
     user_id         BIGINT NOT NULL REFERENCES users (id),
     project_id      TEXT NOT NULL,
-    draft_id        BIGINT NOT NULL UNIQUE REFERENCES drafts (id),
+    draft_id        BIGINT UNIQUE REFERENCES drafts (id),
     status          TEXT NOT NULL,
     data            BYTEA NOT NULL,
     quote           TEXT NOT NULL,
@@ -145,7 +145,9 @@ CREATE TABLE applications (
     payment_method  TEXT CHECK (payment_method IN ('wechat', 'alipay', 'bank_transfer')),
     courier         TEXT,
     tracking_no     TEXT,
-    shipped_at      BIGINT
+    shipped_at      BIGINT,
+    business        TEXT NOT NULL DEFAULT 'new'
+        CHECK (business IN ('new', 'renewal', 'change', 'unlock', 'replacement', 'cancellation'))
 );
 CREATE INDEX applications_user ON applications (user_id, submitted_at);
 CREATE INDEX applications_status ON applications (status, submitted_at);
@@ -365,4 +367,16 @@ CREATE TABLE certificate_reminders (
     days           INTEGER NOT NULL,
     sent_at        BIGINT NOT NULL,
     PRIMARY KEY (certificate_id, days)
+);
+
+CREATE TABLE order_certificates (
+    application_id BIGINT NOT NULL REFERENCES applications (id),
+    certificate_id BIGINT NOT NULL REFERENCES certificates (id),
+    years          INTEGER NOT NULL DEFAULT 0 CHECK (years >= 0),
+    PRIMARY KEY (application_id, certificate_id)
+);
+
+CREATE TABLE certificate_holds (
+    certificate_id BIGINT PRIMARY KEY REFERENCES certificates (id),
+    application_id BIGINT NOT NULL REFERENCES applications (id)
 );

@@ -43,7 +43,7 @@ fn draft_context(user: UserId, project: &str) -> String {
     format!("draft:{}:{project}", user.0)
 }
 
-fn application_context(number: &str) -> String {
+pub(crate) fn application_context(number: &str) -> String {
     format!("application:{number}")
 }
 

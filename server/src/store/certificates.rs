@@ -156,3 +156,17 @@ async fn of_application(
     .fetch_all(conn)
     .await?)
 }
+
+/// Certificate `id`, if there is one.
+pub(crate) async fn by_id(
+    pool: &sqlx::AnyPool,
+    id: i64,
+) -> Result<Option<CertificateRow>, StoreError> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM certificates c JOIN applications a ON a.id = c.application_id
+         WHERE c.id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(pool)
+    .await?)
+}

@@ -38,6 +38,8 @@ pub const TABLES: &[&str] = &[
     "bank_statements",
     "certificates",
     "certificate_reminders",
+    "order_certificates",
+    "certificate_holds",
 ];
 
 /// Copies `source` (SQLite) into `target` (PostgreSQL, migrated here, and empty); returns the

@@ -55,6 +55,10 @@ pub(super) async fn application(
         "DELETE FROM handoff_steps
          WHERE handoff_id IN (SELECT id FROM handoffs WHERE application_id = $1)",
         "DELETE FROM handoffs WHERE application_id = $1",
+        "DELETE FROM certificate_holds WHERE application_id = $1
+         OR certificate_id IN (SELECT id FROM certificates WHERE application_id = $1)",
+        "DELETE FROM order_certificates WHERE application_id = $1
+         OR certificate_id IN (SELECT id FROM certificates WHERE application_id = $1)",
         "DELETE FROM certificate_reminders
          WHERE certificate_id IN (SELECT id FROM certificates WHERE application_id = $1)",
         "DELETE FROM certificates WHERE application_id = $1",
@@ -67,13 +71,13 @@ pub(super) async fn application(
         sqlx::query(sql).bind(id).execute(&mut *conn).await?;
     }
     // The application before its draft: the draft's name for it is the deferred check.
-    let draft: Option<i64> =
+    let draft: Option<Option<i64>> =
         sqlx::query_scalar("DELETE FROM applications WHERE id = $1 RETURNING draft_id")
             .bind(id)
             .fetch_optional(&mut *conn)
             .await?;
     sqlx::query("DELETE FROM drafts WHERE id = $1")
-        .bind(draft)
+        .bind(draft.flatten())
         .execute(&mut *conn)
         .await?;
     Ok(Removed { scans, photos })

@@ -17,6 +17,8 @@ pub struct OrderRow {
     pub user_id: i64,
     pub project_id: String,
     pub status: String,
+    /// [`Business`](app::domain::business::Business) code: `new`, `renewal`, …
+    pub business: String,
     pub total_fen: i64,
     pub submitted_at: i64,
     pub payment_method: Option<String>,
@@ -70,8 +72,8 @@ pub struct Move {
     pub flags: Vec<NewFlag>,
 }
 
-const COLUMNS: &str = "id, number, user_id, project_id, status, total_fen, submitted_at, \
-                       payment_method, courier, tracking_no, shipped_at";
+const COLUMNS: &str = "id, number, user_id, project_id, status, business, total_fen, \
+                       submitted_at, payment_method, courier, tracking_no, shipped_at";
 
 #[async_trait::async_trait]
 pub trait OrderRepo: Send + Sync {

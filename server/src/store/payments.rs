@@ -7,6 +7,7 @@
 //! own guarded move in the same writing transaction: repeated or simultaneous notices (also
 //! to different servers on one PostgreSQL database) make one payment and one order event.
 
+use app::domain::business::Business;
 use app::domain::order::{Actor, Event, Order, PaymentMethod, Status};
 use sqlx::AnyConnection;
 
@@ -264,14 +265,15 @@ async fn move_order_paid(
     note: &str,
     at: i64,
 ) -> Result<Option<Status>, StoreError> {
-    let (status, current): (String, Option<String>) =
-        sqlx::query_as("SELECT status, payment_method FROM applications WHERE id = $1")
+    let (status, current, business): (String, Option<String>, String) =
+        sqlx::query_as("SELECT status, payment_method, business FROM applications WHERE id = $1")
             .bind(application_id)
             .fetch_one(&mut *conn)
             .await?;
     let corrupt = || StoreError::Corrupt(format!("application {application_id}: status"));
     let from = Status::from_code(&status).ok_or_else(corrupt)?;
     let order = Order {
+        business: Business::parse(&business).ok_or_else(corrupt)?,
         status: from,
         money: current
             .as_deref()

@@ -3,7 +3,9 @@
 //! position, so asking twice answers the same certificate, as a real adapter must.
 
 use app::domain::certificate::Validity;
-use app::services::certificates::{CertificateIssuer, IssueError, IssueRequest, IssuedCertificate};
+use app::services::certificates::{
+    CertificateIssuer, IssueError, IssueRequest, IssuedCertificate, RenewRequest,
+};
 use sha2::{Digest, Sha256};
 
 pub struct LocalIssuer;
@@ -24,6 +26,10 @@ impl CertificateIssuer for LocalIssuer {
             medium: format!("LK{:010}", medium % 10_000_000_000),
             validity: Validity::for_years(request.today, request.years),
         })
+    }
+
+    async fn renew(&self, request: &RenewRequest) -> Result<Validity, IssueError> {
+        Ok(request.current.renewed(request.today, request.years))
     }
 }
 

@@ -2,6 +2,7 @@
 //! the SMS notice to the person who applies. Kept apart from the change itself so a caller
 //! that commits the change in its own transaction (a paid notice) announces it the same way.
 
+use app::domain::business::Business;
 use app::domain::order::{self, Event, Status};
 use app::services::sms::SmsKind;
 
@@ -55,8 +56,64 @@ impl Orders {
                 tracing::error!(%error, number, "financial check transfer not sent");
             }
         }
+        let business = match self.repo.order(number, None).await {
+            Ok(Some(row)) => Business::parse(&row.business).unwrap_or(Business::New),
+            _ => Business::New,
+        };
+        if business == Business::Renewal {
+            return self.after_renewal_move(number, last, to).await;
+        }
         self.notify(number, last, detail.as_deref()).await;
         to
+    }
+
+    /// A renewal paid goes on at once to the issuing system; one cancelled gives its
+    /// certificates back. Only the outcome is told: paid and renewed is one message.
+    async fn after_renewal_move(&self, number: &str, event: Event, to: Status) -> Status {
+        match to {
+            Status::InProduction => self.finish_renewal(number).await,
+            Status::Cancelled => {
+                if let Err(error) = self.renewals.release(number).await {
+                    tracing::error!(%error, number, "releasing a cancelled renewal failed");
+                }
+                to
+            }
+            _ => {
+                if event == Event::TransferRefused {
+                    self.notify(number, event, None).await;
+                }
+                to
+            }
+        }
+    }
+
+    /// Completes the renewals paid while the issuing system was away.
+    pub async fn finish_unfinished_renewals(&self) {
+        match self.renewals.unfinished().await {
+            Ok(numbers) => {
+                for number in numbers {
+                    self.finish_renewal(&number).await;
+                }
+            }
+            Err(error) => tracing::warn!(%error, "listing unfinished renewals failed"),
+        }
+    }
+
+    /// Completes paid renewal `number` and tells the applicant its new term. Should the
+    /// issuing system fail, the order stays 制证中 and the maintenance loop tries again.
+    pub(crate) async fn finish_renewal(&self, number: &str) -> Status {
+        match self.renewals.finish(number).await {
+            Ok(Some(finished)) => {
+                let detail = app::domain::certificate::date_label(finished.last_day);
+                self.notify(number, Event::Issue, Some(&detail)).await;
+                Status::Completed
+            }
+            Ok(None) => Status::InProduction,
+            Err(error) => {
+                tracing::error!(%error, number, "renewal not completed yet");
+                Status::InProduction
+            }
+        }
     }
 
     /// Sends the notice for arriving at `to`, signed for the order's project, to the person

@@ -10,6 +10,7 @@
 
 use std::sync::Arc;
 
+use app::domain::business::Business;
 use app::domain::order::{self, Event, Order, PaymentMethod, Status};
 use app::services::StoreError;
 use app::services::applications::ApplicationStore;
@@ -23,6 +24,7 @@ use app::state::Catalog;
 use crate::clock::Clock;
 use crate::service::bank_check::Transfers;
 use crate::service::certificates::{Certificates, IssuingError};
+use crate::service::renewals::Renewals;
 use crate::store::orders::{EventRow, Move, NewFlag, OrderRepo, OrderRow};
 use crate::store::time::{to_db, to_text};
 
@@ -43,6 +45,8 @@ pub struct Orders {
     bank_checks: Arc<Transfers>,
     /// Issues the order's certificates when production starts.
     certificates: Arc<Certificates>,
+    /// Completes a renewal once paid, and gives back an unpaid one's certificates.
+    renewals: Arc<Renewals>,
     clock: Arc<dyn Clock>,
 }
 
@@ -75,6 +79,7 @@ impl Orders {
         sms: Arc<dyn SmsSender>,
         bank_checks: Arc<Transfers>,
         certificates: Arc<Certificates>,
+        renewals: Arc<Renewals>,
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
@@ -84,6 +89,7 @@ impl Orders {
             sms,
             bank_checks,
             certificates,
+            renewals,
             clock,
         }
     }
@@ -165,6 +171,7 @@ impl Orders {
             .map(|m| PaymentMethod::from_code(&m).ok_or_else(|| damaged(number, "method")))
             .transpose()?;
         let order = Order {
+            business: Business::parse(&row.business).ok_or_else(|| damaged(number, "business"))?,
             status: status_of(number, &row.status)?,
             money: method.map(PaymentMethod::money),
         };

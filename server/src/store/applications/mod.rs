@@ -291,15 +291,7 @@ impl ApplicationRepo for Db {
                 .await?;
                 return Ok(earlier.map_or(Submitted::NoDraft, Submitted::Earlier));
             };
-            let seq: i64 = sqlx::query_scalar(
-                "INSERT INTO application_numbers (day, last) VALUES ($1, 1)
-                 ON CONFLICT (day) DO UPDATE SET last = application_numbers.last + 1
-                 RETURNING last",
-            )
-            .bind(new.day)
-            .fetch_one(&mut *tx)
-            .await?;
-            let number = format!("{}{}{seq:04}", NUMBER_PREFIX, new.day);
+            let number = next_number(&mut tx, new.day).await?;
             // The UNIQUE draft_id is the last line of defence should two writers ever both
             // find the draft open.
             let inserted = sqlx::query(
@@ -463,4 +455,21 @@ impl ApplicationRepo for Db {
             },
         ))
     }
+}
+
+/// The next order number of China calendar day `day` (`YYYYMMDD`), inside the caller's
+/// writing transaction: every business numbers its orders from the same sequence.
+pub(crate) async fn next_number(
+    conn: &mut sqlx::AnyConnection,
+    day: &str,
+) -> Result<String, StoreError> {
+    let seq: i64 = sqlx::query_scalar(
+        "INSERT INTO application_numbers (day, last) VALUES ($1, 1)
+         ON CONFLICT (day) DO UPDATE SET last = application_numbers.last + 1
+         RETURNING last",
+    )
+    .bind(day)
+    .fetch_one(conn)
+    .await?;
+    Ok(format!("{NUMBER_PREFIX}{day}{seq:04}"))
 }

@@ -1,0 +1,149 @@
+//! 续期: more years on certificates still in use. Paid like a new application, then the CA's
+//! issuing system extends each certificate and the order is done: no scans, no review, nothing
+//! shipped (the key stays with the holder). The term continues from the old expiry
+//! ([`Validity::renewed`](crate::domain::certificate::Validity::renewed)).
+//!
+//! Price: each product's service fee for the years chosen, without the medium fee (seed `000`
+//! §五 for Shanxi: 380 元/年 an organisation's certificate, 220 元/年 an org-personal one).
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::catalog::{PriceRule, Project};
+use crate::domain::certificate::Certificate;
+use crate::domain::money::Fen;
+use crate::domain::order::{Actor, Event, Status, TransitionError, may};
+use crate::domain::quote::{Quote, QuoteError, QuoteLine, term_error};
+
+/// At most this many certificates in one renewal order.
+pub const MAX_CERTS: usize = 20;
+
+/// One certificate to renew, and for how long.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RenewalChoice {
+    pub certificate_id: i64,
+    pub years: u8,
+}
+
+/// The steps of a renewal order.
+pub fn transition(from: Status, event: Event, actor: Actor) -> Result<Status, TransitionError> {
+    use Status::*;
+    let to = match (from, event) {
+        (AwaitingPayment, Event::PaidOnline) => InProduction,
+        (AwaitingPayment, Event::VoucherUploaded) => AwaitingTransfer,
+        (AwaitingTransfer, Event::TransferConfirmed) => InProduction,
+        (AwaitingTransfer, Event::TransferRefused) => AwaitingPayment,
+        (InProduction, Event::Issue) => Completed,
+        (AwaitingPayment, Event::Cancel) => Cancelled,
+        _ => return Err(TransitionError::NotNow { from, event }),
+    };
+    if !may(actor, event) {
+        return Err(TransitionError::NotAllowed { actor, event });
+    }
+    Ok(to)
+}
+
+/// What the applicant pays to renew `certificates` (each with its choice's years): one line
+/// per certificate, named by kind and holder.
+pub fn quote(project: &Project, certificates: &[(&Certificate, u8)]) -> Result<Quote, QuoteError> {
+    if certificates.is_empty() {
+        return Err(QuoteError::NoCertificate);
+    }
+    if certificates.len() > MAX_CERTS {
+        return Err(QuoteError::TooManyCerts);
+    }
+    let mut lines = Vec::with_capacity(certificates.len());
+    for (certificate, years) in certificates {
+        let product = project
+            .product(certificate.kind)
+            .ok_or(QuoteError::NotOffered(certificate.kind))?;
+        let amount = product
+            .service_fee(*years)
+            .ok_or_else(|| term_error(product))?;
+        let name = match &certificate.holder {
+            Some(holder) => format!("{} · {holder}", certificate.kind.label()),
+            None => certificate.kind.label().to_owned(),
+        };
+        let detail = match &product.price {
+            PriceRule::PerYear { per_year } => {
+                format!("{} 元/年 × {years} 年", per_year.yuan_text())
+            }
+            PriceRule::Table { .. } => format!("{years} 年期"),
+        };
+        lines.push(QuoteLine {
+            label: format!("{name} · 续期服务费"),
+            detail,
+            amount,
+        });
+    }
+    let total: Fen = lines.iter().map(|line| line.amount).sum();
+    Ok(Quote { lines, total })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::catalog::ProductKind;
+    use crate::domain::certificate::{CertStatus, Validity};
+    use proptest::prelude::*;
+    use time::macros::date;
+
+    fn soetp() -> Project {
+        let text = include_str!("../../../../catalog/soetp.toml");
+        toml::from_str(text).unwrap()
+    }
+
+    fn cert(kind: ProductKind, holder: Option<&str>) -> Certificate {
+        Certificate {
+            id: 1,
+            project_id: "soetp".into(),
+            order_number: "SQ1".into(),
+            kind,
+            subject: "山西示例科技有限公司".into(),
+            holder: holder.map(str::to_owned),
+            serial: "AB".into(),
+            medium: "LK1".into(),
+            validity: Validity::for_years(date!(2026 - 01 - 01), 1),
+            status: CertStatus::Valid,
+        }
+    }
+
+    #[test]
+    fn renewal_costs_the_service_fee_per_year_without_a_medium() {
+        let org = cert(ProductKind::Org, None);
+        let person = cert(ProductKind::OrgPersonal, Some("王喆"));
+        let quote = quote(&soetp(), &[(&org, 2), (&person, 1)]).unwrap();
+        assert_eq!(quote.total, Fen::from_yuan(380 * 2 + 220));
+        assert_eq!(quote.lines.len(), 2);
+        assert_eq!(quote.lines[1].label, "机构个人证书 · 王喆 · 续期服务费");
+        assert_eq!(quote.lines[0].detail, "380.00 元/年 × 2 年");
+        assert!(matches!(
+            super::quote(&soetp(), &[(&org, 6)]),
+            Err(QuoteError::YearsOutOfRange { .. })
+        ));
+        assert_eq!(super::quote(&soetp(), &[]), Err(QuoteError::NoCertificate));
+    }
+
+    proptest! {
+        #[test]
+        fn a_renewal_is_done_only_after_money_and_never_ships(
+            events in prop::collection::vec(
+                (prop::sample::select(Event::ALL.to_vec()), prop::sample::select(Actor::ALL.to_vec())),
+                0..30,
+            ),
+        ) {
+            let mut status = Status::AwaitingPayment;
+            let mut paid = false;
+            for (event, actor) in events {
+                if let Ok(to) = transition(status, event, actor) {
+                    paid |= matches!(event, Event::PaidOnline | Event::TransferConfirmed);
+                    if event == Event::TransferRefused {
+                        paid = false;
+                    }
+                    status = to;
+                }
+                prop_assert!(status != Status::Completed || paid);
+                prop_assert!(!matches!(status, Status::Shipped | Status::AwaitingReview | Status::AwaitingMaterials));
+            }
+        }
+    }
+}

@@ -1,0 +1,227 @@
+//! Renewal orders: made from the owner's certificates, each certificate held by one open order
+//! at a time, and completed together with the certificates' new validity.
+
+use app::domain::business::Business;
+use app::domain::certificate::Validity;
+
+use super::applications::{NewApplication, Sealer, next_number};
+use super::certificates::CertificateRow;
+use super::orders::{Move, move_in};
+use super::time::day_to_db;
+use super::{Db, StoreError};
+
+/// What [`RenewalRepo::open`] made, or why not.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Opened {
+    Number(String),
+    /// The certificate is not the user's, not valid, or not in the project.
+    NotRenewable(i64),
+    /// Another open order (its number) already holds the certificate.
+    Held {
+        certificate_id: i64,
+        by: String,
+    },
+}
+
+#[async_trait::async_trait]
+pub trait RenewalRepo: Send + Sync {
+    /// Makes a renewal order of `choices` (certificate id, years) for `new.user` in
+    /// `new.project`, all or nothing: each certificate must be that user's, valid and in that
+    /// project, and not held by another open order; this order then holds them.
+    async fn open(
+        &self,
+        new: &NewApplication<'_>,
+        choices: &[(i64, u8)],
+        seal: Sealer<'_>,
+    ) -> Result<Opened, StoreError>;
+
+    /// The certificates of renewal order `number` with the years bought, in id order.
+    async fn lines(&self, number: &str) -> Result<Vec<(CertificateRow, u8)>, StoreError>;
+
+    /// Gives the certificates their new term, moves the order by `change` and releases
+    /// its holds, at once; `false` (and nothing written) if the order already moved on.
+    async fn complete(
+        &self,
+        number: &str,
+        renewed: &[(i64, Validity)],
+        change: &Move,
+    ) -> Result<bool, StoreError>;
+
+    /// Releases the holds of an order that ended without completing (cancelled).
+    async fn release(&self, number: &str) -> Result<(), StoreError>;
+
+    /// Renewal orders paid but not yet completed (the issuing system did not answer), oldest
+    /// first.
+    async fn unfinished(&self) -> Result<Vec<String>, StoreError>;
+}
+
+#[async_trait::async_trait]
+impl RenewalRepo for Db {
+    async fn open(
+        &self,
+        new: &NewApplication<'_>,
+        choices: &[(i64, u8)],
+        seal: Sealer<'_>,
+    ) -> Result<Opened, StoreError> {
+        self.retry(|| async {
+            let mut tx = self.begin_write().await?;
+            for (certificate, _) in choices {
+                let ok: Option<i64> = sqlx::query_scalar(
+                    "SELECT id FROM certificates
+                     WHERE id = $1 AND user_id = $2 AND project_id = $3 AND status = 'valid'",
+                )
+                .bind(certificate)
+                .bind(new.user)
+                .bind(new.project)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if ok.is_none() {
+                    return Ok(Opened::NotRenewable(*certificate));
+                }
+                let by: Option<String> = sqlx::query_scalar(
+                    "SELECT a.number FROM certificate_holds h
+                     JOIN applications a ON a.id = h.application_id WHERE h.certificate_id = $1",
+                )
+                .bind(certificate)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if let Some(by) = by {
+                    return Ok(Opened::Held {
+                        certificate_id: *certificate,
+                        by,
+                    });
+                }
+            }
+            let number = next_number(&mut tx, new.day).await?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO applications (number, user_id, project_id, status, data, quote,
+                                           total_fen, catalog_version, submitted_at, updated_at,
+                                           business)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10) RETURNING id",
+            )
+            .bind(&number)
+            .bind(new.user)
+            .bind(new.project)
+            .bind(new.status)
+            .bind(seal(&number))
+            .bind(new.quote)
+            .bind(new.total_fen)
+            .bind(new.catalog_version)
+            .bind(new.at)
+            .bind(Business::Renewal.code())
+            .fetch_one(&mut *tx)
+            .await?;
+            for (certificate, years) in choices {
+                sqlx::query(
+                    "INSERT INTO order_certificates (application_id, certificate_id, years)
+                     VALUES ($1, $2, $3)",
+                )
+                .bind(id)
+                .bind(certificate)
+                .bind(i64::from(*years))
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO certificate_holds (certificate_id, application_id)
+                     VALUES ($1, $2)",
+                )
+                .bind(certificate)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(Opened::Number(number))
+        })
+        .await
+    }
+
+    async fn lines(&self, number: &str) -> Result<Vec<(CertificateRow, u8)>, StoreError> {
+        let years: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT o.certificate_id, o.years FROM order_certificates o
+             JOIN applications a ON a.id = o.application_id
+             WHERE a.number = $1 ORDER BY o.certificate_id",
+        )
+        .bind(number)
+        .fetch_all(self.pool())
+        .await?;
+        let mut lines = Vec::with_capacity(years.len());
+        for (id, years) in years {
+            let row = super::certificates::by_id(self.pool(), id)
+                .await?
+                .ok_or_else(|| StoreError::Corrupt(format!("certificate {id} of {number}")))?;
+            let years = u8::try_from(years)
+                .map_err(|_| StoreError::Corrupt(format!("years of {number}")))?;
+            lines.push((row, years));
+        }
+        Ok(lines)
+    }
+
+    async fn complete(
+        &self,
+        number: &str,
+        renewed: &[(i64, Validity)],
+        change: &Move,
+    ) -> Result<bool, StoreError> {
+        let at = change.events.first().map_or(0, |e| e.at);
+        self.retry(|| async {
+            let mut tx = self.begin_write().await?;
+            let id: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM applications WHERE number = $1")
+                    .bind(number)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let Some(id) = id else {
+                return Ok(false);
+            };
+            if !move_in(&mut tx, id, change).await? {
+                return Ok(false);
+            }
+            for (certificate, validity) in renewed {
+                sqlx::query(
+                    "UPDATE certificates SET valid_from = $1, valid_to = $2, updated_at = $3
+                     WHERE id = $4 AND status = 'valid'",
+                )
+                .bind(day_to_db(validity.from))
+                .bind(day_to_db(validity.to))
+                .bind(at)
+                .bind(certificate)
+                .execute(&mut *tx)
+                .await?;
+                // A new term earns its own reminders.
+                sqlx::query("DELETE FROM certificate_reminders WHERE certificate_id = $1")
+                    .bind(certificate)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            sqlx::query("DELETE FROM certificate_holds WHERE application_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn release(&self, number: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "DELETE FROM certificate_holds
+             WHERE application_id IN (SELECT id FROM applications WHERE number = $1)",
+        )
+        .bind(number)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    async fn unfinished(&self) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT number FROM applications WHERE business = $1 AND status = 'in_production'
+             ORDER BY updated_at, id",
+        )
+        .bind(Business::Renewal.code())
+        .fetch_all(self.pool())
+        .await?)
+    }
+}
