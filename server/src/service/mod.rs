@@ -14,5 +14,6 @@ pub mod orders;
 pub mod orphans;
 pub mod payment;
 pub mod privacy;
+pub mod reminders;
 pub mod retention;
 pub mod reviewers;
