@@ -11,8 +11,8 @@ use app::domain::order::{Event, Status};
 use app::services::certificates::MyCertificate;
 use app::services::orders::Change;
 use common::applicant::OWNER;
-use common::production;
 use common::browser::{Browser, server_fn, signed_up};
+use common::production;
 use common::rig::{Rig, reviewer, start};
 use leptos::server_fn::ServerFn;
 

@@ -23,8 +23,10 @@ impl Rig {
     /// 10:00 in Beijing, `days` before the last valid day.
     fn days_before(&self, days: i64) {
         let day = EXPIRY - Duration::days(days);
-        self.clock
-            .set(day.with_time(time!(10:00)).assume_offset(server::clock::CHINA));
+        self.clock.set(
+            day.with_time(time!(10:00))
+                .assume_offset(server::clock::CHINA),
+        );
     }
 
     async fn run(&self) -> RunReport {
@@ -33,10 +35,12 @@ impl Rig {
 
     /// The reminders in the outbox, oldest first: to whom (the mobile's index) and the text.
     async fn reminders(&self) -> Vec<(Vec<u8>, String)> {
-        sqlx::query_as("SELECT mobile_index, text FROM sms_outbox WHERE kind = 'reminder' ORDER BY id")
-            .fetch_all(self.server.db.pool())
-            .await
-            .unwrap()
+        sqlx::query_as(
+            "SELECT mobile_index, text FROM sms_outbox WHERE kind = 'reminder' ORDER BY id",
+        )
+        .fetch_all(self.server.db.pool())
+        .await
+        .unwrap()
     }
 
     async fn serials(&self, number: &str) -> Vec<String> {
@@ -58,17 +62,20 @@ impl Rig {
 }
 
 fn sent(n: usize) -> RunReport {
-    RunReport {
-        sent: n,
-        failed: 0,
-    }
+    RunReport { sent: n, failed: 0 }
 }
 
 #[tokio::test]
 async fn each_certificate_is_reminded_30_and_7_days_before_expiry_once() {
     let rig = start().await;
     let number = rig.issued(OWNER).await;
-    let signature = &rig.server.state.catalog.project("soetp").unwrap().sms_signature;
+    let signature = &rig
+        .server
+        .state
+        .catalog
+        .project("soetp")
+        .unwrap()
+        .sms_signature;
 
     rig.days_before(31);
     assert_eq!(rig.run().await, sent(0));
@@ -84,7 +91,10 @@ async fn each_certificate_is_reminded_30_and_7_days_before_expiry_once() {
         assert!(text.starts_with(signature.as_str()), "{text}");
         assert!(text.contains("将于2026年2月28日到期（还有30天）"), "{text}");
         assert!(text.contains(&format!("{PUBLIC_URL}/p/soetp/me")), "{text}");
-        assert!(text.contains(&format!("序列号尾号 {}", &serial[serial.len() - 6..])), "{text}");
+        assert!(
+            text.contains(&format!("序列号尾号 {}", &serial[serial.len() - 6..])),
+            "{text}"
+        );
         assert!(!text.contains(&applicant::agent_id_number()), "{text}");
         assert!(!text.contains("1401051985"), "an ID number: {text}");
     }
@@ -129,7 +139,11 @@ async fn a_missed_reminder_gives_way_to_the_next_one() {
     rig.clock.advance(Duration::days(13));
     assert_eq!(rig.run().await, sent(3));
     let texts = rig.reminders().await;
-    assert!(texts.iter().all(|(_, t)| t.contains("2025年3月21日到期（还有7天）")));
+    assert!(
+        texts
+            .iter()
+            .all(|(_, t)| t.contains("2025年3月21日到期（还有7天）"))
+    );
 
     // No instance ran from 31 to 6 days before expiry: the 7-day reminder only, not both.
     let rig = start().await;
@@ -202,10 +216,7 @@ async fn a_reminder_whose_sms_failed_is_sent_by_the_next_run() {
         rig.clock.clone(),
         PUBLIC_URL.into(),
     );
-    assert_eq!(
-        down.run().await.unwrap(),
-        RunReport { sent: 0, failed: 3 }
-    );
+    assert_eq!(down.run().await.unwrap(), RunReport { sent: 0, failed: 3 });
     assert!(rig.reminders().await.is_empty());
     assert_eq!(rig.run().await, sent(3));
     assert_eq!(rig.reminders().await.len(), 3);

@@ -140,12 +140,13 @@ async fn of_concurrent_claims_of_one_reminder_exactly_one_wins() {
             won += usize::from(claim.await.unwrap());
         }
         assert_eq!(won, 1, "{:?}", db.engine());
-        let rows: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM certificate_reminders WHERE certificate_id = $1")
-                .bind(ids[0])
-                .fetch_one(db.pool())
-                .await
-                .unwrap();
+        let rows: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM certificate_reminders WHERE certificate_id = $1",
+        )
+        .bind(ids[0])
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
         assert_eq!(rows, 1);
     }
 }

@@ -102,7 +102,10 @@ impl Reminders {
             }
             let Some(submitted) = &applications[&certificate.number] else {
                 // Erased since: nobody to tell, now or later.
-                tracing::warn!(number = certificate.number, "reminder dropped: no application");
+                tracing::warn!(
+                    number = certificate.number,
+                    "reminder dropped: no application"
+                );
                 continue;
             };
             let (mobile, text) = self.message(&certificate, project, submitted, today);
