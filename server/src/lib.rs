@@ -50,6 +50,7 @@ use crate::service::login::{LoginSettings, Logins};
 use crate::service::orders::Orders;
 use crate::service::payment::OnlinePayments;
 use crate::service::renewals::Renewals;
+use crate::service::reminders::Reminders;
 use crate::service::retention::Retention;
 use crate::vendor::bank::LocalBank;
 use crate::vendor::identity::LocalVerifier;
@@ -82,6 +83,8 @@ pub struct Server {
     pub orphans: Arc<service::orphans::Orphans>,
     /// The retention jobs the maintenance task runs (and tests, with the clock moved).
     pub retention: Arc<Retention>,
+    /// The expiry reminders the maintenance task sends (and tests, with the clock moved).
+    pub reminders: Arc<Reminders>,
     /// The keys derived from the server secret (tests find stored mobile numbers with them).
     pub keys: Arc<Keys>,
     /// The periodic clean-up; abort it before closing the database.
@@ -194,6 +197,14 @@ pub async fn build_with_clock(
         keys.clone(),
         clock.clone(),
     ));
+    let reminders = Arc::new(Reminders::new(
+        Arc::new(db.clone()),
+        applications.clone(),
+        sms.sender.clone(),
+        catalog.clone(),
+        clock.clone(),
+        config.public_url.clone(),
+    ));
     let orders = Arc::new(Orders::new(
         Arc::new(db.clone()),
         applications.clone(),
@@ -296,6 +307,7 @@ pub async fn build_with_clock(
         orphans.clone(),
         retention.clone(),
         orders.clone(),
+        reminders.clone(),
     ));
     let sessions = session_layer(config, session_store, clock.clone());
     let cookies = http::phone::CookiePolicy {
@@ -341,6 +353,7 @@ pub async fn build_with_clock(
         reviewers,
         orphans,
         retention,
+        reminders,
         keys,
         maintenance,
         shutdown,
@@ -350,7 +363,8 @@ pub async fn build_with_clock(
 /// Deletes what has expired, every [`MAINTENANCE_PERIOD`]; any instance may do it. This
 /// includes the handoff's ID photos and liveness frames, `IDENTITY_RETENTION_DAYS` after their
 /// session ended, and the retention jobs (see `retention`). Also settles payments whose notice
-/// never came, and now and then removes stored objects no row names.
+/// never came, sends the certificates' expiry reminders (see `reminders`), and now and then
+/// removes stored objects no row names.
 async fn maintain(
     sessions: sessions::SessionStore,
     login: Arc<Logins>,
@@ -359,6 +373,7 @@ async fn maintain(
     orphans: Arc<service::orphans::Orphans>,
     retention: Arc<Retention>,
     orders: Arc<Orders>,
+    reminders: Arc<Reminders>,
 ) {
     let mut ticks = tokio::time::interval(MAINTENANCE_PERIOD);
     for tick in (0..ORPHAN_SWEEP_PERIODS).cycle() {
@@ -384,6 +399,9 @@ async fn maintain(
             tracing::warn!(%error, "deleting personal data past its retention period failed");
         }
         orders.finish_unfinished_renewals().await;
+        if let Err(error) = reminders.run().await {
+            tracing::warn!(%error, "sending expiry reminders failed");
+        }
     }
 }
 

@@ -8,47 +8,18 @@ use app::api::certificates::LoadMyCertificates;
 use app::domain::business::Business;
 use app::domain::catalog::ProductKind;
 use app::domain::certificate::CertState;
-use app::domain::order::{Event, PaymentMethod, Status};
+use app::domain::order::{Event, Status};
 use app::services::certificates::MyCertificate;
-use app::services::login::UserId;
-use app::services::orders::{Change, Who};
-use common::applicant::{self, OWNER};
+use app::services::orders::Change;
+use common::applicant::OWNER;
 use common::browser::{Browser, server_fn, signed_up};
+use common::production;
 use common::rig::{Rig, reviewer, start};
 use leptos::server_fn::ServerFn;
 
 const OTHER: &str = "13900001111";
 
 impl Rig {
-    async fn apply(&self, number: &str, event: Event, who: Who) -> Status {
-        let mut change = Change::new(event, who);
-        if event == Event::VoucherUploaded {
-            change.payment_method = Some(PaymentMethod::BankTransfer);
-        }
-        self.server
-            .state
-            .orders
-            .apply(number, change)
-            .await
-            .unwrap()
-    }
-
-    /// Submitted with two holders, paid by transfer and approved: ready to produce.
-    async fn accepted(&self, mobile: &str) -> (Browser<'_>, String) {
-        let browser = signed_up(&self.server, mobile).await;
-        let number = applicant::submit(&self.server, mobile, &["王喆", "李娜"]).await;
-        let user: UserId = applicant::user(&self.server, mobile).await;
-        self.apply(&number, Event::ReadyToPay, Who::Applicant(user))
-            .await;
-        self.apply(&number, Event::VoucherUploaded, Who::Applicant(user))
-            .await;
-        // Approving an order paid by transfer accepts it at once.
-        for event in [Event::TransferConfirmed, Event::Approve] {
-            self.apply(&number, event, reviewer()).await;
-        }
-        (browser, number)
-    }
-
     async fn certificates(&self, number: &str) -> i64 {
         sqlx::query_scalar(
             "SELECT COUNT(*) FROM certificates c JOIN applications a ON a.id = c.application_id
@@ -71,11 +42,11 @@ async fn mine(browser: &Browser<'_>) -> Vec<MyCertificate> {
 #[tokio::test]
 async fn starting_production_issues_each_certificate_once_and_its_owner_sees_them() {
     let rig = start().await;
-    let (browser, number) = rig.accepted(OWNER).await;
+    let (browser, number) = production::accepted(&rig.server, OWNER).await;
     assert!(mine(&browser).await.is_empty());
     assert_eq!(rig.certificates(&number).await, 0);
 
-    let to = rig.apply(&number, Event::StartProduction, reviewer()).await;
+    let to = production::step(&rig.server, &number, Event::StartProduction, reviewer()).await;
     assert_eq!(to, Status::InProduction);
     // The organisation's certificate and one per holder.
     assert_eq!(rig.certificates(&number).await, 3);
@@ -146,7 +117,7 @@ async fn starting_production_issues_each_certificate_once_and_its_owner_sees_the
 #[tokio::test]
 async fn two_reviewers_starting_production_at_once_issue_one_set() {
     let rig = start().await;
-    let (_, number) = rig.accepted(OWNER).await;
+    let (_, number) = production::accepted(&rig.server, OWNER).await;
     let orders = &rig.server.state.orders;
     let (a, b) = tokio::join!(
         orders.apply(&number, Change::new(Event::StartProduction, reviewer())),

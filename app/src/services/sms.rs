@@ -10,6 +10,8 @@ use crate::domain::mobile::Mobile;
 pub enum SmsKind {
     LoginCode,
     Notice,
+    /// A certificate's expiry is near (`server::service::reminders`).
+    Reminder,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -14,6 +14,7 @@ pub mod orders;
 pub mod orphans;
 pub mod payment;
 pub mod privacy;
+pub mod reminders;
 pub mod renewals;
 pub mod retention;
 pub mod reviewers;

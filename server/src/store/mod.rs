@@ -26,6 +26,7 @@ pub mod orders;
 pub mod outbox;
 pub mod payments;
 pub mod privacy;
+pub mod reminders;
 pub mod renewals;
 pub mod retention;
 pub mod reviewers;

@@ -68,6 +68,7 @@ fn kind_text(kind: SmsKind) -> &'static str {
     match kind {
         SmsKind::LoginCode => "login_code",
         SmsKind::Notice => "notice",
+        SmsKind::Reminder => "reminder",
     }
 }
 
@@ -108,10 +109,10 @@ impl Outbox for LocalSms {
                     &row.mobile_sealed,
                 )
                 .map_or_else(|_| UNREADABLE.to_owned(), |m| m.as_str().to_owned()),
-                kind: if row.kind == "login_code" {
-                    SmsKind::LoginCode
-                } else {
-                    SmsKind::Notice
+                kind: match row.kind.as_str() {
+                    "login_code" => SmsKind::LoginCode,
+                    "reminder" => SmsKind::Reminder,
+                    _ => SmsKind::Notice,
                 },
                 text: row.text,
                 sent_at: to_text(row.sent_at),

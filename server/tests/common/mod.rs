@@ -9,6 +9,7 @@ pub mod handoff;
 pub mod net;
 pub mod pages;
 pub mod payment;
+pub mod production;
 pub mod rig;
 pub mod rows;
 pub mod seed;
