@@ -70,7 +70,7 @@ pub async fn load_pay_page(
     method: Option<String>,
 ) -> Result<Option<PayPage>, ServerFnError> {
     use super::session::{self, internal};
-    use crate::domain::{materials, quote};
+    use crate::domain::materials;
     use crate::services::materials::FLASH_KEY;
 
     let Some((user, project, submitted)) =
@@ -121,7 +121,7 @@ pub async fn load_pay_page(
         .into_iter()
         .find(|m| m.slot == materials::TRANSFER_VOUCHER);
     Ok(Some(PayPage {
-        quote: quote::quote(&project, &submitted.application.selection).map_err(|e| e.to_string()),
+        quote: submitted.price(&project).map_err(|e| e.to_string()),
         submitted_total_fen: order.total_fen,
         method: method.or(order.payment_method),
         trade,

@@ -45,6 +45,27 @@ pub struct SubmittedApplication {
     /// RFC 3339, UTC.
     pub submitted_at: String,
     pub application: Application,
+    pub business: crate::domain::business::Business,
+    /// The quote as stored when the order was made.
+    pub quote: Option<crate::domain::quote::Quote>,
+}
+
+#[cfg(feature = "ssr")]
+impl SubmittedApplication {
+    /// What the order costs now: a new application is priced from the catalog in force (so a
+    /// corrected price reaches orders not yet paid); a renewal keeps the price it was made with,
+    /// which named its certificates.
+    pub fn price(
+        &self,
+        project: &crate::domain::catalog::Project,
+    ) -> Result<crate::domain::quote::Quote, crate::domain::quote::QuoteError> {
+        match (&self.business, &self.quote) {
+            (crate::domain::business::Business::New, _) | (_, None) => {
+                crate::domain::quote::quote(project, &self.application.selection)
+            }
+            (_, Some(stored)) => Ok(stored.clone()),
+        }
+    }
 }
 
 #[cfg(feature = "ssr")]

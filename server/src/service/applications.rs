@@ -7,6 +7,7 @@
 use std::sync::Arc;
 
 use app::domain::application::Application;
+use app::domain::business::Business;
 use app::domain::draft::{Draft, Step};
 use app::domain::order::Status;
 use app::domain::quote::Quote;
@@ -116,6 +117,9 @@ impl Applications {
             status,
             submitted_at: to_text(row.submitted_at),
             application,
+            business: Business::parse(&row.business)
+                .ok_or_else(|| damaged(&what, &row.business))?,
+            quote: serde_json::from_str(&row.quote).ok(),
         })
     }
 }

@@ -22,7 +22,6 @@
 use std::sync::Arc;
 
 use app::domain::order::{Event, PaymentMethod, Status};
-use app::domain::quote;
 use app::services::StoreError;
 use app::services::applications::ApplicationStore;
 use app::services::login::UserId;
@@ -244,7 +243,8 @@ impl PaymentService for OnlinePayments {
             .catalog
             .project(&submitted.project_id)
             .ok_or_else(|| StoreError::Backend(format!("{number}: project not in catalog")))?;
-        let amount_fen = quote::quote(project, &submitted.application.selection)
+        let amount_fen = submitted
+            .price(project)
             .map_err(|e| StoreError::Backend(format!("{number}: quote: {e}")))?
             .total
             .0;

@@ -61,6 +61,8 @@ pub struct ApplicationRow {
     pub data: Vec<u8>,
     /// The quote JSON.
     pub quote: String,
+    /// [`Business`](app::domain::business::Business) code.
+    pub business: String,
 }
 
 /// A line of a list: an application without its contents.
@@ -108,7 +110,7 @@ where
 }
 
 const COLUMNS: &str =
-    "id, number, user_id, project_id, status, total_fen, submitted_at, data, quote";
+    "id, number, user_id, project_id, status, total_fen, submitted_at, data, quote, business";
 const SUMMARY: &str = "number, project_id, status, total_fen, submitted_at";
 
 #[async_trait::async_trait]
