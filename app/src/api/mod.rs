@@ -14,6 +14,7 @@ pub mod orders;
 pub mod outbox;
 pub mod payment;
 pub mod privacy;
+pub mod renewal;
 #[cfg(feature = "ssr")]
 pub mod session;
 

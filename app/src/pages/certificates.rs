@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use crate::api::certificates::load_my_certificates;
+use crate::domain::business::Business;
 use crate::domain::certificate::{CertState, date_label};
 use crate::paths::use_mount;
 use crate::services::certificates::MyCertificate;
@@ -48,6 +49,8 @@ fn CertificateCard(mine: MyCertificate) -> impl IntoView {
         mount.project(&cert.project_id),
         cert.order_number
     );
+    let renew_href = format!("{}/renew", mount.project(&cert.project_id));
+    let id = cert.id;
     let validity = format!(
         "{} 至 {}",
         date_label(cert.validity.from),
@@ -76,6 +79,11 @@ fn CertificateCard(mine: MyCertificate) -> impl IntoView {
                 {mine.offers.into_iter().map(|offer| {
                     let label = offer.business.label();
                     match offer.reason {
+                        None if offer.business == Business::Renewal => view! {
+                            <li class="app-cert__offer app-cert__offer--open">
+                                <a href=format!("{renew_href}?cert={id}")>"办理续期"</a>
+                            </li>
+                        }.into_any(),
                         None => view! {
                             <li class="app-cert__offer app-cert__offer--open">
                                 <strong>{label}</strong>" 可办理"

@@ -13,5 +13,6 @@ pub mod orders;
 pub mod pay;
 /// 撤回同意 / 注销账号, a section of 个人中心 (and of the consent page after a withdrawal).
 pub mod privacy;
+pub mod renewal;
 pub mod submitted;
 pub mod verify;
