@@ -182,6 +182,17 @@ pub async fn build_with_clock(
         catalog.clone(),
         clock.clone(),
     ));
+    let lookup = Arc::new(service::lookup::Lookup::new(
+        Arc::new(db.clone()),
+        applications.clone(),
+        certificates.clone(),
+        login.clone(),
+        keys.clone(),
+        sms.sender.clone(),
+        catalog.clone(),
+        clock.clone(),
+        config.sms_ip_hourly_limit,
+    ));
     let orders = Arc::new(Orders::new(
         Arc::new(db.clone()),
         applications.clone(),
@@ -255,6 +266,7 @@ pub async fn build_with_clock(
         handoff: handoff.clone(),
         orders: orders.clone(),
         certificates: certificates.clone(),
+        lookup,
         bank_checks: Arc::new(BankChecks {
             checks: bank_checks,
             orders,

@@ -38,6 +38,7 @@ pub const TABLES: &[&str] = &[
     "bank_statements",
     "certificates",
     "certificate_reminders",
+    "lookup_codes",
 ];
 
 /// Copies `source` (SQLite) into `target` (PostgreSQL, migrated here, and empty); returns the
