@@ -7,6 +7,7 @@ pub mod dev_outbox;
 pub mod guide;
 pub mod home;
 pub mod identity;
+pub mod lookup;
 pub mod login;
 pub mod materials;
 pub mod orders;
