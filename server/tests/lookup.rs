@@ -173,7 +173,10 @@ async fn a_serial_as_typed_and_the_texted_code_show_the_certificate_once() {
 
     // The code answers once.
     let (_, again) = check(&browser, &serial, &code).await;
-    assert_eq!(error_at(&again), (FIELD_CODE, "短信验证码已失效（已使用或已过期），请重新获取"));
+    assert_eq!(
+        error_at(&again),
+        (FIELD_CODE, "短信验证码已失效（已使用或已过期），请重新获取")
+    );
     assert!(again.result.is_none());
 }
 
@@ -233,7 +236,10 @@ async fn an_unknown_query_is_refused_at_the_field_and_texts_nobody() {
         assert!(refused.sent_to.is_none());
     }
     let empty = send(&browser, "  ").await;
-    assert_eq!(error_at(&empty), (FIELD_QUERY, "请输入证书序列号或申请编号"));
+    assert_eq!(
+        error_at(&empty),
+        (FIELD_QUERY, "请输入证书序列号或申请编号")
+    );
     assert_eq!(rig.texts().await, texts);
 }
 
@@ -258,7 +264,10 @@ async fn wrong_codes_count_down_and_the_fifth_kills_the_code() {
         assert!(refused.sent_to.is_some());
     }
     let (_, locked) = check(&browser, &number, wrong).await;
-    assert_eq!(error_at(&locked).1, "短信验证码输入错误次数过多，请重新获取");
+    assert_eq!(
+        error_at(&locked).1,
+        "短信验证码输入错误次数过多，请重新获取"
+    );
     let (_, dead) = check(&browser, &number, &code).await;
     assert_eq!(error_at(&dead).1, "短信验证码输入错误次数过多，请重新获取");
     assert!(dead.result.is_none());
@@ -289,7 +298,10 @@ async fn codes_per_query_wait_a_minute_and_stop_at_five_a_day() {
     let browser = Browser::new(&rig.server);
     assert!(send(&browser, &number).await.sent_to.is_some());
     let soon = send(&browser, &number).await;
-    assert_eq!(error_at(&soon), (FIELD_CODE, "验证码已发送，请60秒后再重新获取"));
+    assert_eq!(
+        error_at(&soon),
+        (FIELD_CODE, "验证码已发送，请60秒后再重新获取")
+    );
     for _ in 0..4 {
         rig.clock.advance(time::Duration::seconds(61));
         assert!(send(&browser, &number).await.sent_to.is_some());
@@ -352,14 +364,19 @@ async fn the_lookup_works_without_javascript_and_shows_a_result_once() {
         request
             .headers_mut()
             .insert(header::ACCEPT, "text/html".parse().unwrap());
-        request
-            .headers_mut()
-            .insert(header::REFERER, format!("http://portal.test{page}").parse().unwrap());
+        request.headers_mut().insert(
+            header::REFERER,
+            format!("http://portal.test{page}").parse().unwrap(),
+        );
         browser.send(request)
     };
     let first = get().await;
     assert_eq!(first.status, StatusCode::OK);
-    assert!(first.body.contains("证书序列号或申请编号"), "{}", first.body);
+    assert!(
+        first.body.contains("证书序列号或申请编号"),
+        "{}",
+        first.body
+    );
 
     let sent = post(vec![
         ("project", PROJECT.to_owned()),
@@ -369,7 +386,11 @@ async fn the_lookup_works_without_javascript_and_shows_a_result_once() {
     .await;
     assert!(sent.status.is_redirection(), "{}", sent.status);
     let step_two = get().await;
-    assert!(step_two.body.contains("验证码已发送至 138****5678"), "{}", step_two.body);
+    assert!(
+        step_two.body.contains("验证码已发送至 138****5678"),
+        "{}",
+        step_two.body
+    );
     assert!(step_two.body.contains(&format!("value=\"{number}\"")));
 
     let code = rig.code().await;

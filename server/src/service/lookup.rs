@@ -1,6 +1,7 @@
 //! 证书查询 / 订单查询: a certificate serial or an application number, a code texted to the
 //! mobile number registered with it, then its status with names masked. The captcha is login's;
-//! the limits are counted in the database ([`LookupRepo`]) per query and per client address.
+//! the limits are counted in the database ([`LookupRepo`]) per query and per client address;
+//! old codes go with login's ([`Logins::purge_expired`]).
 
 use std::fmt::Display;
 use std::net::IpAddr;
@@ -10,12 +11,12 @@ use app::domain::application::Variant;
 use app::domain::catalog::ProductKind;
 use app::domain::certificate::{Certificate, date_label};
 use app::domain::handoff::mask_name;
+use app::services::applications::ApplicationStore;
 use app::services::login::{LoginError, LoginService};
 use app::services::lookup::{
     CertificateFacts, LookupCodeSent, LookupError, LookupResult, LookupService, OrderFacts,
     fold_query, mask_org,
 };
-use app::services::applications::ApplicationStore;
 use app::services::sms::{SmsKind, SmsSender};
 use app::state::Catalog;
 use rand::Rng;
@@ -36,8 +37,6 @@ pub const RESEND_AFTER_SECS: i64 = 60;
 pub const DAILY_LIMIT: i64 = 5;
 /// Wrong tries after which a code is dead.
 pub const MAX_ATTEMPTS: i64 = 5;
-/// Codes are kept this long for the daily and hourly counts, then deleted.
-const CODE_RETENTION_SECS: i64 = 24 * 60 * 60;
 
 pub fn lookup_code_text(signature: &str, code: &str) -> String {
     format!(
@@ -161,11 +160,6 @@ impl LookupService for Lookup {
             .ok_or(LookupError::NotFound)?;
         let mobile = submitted.application.identity_subject().1.mobile.clone();
 
-        // Old codes go now and then: nothing else reads them once past the daily count.
-        self.repo
-            .purge(now - CODE_RETENTION_SECS)
-            .await
-            .map_err(internal)?;
         let code = format!("{:06}", rand::rng().random_range(0..1_000_000u32));
         let query_key = self.keys.lookup_index(&query);
         let ip_key = ip_key(ip);

@@ -33,7 +33,9 @@ pub enum Checked {
     /// Out of tries before this one.
     Locked,
     /// Wrong; the code has had `attempts` wrong tries now.
-    Wrong { attempts: i64 },
+    Wrong {
+        attempts: i64,
+    },
     /// Right: the code is used up.
     Right,
 }
@@ -63,9 +65,6 @@ pub trait LookupRepo: Send + Sync {
         now: i64,
         max_attempts: i64,
     ) -> Result<Checked, StoreError>;
-
-    /// Deletes codes sent before `before`.
-    async fn purge(&self, before: i64) -> Result<u64, StoreError>;
 }
 
 #[async_trait::async_trait]
@@ -203,13 +202,5 @@ impl LookupRepo for Db {
             Ok(checked)
         })
         .await
-    }
-
-    async fn purge(&self, before: i64) -> Result<u64, StoreError> {
-        Ok(sqlx::query("DELETE FROM lookup_codes WHERE sent_at < $1")
-            .bind(before)
-            .execute(self.pool())
-            .await?
-            .rows_affected())
     }
 }
