@@ -300,7 +300,7 @@ async fn codes_per_query_wait_a_minute_and_stop_at_five_a_day() {
     let soon = send(&browser, &number).await;
     assert_eq!(
         error_at(&soon),
-        (FIELD_CODE, "验证码已发送，请60秒后再重新获取")
+        (FIELD_QUERY, "验证码已发送，请60秒后再重新获取")
     );
     for _ in 0..4 {
         rig.clock.advance(time::Duration::seconds(61));

@@ -91,10 +91,11 @@ mod ssr {
     use crate::api::session::{self, state};
     use crate::services::lookup::{LookupError, fold_query};
 
-    fn notice_of(error: &LookupError) -> Option<Notice> {
+    /// The field a message belongs at; `code_step` when the page shows the code field.
+    fn notice_of(error: &LookupError, code_step: bool) -> Option<Notice> {
         let field = if error.at_captcha() {
             FIELD_CAPTCHA
-        } else if error.at_code() {
+        } else if code_step && error.at_code() {
             FIELD_CODE
         } else {
             FIELD_QUERY
@@ -138,9 +139,10 @@ mod ssr {
                 captcha,
                 ..Default::default()
             },
+            // The first step shows no code field: a resend asked too soon is said at the query.
             Err(error) => LookupOutcome {
                 query,
-                notice: notice_of(&error),
+                notice: notice_of(&error, false),
                 captcha,
                 ..Default::default()
             },
@@ -155,7 +157,7 @@ mod ssr {
             },
             Err(error) => LookupOutcome {
                 query: query.to_owned(),
-                notice: notice_of(&error),
+                notice: notice_of(&error, true),
                 // Still at the code step, unless the query itself was the trouble.
                 sent_to: (error.at_code() && !sent_to.is_empty()).then_some(sent_to),
                 ..Default::default()
