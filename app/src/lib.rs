@@ -82,6 +82,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/p/:project") view=pages::guide::Guide ssr=SsrMode::Async />
                     // Async as well: these pages may redirect (to login, to the agreements).
                     <Route path=path!("/p/:project/login") view=pages::login::LoginRoute ssr=SsrMode::Async />
+                    <Route path=path!("/p/:project/lookup") view=pages::lookup::LookupRoute ssr=SsrMode::Async />
                     <Route path=path!("/p/:project/consent") view=pages::consent::ConsentRoute ssr=SsrMode::Async />
                     <Route path=path!("/p/:project/apply/:step") view={leptos_router::Lazy::<pages::apply::ApplyRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/p/:project/submitted/:number") view=pages::submitted::SubmittedRoute ssr=SsrMode::Async />
@@ -95,6 +96,7 @@ pub fn App() -> impl IntoView {
                     // The same flow inside a trading platform's iframe (see `paths`).
                     <Route path=path!("/embed/:project") view=pages::guide::Guide ssr=SsrMode::Async />
                     <Route path=path!("/embed/:project/login") view=pages::login::LoginRoute ssr=SsrMode::Async />
+                    <Route path=path!("/embed/:project/lookup") view=pages::lookup::LookupRoute ssr=SsrMode::Async />
                     <Route path=path!("/embed/:project/consent") view=pages::consent::ConsentRoute ssr=SsrMode::Async />
                     <Route path=path!("/embed/:project/apply/:step") view={leptos_router::Lazy::<pages::apply::ApplyRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/embed/:project/submitted/:number") view=pages::submitted::SubmittedRoute ssr=SsrMode::Async />

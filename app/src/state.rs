@@ -12,6 +12,7 @@ use crate::services::consent::{Agreements, ConsentStore};
 use crate::services::documents::DocumentService;
 use crate::services::handoff::HandoffService;
 use crate::services::login::LoginService;
+use crate::services::lookup::LookupService;
 use crate::services::materials::MaterialStore;
 use crate::services::orders::OrderService;
 use crate::services::payment::PaymentService;
@@ -45,6 +46,8 @@ pub struct AppState {
     pub certificates: Arc<dyn CertificateService>,
     /// 续期: the page and the order.
     pub renewals: Arc<dyn RenewalService>,
+    /// 证书查询 / 订单查询, for anyone with a serial or an application number.
+    pub lookup: Arc<dyn LookupService>,
     /// Online payment: trades and their QR codes.
     pub payments: Arc<dyn PaymentService>,
     /// 金融认证: the 0.01-yuan transfer and its code.

@@ -67,6 +67,12 @@ impl Keys {
         mac(&self.mobile_index, &[digits.as_bytes()])
     }
 
+    /// HMAC-SHA256 over "lookup" ‖ NUL ‖ a folded serial or application number: what the
+    /// public lookup counts its codes by (with the index key; no 11-digit number starts so).
+    pub fn lookup_index(&self, query: &str) -> [u8; 32] {
+        mac(&self.mobile_index, &[b"lookup\0", query.as_bytes()])
+    }
+
     /// HMAC-SHA256 over captcha id ‖ NUL ‖ lower-cased answer.
     pub fn captcha_mac(&self, captcha_id: &str, answer: &str) -> [u8; 32] {
         let answer = answer.trim().to_lowercase();

@@ -205,6 +205,17 @@ pub async fn build_with_clock(
         clock.clone(),
         config.public_url.clone(),
     ));
+    let lookup = Arc::new(service::lookup::Lookup::new(
+        Arc::new(db.clone()),
+        applications.clone(),
+        certificates.clone(),
+        login.clone(),
+        keys.clone(),
+        sms.sender.clone(),
+        catalog.clone(),
+        clock.clone(),
+        config.sms_ip_hourly_limit,
+    ));
     let orders = Arc::new(Orders::new(
         Arc::new(db.clone()),
         applications.clone(),
@@ -280,6 +291,7 @@ pub async fn build_with_clock(
         orders: orders.clone(),
         certificates: certificates.clone(),
         renewals,
+        lookup,
         bank_checks: Arc::new(BankChecks {
             checks: bank_checks,
             orders: orders.clone(),

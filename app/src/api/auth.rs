@@ -162,7 +162,7 @@ pub(crate) mod ssr {
 
     /// The project's SMS signature (the catalog's `sms_signature`); the site's own name for a
     /// project that does not exist, whose login page refuses anyway.
-    fn signature(project: &str) -> String {
+    pub(crate) fn signature(project: &str) -> String {
         state().catalog.project(project).map_or_else(
             || "【数字证书网上办理】".to_owned(),
             |p| p.sms_signature.clone(),

@@ -9,6 +9,7 @@ pub mod consent;
 pub mod documents;
 pub mod embed;
 pub mod identity;
+pub mod lookup;
 pub mod materials;
 pub mod orders;
 pub mod outbox;

@@ -18,6 +18,7 @@ pub fn SiteHeader() -> impl IntoView {
                         <span>"数字证书网上办理"</span>
                     </a>
                     {move || site_project(&location.pathname.get()).map(|project| view! {
+                        <a class="app-header__link" href=format!("/p/{project}/lookup")>"证书查询"</a>
                         <a class="app-header__link" href=format!("/p/{project}/me")>"我的申请"</a>
                     })}
                 </div>

@@ -48,6 +48,10 @@ fn GuideContent(project: Project) -> impl IntoView {
                     "开始在线办理"
                 </a>
             </p>
+            <p>
+                "已提交申请或已有证书？"
+                <a href=format!("{}/lookup", use_mount().project(&project.id))>"证书查询 / 订单查询"</a>
+            </p>
 
             // The calculator comes first in the document so a phone shows it near the top;
             // on wide screens the grid moves it into the right-hand column.

@@ -8,6 +8,7 @@ pub mod guide;
 pub mod home;
 pub mod identity;
 pub mod login;
+pub mod lookup;
 pub mod materials;
 pub mod orders;
 pub mod pay;

@@ -10,6 +10,7 @@ pub mod consent;
 pub mod documents;
 pub mod handoff;
 pub mod login;
+pub mod lookup;
 pub mod materials;
 pub mod orders;
 pub mod payment;

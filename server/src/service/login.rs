@@ -138,8 +138,9 @@ impl Logins {
         Ok(id)
     }
 
-    /// Checks and consumes a captcha: one try each, right or wrong.
-    async fn check_captcha(&self, id: &str, answer: &str, now: i64) -> Result<(), LoginError> {
+    /// Checks and consumes a captcha: one try each, right or wrong (the lookup asks for one
+    /// too).
+    pub async fn check_captcha(&self, id: &str, answer: &str, now: i64) -> Result<(), LoginError> {
         if answer.trim().is_empty() {
             return Err(LoginError::CaptchaMissing);
         }

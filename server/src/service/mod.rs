@@ -9,6 +9,7 @@ pub mod consents;
 pub mod erase;
 pub mod handoff;
 pub mod login;
+pub mod lookup;
 pub mod materials;
 pub mod orders;
 pub mod orphans;

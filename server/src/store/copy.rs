@@ -40,6 +40,7 @@ pub const TABLES: &[&str] = &[
     "certificate_reminders",
     "order_certificates",
     "certificate_holds",
+    "lookup_codes",
 ];
 
 /// Copies `source` (SQLite) into `target` (PostgreSQL, migrated here, and empty); returns the

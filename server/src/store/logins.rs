@@ -115,7 +115,8 @@ pub trait LoginRepo: Send + Sync {
         now: i64,
     ) -> Result<Option<(i64, String)>, StoreError>;
 
-    /// Deletes captchas and tickets expired at `now`, and codes sent before `codes_before`.
+    /// Deletes captchas and tickets expired at `now`, and codes (login's and the lookup's)
+    /// sent before `codes_before`.
     async fn purge(&self, now: i64, codes_before: i64) -> Result<(), StoreError>;
 
     /// Replaces every number kept in clear (`legacy_mobile`) by its index and, where the table
@@ -312,6 +313,7 @@ impl LoginRepo for Db {
             ("DELETE FROM session_handovers WHERE expires_at <= $1", now),
             ("DELETE FROM captchas WHERE expires_at <= $1", now),
             ("DELETE FROM sms_codes WHERE sent_at < $1", codes_before),
+            ("DELETE FROM lookup_codes WHERE sent_at < $1", codes_before),
         ] {
             sqlx::query(sql).bind(at).execute(self.pool()).await?;
         }

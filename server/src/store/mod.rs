@@ -20,6 +20,7 @@ pub mod copy;
 pub mod erase;
 pub mod handoff;
 pub mod logins;
+pub mod lookup;
 pub mod materials;
 pub mod objects;
 pub mod orders;

@@ -89,6 +89,7 @@ fn public() -> Vec<String> {
         for mount in ["p", "embed"] {
             pages.push(format!("/{mount}/{project}"));
             pages.push(format!("/{mount}/{project}/login"));
+            pages.push(format!("/{mount}/{project}/lookup"));
         }
     }
     pages

@@ -1,0 +1,206 @@
+//! 证书查询 / 订单查询: what the public lookup finds, and its SMS codes with their limits. A
+//! query is kept only as its keyed hash and a code only as its HMAC; the service computes both,
+//! so nothing here holds a key.
+
+use super::logins::{CodeLimits, Reserved};
+use super::{Db, StoreError};
+use crate::crypto::same;
+
+/// A code about to be sent for a query.
+#[derive(Debug, Clone, Copy)]
+pub struct NewLookupCode<'a> {
+    pub query_key: &'a [u8],
+    pub code_hash: &'a [u8],
+    pub ip_key: &'a str,
+    /// Unix seconds, as every time here.
+    pub now: i64,
+    pub expires_at: i64,
+}
+
+/// What a folded query names: an application, and which certificate of it for a serial.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    pub number: String,
+    /// The serial when the query was one.
+    pub serial: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Checked {
+    NoCode,
+    /// Used already, or past its expiry.
+    Expired,
+    /// Out of tries before this one.
+    Locked,
+    /// Wrong; the code has had `attempts` wrong tries now.
+    Wrong {
+        attempts: i64,
+    },
+    /// Right: the code is used up.
+    Right,
+}
+
+#[async_trait::async_trait]
+pub trait LookupRepo: Send + Sync {
+    /// The certificate with this serial, or else the application with this number.
+    async fn find(&self, query: &str) -> Result<Option<Found>, StoreError>;
+
+    /// Counts the query's and the address's codes against `limits` and, if they allow, stores
+    /// the new code, at once.
+    async fn reserve(
+        &self,
+        code: NewLookupCode<'_>,
+        limits: CodeLimits,
+    ) -> Result<Reserved, StoreError>;
+
+    /// Deletes a code that was never sent, so it neither works nor counts.
+    async fn forget(&self, id: i64) -> Result<(), StoreError>;
+
+    /// Checks `typed_hash` against the query's latest code: a wrong try counts once, a right
+    /// one uses the code up, at once, so a code answers once.
+    async fn check(
+        &self,
+        query_key: &[u8],
+        typed_hash: &[u8],
+        now: i64,
+        max_attempts: i64,
+    ) -> Result<Checked, StoreError>;
+}
+
+#[async_trait::async_trait]
+impl LookupRepo for Db {
+    async fn find(&self, query: &str) -> Result<Option<Found>, StoreError> {
+        let by_serial: Option<String> = sqlx::query_scalar(
+            "SELECT a.number FROM certificates c JOIN applications a ON a.id = c.application_id
+             WHERE c.serial = $1",
+        )
+        .bind(query)
+        .fetch_optional(self.pool())
+        .await?;
+        if let Some(number) = by_serial {
+            return Ok(Some(Found {
+                number,
+                serial: Some(query.to_owned()),
+            }));
+        }
+        let number: Option<String> =
+            sqlx::query_scalar("SELECT number FROM applications WHERE number = $1")
+                .bind(query)
+                .fetch_optional(self.pool())
+                .await?;
+        Ok(number.map(|number| Found {
+            number,
+            serial: None,
+        }))
+    }
+
+    async fn reserve(
+        &self,
+        code: NewLookupCode<'_>,
+        limits: CodeLimits,
+    ) -> Result<Reserved, StoreError> {
+        self.retry(|| async {
+            let mut tx = self.begin_write().await?;
+            let last_sent: Option<i64> =
+                sqlx::query_scalar("SELECT MAX(sent_at) FROM lookup_codes WHERE query_key = $1")
+                    .bind(code.query_key)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            if let Some(last) = last_sent {
+                let wait = limits.resend_after - (code.now - last);
+                if wait > 0 {
+                    return Ok(Reserved::ResendIn(wait));
+                }
+            }
+            let today: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM lookup_codes WHERE query_key = $1 AND sent_at >= $2",
+            )
+            .bind(code.query_key)
+            .bind(limits.day_start)
+            .fetch_one(&mut *tx)
+            .await?;
+            if today >= limits.daily {
+                return Ok(Reserved::DailyLimit);
+            }
+            let this_hour: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM lookup_codes WHERE ip_key = $1 AND sent_at > $2",
+            )
+            .bind(code.ip_key)
+            .bind(code.now - 3600)
+            .fetch_one(&mut *tx)
+            .await?;
+            if this_hour >= limits.ip_hourly {
+                return Ok(Reserved::IpLimit);
+            }
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO lookup_codes (query_key, code_hash, ip_key, sent_at, expires_at)
+                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            )
+            .bind(code.query_key)
+            .bind(code.code_hash)
+            .bind(code.ip_key)
+            .bind(code.now)
+            .bind(code.expires_at)
+            .fetch_one(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(Reserved::Code(id))
+        })
+        .await
+    }
+
+    async fn forget(&self, id: i64) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM lookup_codes WHERE id = $1")
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    async fn check(
+        &self,
+        query_key: &[u8],
+        typed_hash: &[u8],
+        now: i64,
+        max_attempts: i64,
+    ) -> Result<Checked, StoreError> {
+        self.retry(|| async {
+            let mut tx = self.begin_write().await?;
+            let latest: Option<(i64, Vec<u8>, i64, i64, Option<i64>)> = sqlx::query_as(
+                "SELECT id, code_hash, expires_at, attempts, used_at FROM lookup_codes
+                 WHERE query_key = $1 ORDER BY sent_at DESC, id DESC LIMIT 1",
+            )
+            .bind(query_key)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((id, code_hash, expires_at, attempts, used_at)) = latest else {
+                return Ok(Checked::NoCode);
+            };
+            if used_at.is_some() || expires_at <= now {
+                return Ok(Checked::Expired);
+            }
+            if attempts >= max_attempts {
+                return Ok(Checked::Locked);
+            }
+            let checked = if same(typed_hash, &code_hash) {
+                sqlx::query("UPDATE lookup_codes SET used_at = $1 WHERE id = $2")
+                    .bind(now)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                Checked::Right
+            } else {
+                sqlx::query("UPDATE lookup_codes SET attempts = attempts + 1 WHERE id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                Checked::Wrong {
+                    attempts: attempts + 1,
+                }
+            };
+            tx.commit().await?;
+            Ok(checked)
+        })
+        .await
+    }
+}
