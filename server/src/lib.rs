@@ -47,7 +47,7 @@ use crate::service::certificates::Certificates;
 use crate::service::consents::Consents;
 use crate::service::handoff::{HandoffSettings, Handoffs};
 use crate::service::login::{LoginSettings, Logins};
-use crate::service::orders::Orders;
+use crate::service::orders::{Issuing, Orders};
 use crate::service::payment::OnlinePayments;
 use crate::service::reminders::Reminders;
 use crate::service::renewals::Renewals;
@@ -222,8 +222,10 @@ pub async fn build_with_clock(
         catalog.clone(),
         sms.sender.clone(),
         bank_checks.clone(),
-        certificates.clone(),
-        renewals.clone(),
+        Issuing {
+            certificates: certificates.clone(),
+            renewals: renewals.clone(),
+        },
         clock.clone(),
     ));
     let sandbox_trades: Arc<dyn store::sandbox::SandboxRepo> = Arc::new(db.clone());
@@ -311,16 +313,16 @@ pub async fn build_with_clock(
         service::erase::Files::of(config, Arc::new(db.clone()))?,
         clock.clone(),
     ));
-    let maintenance = tokio::spawn(maintain(
-        session_store.clone(),
+    let maintenance = tokio::spawn(maintain(Jobs {
+        sessions: session_store.clone(),
         login,
-        handoff.clone(),
-        payment_service.clone(),
-        orphans.clone(),
-        retention.clone(),
-        orders.clone(),
-        reminders.clone(),
-    ));
+        handoff: handoff.clone(),
+        payments: payment_service.clone(),
+        orphans: orphans.clone(),
+        retention: retention.clone(),
+        orders: orders.clone(),
+        reminders: reminders.clone(),
+    }));
     let sessions = session_layer(config, session_store, clock.clone());
     let cookies = http::phone::CookiePolicy {
         secure: config.is_https(),
@@ -372,12 +374,8 @@ pub async fn build_with_clock(
     })
 }
 
-/// Deletes what has expired, every [`MAINTENANCE_PERIOD`]; any instance may do it. This
-/// includes the handoff's ID photos and liveness frames, `IDENTITY_RETENTION_DAYS` after their
-/// session ended, and the retention jobs (see `retention`). Also settles payments whose notice
-/// never came, sends the certificates' expiry reminders (see `reminders`), and now and then
-/// removes stored objects no row names.
-async fn maintain(
+/// What the maintenance task runs.
+struct Jobs {
     sessions: sessions::SessionStore,
     login: Arc<Logins>,
     handoff: Arc<Handoffs>,
@@ -386,7 +384,25 @@ async fn maintain(
     retention: Arc<Retention>,
     orders: Arc<Orders>,
     reminders: Arc<Reminders>,
-) {
+}
+
+/// Deletes what has expired, every [`MAINTENANCE_PERIOD`]; any instance may do it. Also
+/// completes renewals paid while the issuing system was away. This
+/// includes the handoff's ID photos and liveness frames, `IDENTITY_RETENTION_DAYS` after their
+/// session ended, and the retention jobs (see `retention`). Also settles payments whose notice
+/// never came, sends the certificates' expiry reminders (see `reminders`), and now and then
+/// removes stored objects no row names.
+async fn maintain(jobs: Jobs) {
+    let Jobs {
+        sessions,
+        login,
+        handoff,
+        payments,
+        orphans,
+        retention,
+        orders,
+        reminders,
+    } = jobs;
     let mut ticks = tokio::time::interval(MAINTENANCE_PERIOD);
     for tick in (0..ORPHAN_SWEEP_PERIODS).cycle() {
         ticks.tick().await;

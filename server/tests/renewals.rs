@@ -116,7 +116,7 @@ async fn a_renewal_paid_online_extends_the_term_from_the_old_expiry() {
     let orders = rig.server.state.orders.list(user).await.unwrap();
     let renewal = orders.first().unwrap();
     assert_eq!(renewal.status, Status::AwaitingPayment);
-    assert_eq!(renewal.total_fen, 2 * 380_00);
+    assert_eq!(renewal.total_fen, 2 * 38_000);
 
     // One open renewal per certificate.
     let again = rig

@@ -50,6 +50,12 @@ pub struct Orders {
     clock: Arc<dyn Clock>,
 }
 
+/// What follows an order into the certificates' life: issuing them, and renewing them.
+pub struct Issuing {
+    pub certificates: Arc<Certificates>,
+    pub renewals: Arc<Renewals>,
+}
+
 /// A change checked against the order as it was read, not yet written: write `change` to order
 /// `id` (by `move_if` or `move_in`), and once committed pass `applied` to [`Orders::announce`].
 pub(crate) struct Planned {
@@ -78,10 +84,13 @@ impl Orders {
         catalog: Arc<Catalog>,
         sms: Arc<dyn SmsSender>,
         bank_checks: Arc<Transfers>,
-        certificates: Arc<Certificates>,
-        renewals: Arc<Renewals>,
+        issuing: Issuing,
         clock: Arc<dyn Clock>,
     ) -> Self {
+        let Issuing {
+            certificates,
+            renewals,
+        } = issuing;
         Self {
             repo,
             applications,
