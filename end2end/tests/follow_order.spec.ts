@@ -4,7 +4,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { canvasImage, readQrCode } from './files';
 import { hydrated, snap, startApplication, submitApplication, valid } from './flow';
 import { completeOnPhone, scanQr } from './handoff';
-import { checkAccessibility, collectErrors, serverEnv } from './helpers';
+import { checkAccessibility, collectErrors, runSql, serverEnv } from './helpers';
 
 // One applicant's whole journey, with a reviewer in a second browser context: submit, scans,
 // phone step, pay in the sandbox cashier, a rejection of one scan, the fix and resubmission,
@@ -52,6 +52,19 @@ async function memoCode(page: Page): Promise<string> {
   const memo = await outbox.locator('.app-statement__memo').first().innerText();
   await outbox.close();
   return /认证码(\d{6})/.exec(memo)![1];
+}
+
+/** Unix seconds of China's midnight `days` from today (how certificate days are stored). */
+function chinaMidnight(days: number): number {
+  const now = new Date(Date.now() + 8 * 3600_000);
+  return Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + days) / 1000 - 8 * 3600;
+}
+
+/** `2027年12月7日` for the day before the date `years` after `days` from today, in China. */
+function chinaDateLabel(days: number, years: number): string {
+  const now = new Date(Date.now() + 8 * 3600_000);
+  const d = new Date(Date.UTC(now.getUTCFullYear() + years, now.getUTCMonth(), now.getUTCDate() + days - 1));
+  return `${d.getUTCFullYear()}年${d.getUTCMonth() + 1}月${d.getUTCDate()}日`;
 }
 
 /** The application's page in the console: from the queue while it waits for review. */
@@ -194,6 +207,49 @@ test('an applicant pays, fixes what review flagged, enters the financial code an
   await expect(card).toContainText(/注销 可办理/);
   await checkAccessibility(page);
   await snap(page, testInfo, 'my-certificates');
+
+  // Months later: 20 days before the organisation's certificate expires (issued long ago,
+  // so its 30-day reminder is due), the maintenance task texts the agent once a minute at most.
+  const inTwentyDays = chinaMidnight(20);
+  runSql(
+    `UPDATE certificates SET valid_to = ${inTwentyDays}, issued_at = issued_at - 400 * 86400
+     WHERE kind = 'org' AND application_id = (SELECT id FROM applications WHERE number = '${number}')`,
+  );
+  await expect
+    .poll(async () => (await texts(page, valid.agentMobile)).join('\n'), { timeout: 75_000, intervals: [5_000] })
+    .toMatch(/机构证书（序列号尾号 [0-9A-F]{6}）将于.*到期（还有20天）/);
+
+  // Renewal of two years from 我的证书, paid in the sandbox cashier.
+  await page.goto('/p/soetp/me');
+  await hydrated(page);
+  const orgCard = page.locator('.app-cert', { hasText: '即将到期' });
+  await expect(orgCard).toContainText('20 天');
+  await orgCard.getByRole('link', { name: '办理续期' }).click();
+  await expect(page.getByRole('heading', { name: '证书续期', level: 1 })).toBeVisible();
+  await hydrated(page);
+  await page.getByLabel('续期年限').selectOption('2');
+  await expect(page.locator('.app-renewal-total')).toHaveText('应付金额：760.00 元');
+  await checkAccessibility(page);
+  await snap(page, testInfo, 'renewal');
+  await page.getByRole('button', { name: '确认续期并去支付' }).click();
+  await expect(page.getByRole('heading', { name: '支付费用', level: 1 })).toBeVisible();
+  await hydrated(page);
+  await expect(page.getByTestId('quote-total')).toHaveText('760.00 元');
+  await page.getByRole('link', { name: '微信支付' }).click();
+  const cashierUrl = readQrCode(await page.getByTestId('pay-qr').screenshot());
+  const cashier = await (await browser.newContext()).newPage();
+  await cashier.goto(cashierUrl);
+  await cashier.getByRole('button', { name: '确认支付' }).click();
+  await expect(cashier.getByRole('heading', { name: '支付成功' })).toBeVisible();
+  await cashier.context().close();
+  await expect(page.getByTestId('pay-done')).toBeVisible({ timeout: 15_000 });
+
+  // The new term runs on from the old expiry: two more years.
+  await page.goto('/p/soetp/me');
+  await hydrated(page);
+  const renewed = page.locator('.app-cert', { hasText: '机构证书' }).first();
+  await expect(renewed).toContainText(`至 ${chinaDateLabel(20 + 1, 2)}`);
+  expect((await texts(page, valid.agentMobile)).join('\n')).toContain('续期');
   const sent = (await texts(page, valid.agentMobile)).join('\n');
   for (const notice of ['已进入审核', '未通过审核。原因：《授权委托书》扫描件未加盖公章', '0.01 元', '金融认证成功', '已寄出，顺丰速运 运单号 SF1234567890123']) {
     expect(sent).toContain(notice);
