@@ -236,12 +236,12 @@ test('an applicant pays, fixes what review flagged, enters the financial code an
   await hydrated(page);
   await expect(page.getByTestId('quote-total')).toHaveText('760.00 元');
   await page.getByRole('link', { name: '微信支付' }).click();
-  const cashierUrl = readQrCode(await page.getByTestId('pay-qr').screenshot());
-  const cashier = await (await browser.newContext()).newPage();
-  await cashier.goto(cashierUrl);
-  await cashier.getByRole('button', { name: '确认支付' }).click();
-  await expect(cashier.getByRole('heading', { name: '支付成功' })).toBeVisible();
-  await cashier.context().close();
+  const renewalQr = readQrCode(await page.getByTestId('pay-qr').screenshot());
+  const renewalCashier = await (await browser.newContext()).newPage();
+  await renewalCashier.goto(renewalQr);
+  await renewalCashier.getByRole('button', { name: '确认支付' }).click();
+  await expect(renewalCashier.getByRole('heading', { name: '支付成功' })).toBeVisible();
+  await renewalCashier.context().close();
   await expect(page.getByTestId('pay-done')).toBeVisible({ timeout: 15_000 });
 
   // The new term runs on from the old expiry: two more years.
