@@ -99,53 +99,19 @@ impl LookupRepo for Db {
         code: NewLookupCode<'_>,
         limits: CodeLimits,
     ) -> Result<Reserved, StoreError> {
-        self.retry(|| async {
-            let mut tx = self.begin_write().await?;
-            let last_sent: Option<i64> =
-                sqlx::query_scalar("SELECT MAX(sent_at) FROM lookup_codes WHERE query_key = $1")
-                    .bind(code.query_key)
-                    .fetch_one(&mut *tx)
-                    .await?;
-            if let Some(last) = last_sent {
-                let wait = limits.resend_after - (code.now - last);
-                if wait > 0 {
-                    return Ok(Reserved::ResendIn(wait));
-                }
-            }
-            let today: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM lookup_codes WHERE query_key = $1 AND sent_at >= $2",
-            )
-            .bind(code.query_key)
-            .bind(limits.day_start)
-            .fetch_one(&mut *tx)
-            .await?;
-            if today >= limits.daily {
-                return Ok(Reserved::DailyLimit);
-            }
-            let this_hour: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM lookup_codes WHERE ip_key = $1 AND sent_at > $2",
-            )
-            .bind(code.ip_key)
-            .bind(code.now - 3600)
-            .fetch_one(&mut *tx)
-            .await?;
-            if this_hour >= limits.ip_hourly {
-                return Ok(Reserved::IpLimit);
-            }
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO lookup_codes (query_key, code_hash, ip_key, sent_at, expires_at)
-                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
-            )
-            .bind(code.query_key)
-            .bind(code.code_hash)
-            .bind(code.ip_key)
-            .bind(code.now)
-            .bind(code.expires_at)
-            .fetch_one(&mut *tx)
-            .await?;
-            tx.commit().await?;
-            Ok(Reserved::Code(id))
-        })
+        super::codes::reserve(
+            self,
+            super::codes::Sent {
+                table: "lookup_codes",
+                to_column: "query_key",
+                to: code.query_key,
+                code_hash: code.code_hash,
+                ip_key: code.ip_key,
+                now: code.now,
+                expires_at: code.expires_at,
+            },
+            limits,
+        )
         .await
     }
 

@@ -15,6 +15,7 @@ pub mod applications;
 pub mod bank_checks;
 pub mod catalog;
 pub mod certificates;
+mod codes;
 pub mod consents;
 pub mod copy;
 pub mod erase;
