@@ -11,7 +11,7 @@ use app::domain::application::Variant;
 use app::domain::catalog::ProductKind;
 use app::domain::certificate::{Certificate, date_label};
 use app::domain::handoff::mask_name;
-use app::services::applications::ApplicationStore;
+use app::services::applications::{ApplicationStore, SubmittedApplication};
 use app::services::login::{LoginError, LoginService};
 use app::services::lookup::{
     CertificateFacts, LookupCodeSent, LookupError, LookupResult, LookupService, OrderFacts,
@@ -27,7 +27,7 @@ use crate::http::client_addr::ip_key;
 use crate::service::certificates::Certificates;
 use crate::service::login::Logins;
 use crate::store::logins::{CodeLimits, Reserved};
-use crate::store::lookup::{Checked, LookupRepo, NewLookupCode};
+use crate::store::lookup::{Checked, Found, LookupRepo, NewLookupCode};
 
 /// How long a code is valid.
 pub const CODE_TTL_SECS: i64 = 5 * 60;
@@ -73,6 +73,23 @@ fn captcha_error(error: LoginError) -> LookupError {
 }
 
 impl Lookup {
+    /// What a folded query names, with the order's application.
+    async fn named(&self, query: &str) -> Result<(Found, SubmittedApplication), LookupError> {
+        let found = self
+            .repo
+            .find(query)
+            .await
+            .map_err(internal)?
+            .ok_or(LookupError::NotFound)?;
+        let submitted = self
+            .applications
+            .by_number(&found.number)
+            .await
+            .map_err(internal)?
+            .ok_or(LookupError::NotFound)?;
+        Ok((found, submitted))
+    }
+
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         repo: Arc<dyn LookupRepo>,
@@ -146,18 +163,7 @@ impl LookupService for Lookup {
                 .await
                 .map_err(captcha_error)?;
         }
-        let found = self
-            .repo
-            .find(&query)
-            .await
-            .map_err(internal)?
-            .ok_or(LookupError::NotFound)?;
-        let submitted = self
-            .applications
-            .by_number(&found.number)
-            .await
-            .map_err(internal)?
-            .ok_or(LookupError::NotFound)?;
+        let (_, submitted) = self.named(&query).await?;
         let mobile = submitted.application.identity_subject().1.mobile.clone();
 
         let code = format!("{:06}", rand::rng().random_range(0..1_000_000u32));
@@ -239,12 +245,7 @@ impl LookupService for Lookup {
                 });
             }
         }
-        let found = self
-            .repo
-            .find(&query)
-            .await
-            .map_err(internal)?
-            .ok_or(LookupError::NotFound)?;
+        let (found, submitted) = self.named(&query).await?;
         let certificates = self
             .certificates
             .of_order(&found.number)
@@ -257,12 +258,6 @@ impl LookupService for Lookup {
                 .ok_or(LookupError::NotFound)?;
             return Ok(LookupResult::Certificate(self.facts(certificate)));
         }
-        let submitted = self
-            .applications
-            .by_number(&found.number)
-            .await
-            .map_err(internal)?
-            .ok_or(LookupError::NotFound)?;
         let submitted_on = time::OffsetDateTime::parse(
             &submitted.submitted_at,
             &time::format_description::well_known::Rfc3339,

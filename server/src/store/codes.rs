@@ -2,8 +2,11 @@
 //! between two codes to one recipient, a daily count per recipient and an hourly count per
 //! address, checked and the code stored in one writing transaction.
 
+use sqlx::AnyConnection;
+
 use super::logins::{CodeLimits, Reserved};
 use super::{Db, StoreError};
+use crate::crypto::same;
 
 /// A code about to be sent, and where such codes are kept.
 pub(super) struct Sent<'a> {
@@ -77,4 +80,72 @@ pub(super) async fn reserve(
         Ok(Reserved::Code(id))
     })
     .await
+}
+
+/// What a typed code did to the latest code sent to its recipient.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Checked {
+    NoCode,
+    /// Used already, or past its expiry.
+    Expired,
+    /// Out of tries before this one.
+    Locked,
+    /// Wrong (or not a code at all); the code has had `attempts` wrong tries now.
+    Wrong {
+        attempts: i64,
+    },
+    /// Right: the code is used up.
+    Right,
+}
+
+/// The latest code: id, HMAC, expiry, wrong tries so far, when it was used.
+type Latest = (i64, Vec<u8>, i64, i64, Option<i64>);
+
+/// Checks `typed` (the HMAC of what was typed; `None` when it was no code at all, which does
+/// not count) against the latest code to `to`, inside the caller's writing transaction: a
+/// wrong try is counted and a right one uses the code up. The caller commits.
+pub(super) async fn spend(
+    conn: &mut AnyConnection,
+    (table, to_column): (&'static str, &'static str),
+    to: &[u8],
+    typed: Option<&[u8]>,
+    now: i64,
+    max_attempts: i64,
+) -> Result<Checked, StoreError> {
+    let latest: Option<Latest> = sqlx::query_as(&format!(
+        "SELECT id, code_hash, expires_at, attempts, used_at FROM {table}
+         WHERE {to_column} = $1 ORDER BY sent_at DESC, id DESC LIMIT 1"
+    ))
+    .bind(to)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((id, code_hash, expires_at, attempts, used_at)) = latest else {
+        return Ok(Checked::NoCode);
+    };
+    if used_at.is_some() || expires_at <= now {
+        return Ok(Checked::Expired);
+    }
+    if attempts >= max_attempts {
+        return Ok(Checked::Locked);
+    }
+    let Some(typed) = typed else {
+        return Ok(Checked::Wrong { attempts });
+    };
+    if !same(typed, &code_hash) {
+        sqlx::query(&format!(
+            "UPDATE {table} SET attempts = attempts + 1 WHERE id = $1"
+        ))
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+        return Ok(Checked::Wrong {
+            attempts: attempts + 1,
+        });
+    }
+    sqlx::query(&format!("UPDATE {table} SET used_at = $1 WHERE id = $2"))
+        .bind(now)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(Checked::Right)
 }

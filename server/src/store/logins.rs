@@ -5,8 +5,8 @@
 
 use sqlx::Row;
 
+use super::codes::{Checked, spend};
 use super::{Db, Engine, StoreError};
-use crate::crypto::same;
 
 /// A code about to be sent: what [`LoginRepo::reserve_code`] stores when the limits allow.
 #[derive(Debug, Clone, Copy)]
@@ -182,40 +182,25 @@ impl LoginRepo for Db {
     async fn verify_code(&self, attempt: CodeTry<'_>) -> Result<Verified, StoreError> {
         self.retry(|| async {
             let mut tx = self.begin_write().await?;
-            let latest: Option<(i64, Vec<u8>, i64, i64, Option<i64>)> = sqlx::query_as(
-                "SELECT id, code_hash, expires_at, attempts, used_at FROM sms_codes
-                 WHERE mobile_index = $1 ORDER BY sent_at DESC, id DESC LIMIT 1",
+            let checked = spend(
+                &mut tx,
+                ("sms_codes", "mobile_index"),
+                attempt.mobile_index,
+                attempt.typed_hash,
+                attempt.now,
+                attempt.max_attempts,
             )
-            .bind(attempt.mobile_index)
-            .fetch_optional(&mut *tx)
             .await?;
-            let Some((id, code_hash, expires_at, attempts, used_at)) = latest else {
-                return Ok(Verified::NoCode);
-            };
-            if used_at.is_some() || expires_at <= attempt.now {
-                return Ok(Verified::Expired);
+            match checked {
+                Checked::NoCode => return Ok(Verified::NoCode),
+                Checked::Expired => return Ok(Verified::Expired),
+                Checked::Locked => return Ok(Verified::Locked),
+                Checked::Wrong { attempts } => {
+                    tx.commit().await?;
+                    return Ok(Verified::Wrong { attempts });
+                }
+                Checked::Right => {}
             }
-            if attempts >= attempt.max_attempts {
-                return Ok(Verified::Locked);
-            }
-            let Some(typed) = attempt.typed_hash else {
-                return Ok(Verified::Wrong { attempts });
-            };
-            if !same(typed, &code_hash) {
-                sqlx::query("UPDATE sms_codes SET attempts = attempts + 1 WHERE id = $1")
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-                return Ok(Verified::Wrong {
-                    attempts: attempts + 1,
-                });
-            }
-            sqlx::query("UPDATE sms_codes SET used_at = $1 WHERE id = $2")
-                .bind(attempt.now)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
             let user: i64 = sqlx::query_scalar(
                 "INSERT INTO users (mobile_index, mobile_sealed, created_at, last_login_at,
                                     last_login_ip)

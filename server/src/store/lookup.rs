@@ -2,9 +2,9 @@
 //! query is kept only as its keyed hash and a code only as its HMAC; the service computes both,
 //! so nothing here holds a key.
 
+use super::codes::spend;
 use super::logins::{CodeLimits, Reserved};
 use super::{Db, StoreError};
-use crate::crypto::same;
 
 /// A code about to be sent for a query.
 #[derive(Debug, Clone, Copy)]
@@ -25,20 +25,7 @@ pub struct Found {
     pub serial: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Checked {
-    NoCode,
-    /// Used already, or past its expiry.
-    Expired,
-    /// Out of tries before this one.
-    Locked,
-    /// Wrong; the code has had `attempts` wrong tries now.
-    Wrong {
-        attempts: i64,
-    },
-    /// Right: the code is used up.
-    Right,
-}
+pub use super::codes::Checked;
 
 #[async_trait::async_trait]
 pub trait LookupRepo: Send + Sync {
@@ -132,38 +119,15 @@ impl LookupRepo for Db {
     ) -> Result<Checked, StoreError> {
         self.retry(|| async {
             let mut tx = self.begin_write().await?;
-            let latest: Option<(i64, Vec<u8>, i64, i64, Option<i64>)> = sqlx::query_as(
-                "SELECT id, code_hash, expires_at, attempts, used_at FROM lookup_codes
-                 WHERE query_key = $1 ORDER BY sent_at DESC, id DESC LIMIT 1",
+            let checked = spend(
+                &mut tx,
+                ("lookup_codes", "query_key"),
+                query_key,
+                Some(typed_hash),
+                now,
+                max_attempts,
             )
-            .bind(query_key)
-            .fetch_optional(&mut *tx)
             .await?;
-            let Some((id, code_hash, expires_at, attempts, used_at)) = latest else {
-                return Ok(Checked::NoCode);
-            };
-            if used_at.is_some() || expires_at <= now {
-                return Ok(Checked::Expired);
-            }
-            if attempts >= max_attempts {
-                return Ok(Checked::Locked);
-            }
-            let checked = if same(typed_hash, &code_hash) {
-                sqlx::query("UPDATE lookup_codes SET used_at = $1 WHERE id = $2")
-                    .bind(now)
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
-                Checked::Right
-            } else {
-                sqlx::query("UPDATE lookup_codes SET attempts = attempts + 1 WHERE id = $1")
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
-                Checked::Wrong {
-                    attempts: attempts + 1,
-                }
-            };
             tx.commit().await?;
             Ok(checked)
         })
