@@ -14,9 +14,9 @@ npx playwright test -c end2end/bench.config.ts
 # The server, built for release, on SQLite and on PostgreSQL (a throwaway cluster on
 # loopback), in this one run so the figures compare:
 #  - order submits per second: 1,000 drafts, each submitted twice at once, 16 in flight
-#    (server/tests/submit_load.rs; it also checks one application per draft);
+#    (server/tests/suite/submit_load.rs; it also checks one application per draft);
 #  - server-rendered pages: 2,000 requests, 50 at a time, over every page as a visitor and as
-#    a signed-in applicant (server/tests/hammer.rs): p50, p99, errors, incomplete answers.
+#    a signed-in applicant (server/tests/suite/hammer.rs): p50, p99, errors, incomplete answers.
 pg_dir=$(mktemp -d "${TMPDIR:-/tmp}/cert-portal-bench-pg.XXXXXX")
 trap 'scripts/postgres.sh stop "$pg_dir"' EXIT
 export TEST_POSTGRES_URL
@@ -25,7 +25,7 @@ declare -A submits p50 p99
 for engine in sqlite postgres; do
   printf '\n\033[1m==> the server on %s\033[0m\n' "$engine"
   lines=$(TEST_ENGINE=$engine SUBMIT_LOAD=1000 HAMMER_REQUESTS=2000 timeout --kill-after=30s 30m \
-    cargo test --release -p server --test submit_load --test hammer -- --nocapture 2>&1 |
+    cargo test --release -p server --test suite -- --test-threads=1 --nocapture submit_load:: hammer:: 2>&1 |
     tee /dev/stderr | grep -E '^(submit|hammer): ')
   submits[$engine]=$(sed -n 's/^submit: .* \([0-9]*\) submits\/s$/\1/p' <<<"$lines")
   p50[$engine]=$(sed -n 's/^hammer: .* p50 \([0-9]*\) ms.*/\1/p' <<<"$lines")

@@ -51,6 +51,9 @@ capped() {
   }
 }
 
+# A clean build for one run: incremental caches would only fill the disk (CI's is small).
+export CARGO_INCREMENTAL=0
+
 step "set-up"
 scripts/setup.sh --test
 

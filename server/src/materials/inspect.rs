@@ -99,7 +99,7 @@ fn pdf(bytes: &[u8]) -> Result<Inspected, UploadRejection> {
 }
 
 #[cfg(test)]
-#[path = "../../tests/fixtures/mod.rs"]
+#[path = "../../tests/suite/fixtures/mod.rs"]
 mod fixtures;
 
 #[cfg(test)]

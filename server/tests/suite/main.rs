@@ -1,0 +1,62 @@
+//! The server's integration tests, in one binary: one link instead of one per file keeps a
+//! clean build small enough for CI's disk and quick to link. nextest still runs every test in
+//! a process of its own.
+
+mod common;
+mod fixtures;
+
+mod api_flow;
+mod applications;
+mod certificates;
+mod client_addr;
+mod console;
+mod console_lockout;
+mod copy_to_postgres;
+mod embed;
+mod hammer;
+mod handoff;
+mod hostile_busy;
+mod hostile_fuzz;
+mod hostile_uploads;
+mod login;
+mod login_instances;
+mod lookup;
+mod materials;
+mod migrations;
+mod mobiles;
+mod order_races;
+mod orders;
+mod orphan_objects;
+mod owner_scope;
+mod page_deadline;
+mod payment;
+mod payment_integrity;
+mod privacy_requests;
+mod reminders;
+mod renewals;
+mod retention;
+mod route_list;
+mod sandbox;
+mod serve_limits;
+mod serve_streams;
+mod service_handoff;
+mod sessions_cache;
+mod sessions_lifetime;
+mod sessions_short_code;
+mod startup;
+mod store_applications;
+mod store_bank_checks;
+mod store_certificates;
+mod store_consents;
+mod store_handoff;
+mod store_logins;
+mod store_lookup;
+mod store_materials;
+mod store_orders;
+mod store_outbox;
+mod store_payments;
+mod store_privacy;
+mod store_reminders;
+mod store_reviewers;
+mod store_sessions;
+mod submit_load;
