@@ -88,6 +88,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/p/:project/submitted/:number") view=pages::submitted::SubmittedRoute ssr=SsrMode::Async />
                     <Route path=path!("/p/:project/me") view=pages::orders::MyOrdersRoute ssr=SsrMode::Async />
                     <Route path=path!("/p/:project/renew") view=pages::renewal::RenewalRoute ssr=SsrMode::Async />
+                    <Route path=path!("/p/:project/certificates/:id/:action") view=pages::certificate_action::CertificateActionRoute ssr=SsrMode::Async />
                     <Route path=path!("/p/:project/applications/:number") view={leptos_router::Lazy::<pages::orders::OrderRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/p/:project/applications/:number/fix/:section") view=pages::orders::FixRoute ssr=SsrMode::Async />
                     <Route path=path!("/p/:project/applications/:number/materials") view={leptos_router::Lazy::<pages::materials::MaterialsRoute>::new()} ssr=SsrMode::Async />
@@ -102,6 +103,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/embed/:project/submitted/:number") view=pages::submitted::SubmittedRoute ssr=SsrMode::Async />
                     <Route path=path!("/embed/:project/me") view=pages::orders::MyOrdersRoute ssr=SsrMode::Async />
                     <Route path=path!("/embed/:project/renew") view=pages::renewal::RenewalRoute ssr=SsrMode::Async />
+                    <Route path=path!("/embed/:project/certificates/:id/:action") view=pages::certificate_action::CertificateActionRoute ssr=SsrMode::Async />
                     <Route path=path!("/embed/:project/applications/:number") view={leptos_router::Lazy::<pages::orders::OrderRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/embed/:project/applications/:number/fix/:section") view=pages::orders::FixRoute ssr=SsrMode::Async />
                     <Route path=path!("/embed/:project/applications/:number/materials") view={leptos_router::Lazy::<pages::materials::MaterialsRoute>::new()} ssr=SsrMode::Async />

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use crate::domain::catalog::Project;
 use crate::services::applications::ApplicationStore;
 use crate::services::bank_check::{BankCheckService, Statements};
+use crate::services::certificate_actions::CertificateActionService;
 use crate::services::certificates::CertificateService;
 use crate::services::consent::{Agreements, ConsentStore};
 use crate::services::documents::DocumentService;
@@ -46,6 +47,8 @@ pub struct AppState {
     pub certificates: Arc<dyn CertificateService>,
     /// 续期: the page and the order.
     pub renewals: Arc<dyn RenewalService>,
+    /// 注销 and 解锁.
+    pub certificate_actions: Arc<dyn CertificateActionService>,
     /// 证书查询 / 订单查询, for anyone with a serial or an application number.
     pub lookup: Arc<dyn LookupService>,
     /// Online payment: trades and their QR codes.

@@ -73,6 +73,20 @@ impl Keys {
         mac(&self.mobile_index, &[b"lookup\0", query.as_bytes()])
     }
 
+    /// The key a certificate's codes for one purpose (`cancellation`, `unlock`, …) are found
+    /// by.
+    pub fn certificate_action_index(&self, purpose: &str, certificate_id: i64) -> [u8; 32] {
+        mac(
+            &self.mobile_index,
+            &[
+                b"certificate\0",
+                purpose.as_bytes(),
+                b"\0",
+                &certificate_id.to_be_bytes(),
+            ],
+        )
+    }
+
     /// HMAC-SHA256 over captcha id ‖ NUL ‖ lower-cased answer.
     pub fn captcha_mac(&self, captcha_id: &str, answer: &str) -> [u8; 32] {
         let answer = answer.trim().to_lowercase();

@@ -43,6 +43,7 @@ use crate::http::{
 };
 use crate::service::applications::Applications;
 use crate::service::bank_check::{BankChecks, Transfers};
+use crate::service::certificate_actions::CertificateActions;
 use crate::service::certificates::Certificates;
 use crate::service::consents::Consents;
 use crate::service::handoff::{HandoffSettings, Handoffs};
@@ -85,6 +86,8 @@ pub struct Server {
     pub retention: Arc<Retention>,
     /// The expiry reminders the maintenance task sends (and tests, with the clock moved).
     pub reminders: Arc<Reminders>,
+    /// 注销 and 解锁: the driver's unlock route, and the maintenance task's retries.
+    pub certificate_actions: Arc<CertificateActions>,
     /// The keys derived from the server secret (tests find stored mobile numbers with them).
     pub keys: Arc<Keys>,
     /// The periodic clean-up; abort it before closing the database.
@@ -192,7 +195,7 @@ pub async fn build_with_clock(
         Arc::new(db.clone()),
         certificates.clone(),
         applications.clone(),
-        issuer,
+        issuer.clone(),
         catalog.clone(),
         keys.clone(),
         clock.clone(),
@@ -213,6 +216,17 @@ pub async fn build_with_clock(
         keys.clone(),
         sms.sender.clone(),
         catalog.clone(),
+        clock.clone(),
+        config.sms_ip_hourly_limit,
+    ));
+    let certificate_actions = Arc::new(CertificateActions::new(
+        Arc::new(db.clone()),
+        certificates.clone(),
+        applications.clone(),
+        issuer.clone(),
+        sms.sender.clone(),
+        catalog.clone(),
+        keys.clone(),
         clock.clone(),
         config.sms_ip_hourly_limit,
     ));
@@ -293,6 +307,7 @@ pub async fn build_with_clock(
         orders: orders.clone(),
         certificates: certificates.clone(),
         renewals,
+        certificate_actions: certificate_actions.clone(),
         lookup,
         bank_checks: Arc::new(BankChecks {
             checks: bank_checks,
@@ -322,6 +337,7 @@ pub async fn build_with_clock(
         retention: retention.clone(),
         orders: orders.clone(),
         reminders: reminders.clone(),
+        certificate_actions: certificate_actions.clone(),
     }));
     let sessions = session_layer(config, session_store, clock.clone());
     let cookies = http::phone::CookiePolicy {
@@ -368,6 +384,7 @@ pub async fn build_with_clock(
         orphans,
         retention,
         reminders,
+        certificate_actions,
         keys,
         maintenance,
         shutdown,
@@ -384,6 +401,7 @@ struct Jobs {
     retention: Arc<Retention>,
     orders: Arc<Orders>,
     reminders: Arc<Reminders>,
+    certificate_actions: Arc<CertificateActions>,
 }
 
 /// Deletes what has expired, every [`MAINTENANCE_PERIOD`]; any instance may do it. Also
@@ -402,6 +420,7 @@ async fn maintain(jobs: Jobs) {
         retention,
         orders,
         reminders,
+        certificate_actions,
     } = jobs;
     let mut ticks = tokio::time::interval(MAINTENANCE_PERIOD);
     for tick in (0..ORPHAN_SWEEP_PERIODS).cycle() {
@@ -427,6 +446,7 @@ async fn maintain(jobs: Jobs) {
             tracing::warn!(%error, "deleting personal data past its retention period failed");
         }
         orders.finish_unfinished_renewals().await;
+        certificate_actions.finish_pending().await;
         if let Err(error) = reminders.run().await {
             tracing::warn!(%error, "sending expiry reminders failed");
         }
@@ -461,6 +481,7 @@ pub fn router(
     let handoff = http::phone::router(state.clone(), cookies, streams);
     let documents = http::documents::router(state.clone(), documents);
     let handover = handover::router(state.clone());
+    let unlock = http::unlock::router(state.clone());
     let context = move || provide_context(state.clone());
     let app = Router::new()
         .leptos_routes_with_context(&leptos_options, routes, context.clone(), {
@@ -475,6 +496,7 @@ pub fn router(
         .merge(materials)
         .merge(handoff)
         .merge(handover)
+        .merge(unlock)
         .merge(documents)
         .merge(payment::router(payments));
     security::with_security_headers(app)

@@ -4,6 +4,7 @@
 pub mod apply;
 pub mod auth;
 pub mod catalog;
+pub mod certificate_actions;
 pub mod certificates;
 pub mod consent;
 pub mod documents;

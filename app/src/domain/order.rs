@@ -195,10 +195,13 @@ pub enum Event {
     Cancel,
     /// The CA's issuing system made (or extended) the order's certificates: a renewal is done.
     Issue,
+    /// The CA's system carried out a business that makes nothing: a certificate cancelled, an
+    /// unlock code sent.
+    Complete,
 }
 
 impl Event {
-    pub const ALL: [Event; 16] = [
+    pub const ALL: [Event; 17] = [
         Event::ReadyToPay,
         Event::PaidOnline,
         Event::VoucherUploaded,
@@ -215,6 +218,7 @@ impl Event {
         Event::ConfirmReceipt,
         Event::Cancel,
         Event::Issue,
+        Event::Complete,
     ];
 
     pub fn code(self) -> &'static str {
@@ -235,6 +239,7 @@ impl Event {
             Event::ConfirmReceipt => "confirm_receipt",
             Event::Cancel => "cancel",
             Event::Issue => "issue",
+            Event::Complete => "complete",
         }
     }
 
@@ -261,6 +266,7 @@ impl Event {
             Event::ConfirmReceipt => "已确认收货",
             Event::Cancel => "已取消",
             Event::Issue => "证书已更新",
+            Event::Complete => "办理完成",
         }
     }
 }
@@ -284,7 +290,7 @@ pub fn may(actor: Actor, event: Event) -> bool {
         ReadyToPay | VoucherUploaded | Resubmit | BankCheckPassed | Cancel => {
             actor == Actor::Applicant
         }
-        PaidOnline | RequestBankCheck | Accept | Issue => actor == Actor::System,
+        PaidOnline | RequestBankCheck | Accept | Issue | Complete => actor == Actor::System,
         TransferConfirmed | TransferRefused | Reject | Approve | StartProduction | Ship => {
             actor == Actor::Reviewer
         }

@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 
+use crate::api::certificate_actions::segment;
 use crate::api::certificates::load_my_certificates;
 use crate::domain::business::Business;
 use crate::domain::certificate::{CertState, date_label};
@@ -84,6 +85,18 @@ fn CertificateCard(mine: MyCertificate) -> impl IntoView {
                                 <a href=format!("{renew_href}?cert={id}")>"办理续期"</a>
                             </li>
                         }.into_any(),
+                        None if matches!(offer.business, Business::Cancellation | Business::Unlock) => {
+                            let href = format!(
+                                "{}/certificates/{id}/{}",
+                                mount.project(&cert.project_id),
+                                segment(offer.business)
+                            );
+                            view! {
+                                <li class="app-cert__offer app-cert__offer--open">
+                                    <a href=href>{format!("办理{label}")}</a>
+                                </li>
+                            }.into_any()
+                        }
                         None => view! {
                             <li class="app-cert__offer app-cert__offer--open">
                                 <strong>{label}</strong>" 可办理"

@@ -1,6 +1,7 @@
 //! One module per route.
 
 pub mod apply;
+pub mod certificate_action;
 pub mod certificates;
 pub mod consent;
 pub mod dev_outbox;

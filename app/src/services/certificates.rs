@@ -64,6 +64,15 @@ mod ssr {
         pub today: Date,
     }
 
+    /// A certificate withdrawn at the holder's request (注销) or replaced (吊销).
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub struct RevokeRequest {
+        pub order_number: String,
+        pub serial: String,
+        /// The reason as the CA records it.
+        pub reason: String,
+    }
+
     #[derive(Debug, thiserror::Error)]
     pub enum IssueError {
         /// The issuing system did not answer or refused; the order does not move.
@@ -81,6 +90,9 @@ mod ssr {
         /// The certificate's new term; asked again for the same order and serial, the same
         /// answer.
         async fn renew(&self, request: &RenewRequest) -> Result<Validity, IssueError>;
+        /// Revokes the certificate (and publishes it in the CA's revocation list); revoking
+        /// one already revoked by the same order succeeds.
+        async fn revoke(&self, request: &RevokeRequest) -> Result<(), IssueError>;
     }
 
     #[async_trait::async_trait]

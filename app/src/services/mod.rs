@@ -5,6 +5,7 @@
 
 pub mod applications;
 pub mod bank_check;
+pub mod certificate_actions;
 pub mod certificates;
 pub mod consent;
 pub mod documents;

@@ -19,3 +19,4 @@ pub(crate) mod security;
 pub mod serve;
 pub mod sessions;
 pub mod streams;
+pub(crate) mod unlock;

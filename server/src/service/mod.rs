@@ -4,6 +4,7 @@
 
 pub mod applications;
 pub mod bank_check;
+pub mod certificate_actions;
 pub mod certificates;
 pub mod consents;
 pub mod erase;

@@ -247,7 +247,7 @@ impl RenewalService for Renewals {
                 tracing::info!(%number, user = user.0, project, "renewal ordered");
                 Ok(number)
             }
-            Ok(Opened::NotRenewable(_)) => Err(RenewalError::NotFound),
+            Ok(Opened::NotOpen(_)) => Err(RenewalError::NotFound),
             Ok(Opened::Held { by, .. }) => Err(RenewalError::Held(by)),
             Err(error) => {
                 tracing::error!(%error, "renewal order not made");

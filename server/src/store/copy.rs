@@ -41,6 +41,7 @@ pub const TABLES: &[&str] = &[
     "order_certificates",
     "certificate_holds",
     "lookup_codes",
+    "certificate_codes",
 ];
 
 /// Copies `source` (SQLite) into `target` (PostgreSQL, migrated here, and empty); returns the

@@ -19,7 +19,7 @@ use super::StoreError;
 /// How long a write waits for another before giving up (SQLite) and how many times a
 /// serializable transaction is tried (PostgreSQL).
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
-const WRITE_ATTEMPTS: u32 = 6;
+const WRITE_ATTEMPTS: u32 = 10;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Engine {
@@ -132,10 +132,11 @@ impl Db {
         loop {
             match transaction().await {
                 Err(StoreError::Busy) if attempt < WRITE_ATTEMPTS => {
-                    // Transactions that collided and retry at once would collide again.
-                    let jitter = u64::from(rand::random::<u8>() % 20);
-                    tokio::time::sleep(Duration::from_millis(5 * u64::from(attempt) + jitter))
-                        .await;
+                    // Transactions that collided and retry at once would collide again: wait
+                    // a random time under a ceiling that doubles (10 ms, 20 ms, … 320 ms).
+                    let ceiling = 10u64 << (attempt - 1).min(5);
+                    let wait = 1 + rand::random::<u64>() % ceiling;
+                    tokio::time::sleep(Duration::from_millis(wait)).await;
                     attempt += 1;
                 }
                 other => return other,

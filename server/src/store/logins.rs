@@ -265,6 +265,10 @@ impl LoginRepo for Db {
             ("DELETE FROM captchas WHERE expires_at <= $1", now),
             ("DELETE FROM sms_codes WHERE sent_at < $1", codes_before),
             ("DELETE FROM lookup_codes WHERE sent_at < $1", codes_before),
+            (
+                "DELETE FROM certificate_codes WHERE sent_at < $1",
+                codes_before,
+            ),
         ] {
             sqlx::query(sql).bind(at).execute(self.pool()).await?;
         }

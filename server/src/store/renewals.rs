@@ -4,24 +4,14 @@
 use app::domain::business::Business;
 use app::domain::certificate::Validity;
 
-use super::applications::{NewApplication, Sealer, next_number};
+use super::applications::{NewApplication, Sealer};
 use super::certificates::CertificateRow;
+use super::holds::{Line, open_in};
 use super::orders::{Move, move_in};
 use super::time::day_to_db;
 use super::{Db, StoreError};
 
-/// What [`RenewalRepo::open`] made, or why not.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Opened {
-    Number(String),
-    /// The certificate is not the user's, not valid, or not in the project.
-    NotRenewable(i64),
-    /// Another open order (its number) already holds the certificate.
-    Held {
-        certificate_id: i64,
-        by: String,
-    },
-}
+pub use super::holds::Opened;
 
 #[async_trait::async_trait]
 pub trait RenewalRepo: Send + Sync {
@@ -63,75 +53,21 @@ impl RenewalRepo for Db {
         choices: &[(i64, u8)],
         seal: Sealer<'_>,
     ) -> Result<Opened, StoreError> {
+        let lines: Vec<Line<'_>> = choices
+            .iter()
+            .map(|(certificate_id, years)| Line {
+                certificate_id: *certificate_id,
+                years: *years,
+                reason: None,
+            })
+            .collect();
         self.retry(|| async {
             let mut tx = self.begin_write().await?;
-            for (certificate, _) in choices {
-                let ok: Option<i64> = sqlx::query_scalar(
-                    "SELECT id FROM certificates
-                     WHERE id = $1 AND user_id = $2 AND project_id = $3 AND status = 'valid'",
-                )
-                .bind(certificate)
-                .bind(new.user)
-                .bind(new.project)
-                .fetch_optional(&mut *tx)
-                .await?;
-                if ok.is_none() {
-                    return Ok(Opened::NotRenewable(*certificate));
-                }
-                let by: Option<String> = sqlx::query_scalar(
-                    "SELECT a.number FROM certificate_holds h
-                     JOIN applications a ON a.id = h.application_id WHERE h.certificate_id = $1",
-                )
-                .bind(certificate)
-                .fetch_optional(&mut *tx)
-                .await?;
-                if let Some(by) = by {
-                    return Ok(Opened::Held {
-                        certificate_id: *certificate,
-                        by,
-                    });
-                }
+            let opened = open_in(&mut tx, new, Business::Renewal, &["valid"], &lines, seal).await?;
+            if matches!(opened, Opened::Number(_)) {
+                tx.commit().await?;
             }
-            let number = next_number(&mut tx, new.day).await?;
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO applications (number, user_id, project_id, status, data, quote,
-                                           total_fen, catalog_version, submitted_at, updated_at,
-                                           business)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10) RETURNING id",
-            )
-            .bind(&number)
-            .bind(new.user)
-            .bind(new.project)
-            .bind(new.status)
-            .bind(seal(&number))
-            .bind(new.quote)
-            .bind(new.total_fen)
-            .bind(new.catalog_version)
-            .bind(new.at)
-            .bind(Business::Renewal.code())
-            .fetch_one(&mut *tx)
-            .await?;
-            for (certificate, years) in choices {
-                sqlx::query(
-                    "INSERT INTO order_certificates (application_id, certificate_id, years)
-                     VALUES ($1, $2, $3)",
-                )
-                .bind(id)
-                .bind(certificate)
-                .bind(i64::from(*years))
-                .execute(&mut *tx)
-                .await?;
-                sqlx::query(
-                    "INSERT INTO certificate_holds (certificate_id, application_id)
-                     VALUES ($1, $2)",
-                )
-                .bind(certificate)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-            }
-            tx.commit().await?;
-            Ok(Opened::Number(number))
+            Ok(opened)
         })
         .await
     }

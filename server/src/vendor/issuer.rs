@@ -4,7 +4,7 @@
 
 use app::domain::certificate::Validity;
 use app::services::certificates::{
-    CertificateIssuer, IssueError, IssueRequest, IssuedCertificate, RenewRequest,
+    CertificateIssuer, IssueError, IssueRequest, IssuedCertificate, RenewRequest, RevokeRequest,
 };
 use sha2::{Digest, Sha256};
 
@@ -30,6 +30,12 @@ impl CertificateIssuer for LocalIssuer {
 
     async fn renew(&self, request: &RenewRequest) -> Result<Validity, IssueError> {
         Ok(request.current.renewed(request.today, request.years))
+    }
+
+    /// Nothing to publish here: the portal's own record is the only revocation list.
+    async fn revoke(&self, request: &RevokeRequest) -> Result<(), IssueError> {
+        tracing::info!(serial = %request.serial, order = %request.order_number, "certificate revoked");
+        Ok(())
     }
 }
 

@@ -7,6 +7,7 @@ mod fixtures;
 
 mod api_flow;
 mod applications;
+mod certificate_actions;
 mod certificates;
 mod client_addr;
 mod console;

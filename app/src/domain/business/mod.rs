@@ -3,7 +3,9 @@
 //! machine; what differs per business is which steps apply ([`transition`]), and it lives in
 //! one module per business.
 
+pub mod cancellation;
 pub mod renewal;
+pub mod unlock;
 
 use serde::{Deserialize, Serialize};
 
@@ -70,6 +72,8 @@ impl Business {
     pub fn first_status(self) -> Status {
         match self {
             Business::Renewal => Status::AwaitingPayment,
+            // Confirmed by a texted code before the order exists; the CA's system finishes it.
+            Business::Cancellation | Business::Unlock => Status::InProduction,
             _ => Status::AwaitingMaterials,
         }
     }
@@ -85,10 +89,10 @@ pub fn transition(
     match business {
         Business::New => order::transition(from, event, actor),
         Business::Renewal => renewal::transition(from, event, actor),
+        Business::Cancellation => cancellation::transition(from, event, actor),
+        Business::Unlock => unlock::transition(from, event, actor),
         // Not offered yet: no step of theirs exists.
-        Business::Change | Business::Unlock | Business::Replacement | Business::Cancellation => {
-            Err(TransitionError::NotNow { from, event })
-        }
+        Business::Change | Business::Replacement => Err(TransitionError::NotNow { from, event }),
     }
 }
 
