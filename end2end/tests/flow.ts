@@ -8,6 +8,7 @@ async function at(target: Surface, pattern: RegExp) {
   await expect.poll(() => target.url()).toMatch(pattern);
 }
 import { join } from 'node:path';
+import { runSql } from './helpers';
 
 /** A mobile number no other test uses, so rate limits and drafts never collide. */
 export function freshMobile(): string {
@@ -30,6 +31,63 @@ export async function readCode(target: Surface, mobile: string): Promise<string>
   } finally {
     await outbox.close();
   }
+}
+
+/**
+ * Waits for the newest text to `mobile` that contains `hasText` and returns `pattern`'s first
+ * group in it (a code, a serial).
+ */
+export async function textedTo(page: Page, mobile: string, hasText: string, pattern: RegExp): Promise<string> {
+  const outbox = await page.context().newPage();
+  try {
+    let found = '';
+    await expect(async () => {
+      await outbox.goto('/dev/outbox');
+      const text = await outbox
+        .locator(`tr[data-to="${mobile}"] .app-outbox__text`, { hasText })
+        .first()
+        .innerText();
+      found = pattern.exec(text)?.[1] ?? '';
+      expect(found).not.toBe('');
+    }).toPass({ timeout: 10_000 });
+    return found;
+  } finally {
+    await outbox.close();
+  }
+}
+
+/** A mobile number as the pages show it: 139****4321. */
+export function maskedMobile(mobile: string): string {
+  return `${mobile.slice(0, 3)}****${mobile.slice(7)}`;
+}
+
+/** An application whose org certificate is recorded as issued today. */
+export interface Issued {
+  number: string;
+  serial: string;
+  /** The agent's mobile, the order's own: codes and notices for it go there. */
+  agent: string;
+}
+
+/**
+ * Submits an application with an agent mobile of its own and records its org certificate as
+ * issued today, as the CA's console would.
+ */
+export async function issuedOrder(page: Page): Promise<Issued> {
+  await startApplication(page);
+  const agent = freshMobile();
+  const number = await submitApplication(page, agent);
+  const serial = Array.from({ length: 20 }, () => '0123456789ABCDEF'[Math.floor(Math.random() * 16)]).join('');
+  const day = 86_400;
+  const today = Math.floor((Date.now() / 1000 + 8 * 3600) / day) * day - 8 * 3600;
+  runSql(
+    `INSERT INTO certificates (application_id, position, user_id, project_id, kind, serial, medium,
+       valid_from, valid_to, status, issued_at, updated_at)
+     SELECT id, 0, user_id, project_id, 'org', '${serial}', 'LK${serial.slice(0, 8)}', ${today},
+       ${today + 364 * day}, 'valid', ${today}, ${today}
+     FROM applications WHERE number = '${number}'`,
+  );
+  return { number, serial, agent };
 }
 
 /** Resolves once the wasm has taken over the page, including the form's lazily loaded code. */
@@ -98,7 +156,7 @@ export const org = {
  * From the first form step to a submitted application: the org certificate and one
  * org-personal certificate (holder name outside GB2312). Returns the application number.
  */
-export async function submitApplication(page: Surface): Promise<string> {
+export async function submitApplication(page: Surface, agentMobile = valid.agentMobile): Promise<string> {
   await page.getByRole('button', { name: '添加机构个人证书' }).click();
   await page.locator('#holders-0-name').fill(org.holder);
   await page.locator('#holders-0-id-number').fill(valid.holderIds[0]);
@@ -116,7 +174,7 @@ export async function submitApplication(page: Surface): Promise<string> {
   await page.locator('#legal-mobile').fill(valid.mobile);
   await page.getByLabel('单位经办人姓名').fill(org.agent);
   await page.locator('#agent-id-number').fill(valid.agentId);
-  await page.locator('#agent-mobile').fill(valid.agentMobile);
+  await page.locator('#agent-mobile').fill(agentMobile);
   await page.getByLabel('常用联系邮箱').fill('invoice@example.com');
   await page.getByLabel('职务').fill('行政经理');
   await page.getByLabel('基本户名称').fill(org.name);

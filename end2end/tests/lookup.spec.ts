@@ -1,53 +1,20 @@
 import { expect, test, type Page } from '@playwright/test';
-import { hydrated, org, startApplication, submitApplication, valid } from './flow';
-import { checkAccessibility, collectErrors, runSql } from './helpers';
+import { hydrated, issuedOrder, maskedMobile, org, textedTo, valid } from './flow';
+import { checkAccessibility, collectErrors } from './helpers';
 
 // 证书查询 / 订单查询 by a stranger (no account): a certificate serial or an application number,
 // the code texted to the agent's mobile, the status with names masked; with and without
 // JavaScript, at desktop width and at 360 px.
 
 const masked = '山西****有限公司';
-const agentMasked = `${valid.agentMobile.slice(0, 3)}****${valid.agentMobile.slice(7)}`;
 
-/** The newest lookup code texted to the agent, from the local outbox. */
-async function lookupCode(page: Page): Promise<string> {
-  const outbox = await page.context().newPage();
-  try {
-    let code = '';
-    await expect(async () => {
-      await outbox.goto('/dev/outbox');
-      const text = await outbox
-        .locator(`tr[data-to="${valid.agentMobile}"] .app-outbox__text`, { hasText: '您正在查询' })
-        .first()
-        .innerText();
-      code = /验证码是(\d{6})/.exec(text)?.[1] ?? '';
-      expect(code).toMatch(/^\d{6}$/);
-    }).toPass({ timeout: 10_000 });
-    return code;
-  } finally {
-    await outbox.close();
-  }
-}
-
-/** A submitted application with its org certificate recorded as issued today; [number, serial]. */
-async function issuedOrder(page: Page): Promise<[string, string]> {
-  await startApplication(page);
-  const number = await submitApplication(page);
-  const serial = Array.from({ length: 20 }, () => '0123456789ABCDEF'[Math.floor(Math.random() * 16)]).join('');
-  const day = 86_400;
-  const today = Math.floor((Date.now() / 1000 + 8 * 3600) / day) * day - 8 * 3600;
-  runSql(
-    `INSERT INTO certificates (application_id, position, user_id, project_id, kind, serial, medium,
-       valid_from, valid_to, status, issued_at, updated_at)
-     SELECT id, 0, user_id, project_id, 'org', '${serial}', 'LK${serial.slice(0, 8)}', ${today},
-       ${today + 364 * day}, 'valid', ${today}, ${today}
-     FROM applications WHERE number = '${number}'`,
-  );
-  return [number, serial];
+/** The newest lookup code texted to `agent`. */
+function lookupCode(page: Page, agent: string): Promise<string> {
+  return textedTo(page, agent, '您正在查询', /验证码是(\d{6})/);
 }
 
 test('a stranger looks a certificate and an order up with the texted code', async ({ page, browser }) => {
-  const [number, serial] = await issuedOrder(page);
+  const { number, serial, agent } = await issuedOrder(page);
   // A context of its own: no session of the applicant's, and what axe needs.
   const stranger = await (await browser.newContext()).newPage();
   const errors = collectErrors(stranger);
@@ -68,9 +35,9 @@ test('a stranger looks a certificate and an order up with the texted code', asyn
   const typed = serial.toLowerCase().replace(/(.{4})/g, '$1 ');
   await stranger.getByLabel('证书序列号或申请编号').fill(typed);
   await stranger.getByRole('button', { name: '获取验证码' }).click();
-  await expect(stranger.getByText(`验证码已发送至 ${agentMasked}`)).toBeVisible();
+  await expect(stranger.getByText(`验证码已发送至 ${maskedMobile(agent)}`)).toBeVisible();
   await checkAccessibility(stranger);
-  await stranger.getByLabel('短信验证码').fill(await lookupCode(stranger));
+  await stranger.getByLabel('短信验证码').fill(await lookupCode(stranger, agent));
   await stranger.getByRole('button', { name: '查询' }).click();
   await expect(stranger.getByRole('heading', { name: '证书状态' })).toBeVisible();
   await expect(stranger.getByText('机构证书')).toBeVisible();
@@ -78,7 +45,7 @@ test('a stranger looks a certificate and an order up with the texted code', asyn
   await expect(stranger.getByText(masked)).toBeVisible();
   await expect(stranger.getByText(serial)).toBeVisible();
   const shown = await stranger.locator('main').innerText();
-  for (const secret of [org.name, org.agent, valid.agentMobile, valid.agentId]) {
+  for (const secret of [org.name, org.agent, agent, valid.agentId]) {
     expect(shown).not.toContain(secret);
   }
   await checkAccessibility(stranger);
@@ -88,8 +55,8 @@ test('a stranger looks a certificate and an order up with the texted code', asyn
   await hydrated(stranger);
   await stranger.getByLabel('证书序列号或申请编号').fill(number.toLowerCase());
   await stranger.getByRole('button', { name: '获取验证码' }).click();
-  await expect(stranger.getByText(`验证码已发送至 ${agentMasked}`)).toBeVisible();
-  await stranger.getByLabel('短信验证码').fill(await lookupCode(stranger));
+  await expect(stranger.getByText(`验证码已发送至 ${maskedMobile(agent)}`)).toBeVisible();
+  await stranger.getByLabel('短信验证码').fill(await lookupCode(stranger, agent));
   await stranger.getByRole('button', { name: '查询' }).click();
   await expect(stranger.getByRole('heading', { name: '申请状态' })).toBeVisible();
   await expect(stranger.getByText('待上传资料')).toBeVisible();
@@ -99,16 +66,16 @@ test('a stranger looks a certificate and an order up with the texted code', asyn
 });
 
 test('the lookup works without JavaScript', async ({ page, browser }) => {
-  const [number] = await issuedOrder(page);
+  const { number, agent } = await issuedOrder(page);
   const context = await browser.newContext({ javaScriptEnabled: false });
   const plain = await context.newPage();
   await plain.goto('/p/soetp/lookup');
   await plain.getByLabel('证书序列号或申请编号').fill(number);
   await plain.getByRole('button', { name: '获取验证码' }).click();
-  await expect(plain.getByText(`验证码已发送至 ${agentMasked}`)).toBeVisible();
+  await expect(plain.getByText(`验证码已发送至 ${maskedMobile(agent)}`)).toBeVisible();
   // Read before posting: a page opened in the same session takes the one-time outcome of a
   // post whose answer has not loaded yet.
-  const code = await lookupCode(plain);
+  const code = await lookupCode(plain, agent);
   await plain.getByLabel('短信验证码').fill(code === '000000' ? '111111' : '000000');
   await plain.getByRole('button', { name: '查询' }).click();
   await expect(plain.locator('#lookup-code-error')).toContainText('短信验证码不正确');

@@ -15,6 +15,7 @@ pub struct OrderSummary {
     pub number: String,
     pub project_id: String,
     pub project_name: String,
+    pub business: crate::domain::business::Business,
     pub status: Status,
     pub total_fen: i64,
     pub submitted_at: String,
@@ -115,6 +116,7 @@ pub async fn load_my_orders(project: String) -> Result<MyOrders, ServerFnError> 
                     .map(|p| p.name.clone())
                     .unwrap_or_else(|| o.project_id.clone()),
                 next: o.next_action(),
+                business: o.business,
                 number: o.number,
                 project_id: o.project_id,
                 status: o.status,

@@ -13,7 +13,7 @@ use crate::api::certificate_actions::{
 use crate::components::form::{ErrorSummary, InputKind, TextInput};
 use crate::domain::business::Business;
 use crate::domain::business::cancellation::Reason;
-use crate::domain::certificate::date_label;
+use crate::domain::certificate::{CertStatus, date_label};
 use crate::paths::use_mount;
 use crate::services::certificate_actions::{ActionDone, ActionPage, FIELD_CODE, FIELD_REASON};
 
@@ -70,11 +70,16 @@ fn ActionView(project: String, data: ActionPageData) -> impl IntoView {
     });
     let centre = format!("{}/me", use_mount().project(&project));
     let business = page.business;
+    let state_label = page.state.label().to_owned();
     view! {
         <Title text=title(business) />
         <p><a href=centre.clone()>"返回个人中心"</a></p>
         <h1 class="app-heading-xl">{title(business)}</h1>
-        <CertificateSummary page=page.clone() />
+        <CertificateSummary page=page.clone() state=Signal::derive(move || {
+            let cancelled = business == Business::Cancellation
+                && outcome.with(|o| o.done.as_ref().is_some_and(|d| !d.pending));
+            if cancelled { CertStatus::Cancelled.label().to_owned() } else { state_label.clone() }
+        }) />
         {move || match outcome.with(|o| o.done.clone()) {
             Some(done) => view! { <Done business done centre=centre.clone() project=project.clone() /> }.into_any(),
             None => match page.refusal.clone() {
@@ -90,7 +95,7 @@ fn ActionView(project: String, data: ActionPageData) -> impl IntoView {
 }
 
 #[component]
-fn CertificateSummary(page: ActionPage) -> impl IntoView {
+fn CertificateSummary(page: ActionPage, state: Signal<String>) -> impl IntoView {
     let cert = page.certificate;
     let kind = match &cert.holder {
         Some(holder) => format!("{} · {holder}", cert.kind.label()),
@@ -102,7 +107,10 @@ fn CertificateSummary(page: ActionPage) -> impl IntoView {
             <Row key="证书主体" value=cert.subject />
             <Row key="证书序列号" value=cert.serial />
             <Row key="有效期" value=format!("{} 至 {}", date_label(cert.validity.from), date_label(cert.validity.to)) />
-            <Row key="状态" value=page.state.label().to_owned() />
+            <div class="app-summary-list__row">
+                <dt class="app-summary-list__key">"状态"</dt>
+                <dd class="app-summary-list__value">{state}</dd>
+            </div>
             <Row key="交易平台" value=page.project_name />
         </dl>
     }

@@ -15,6 +15,7 @@ use crate::api::orders::{
 use crate::components::application_page;
 use crate::components::form::{ErrorMessage, ErrorSummary, TextInput};
 use crate::domain::bank_check::CODE_LEN;
+use crate::domain::business::Business;
 use crate::domain::money::Fen;
 use crate::domain::order::{Actor, NextAction, Status};
 use crate::paths::{Mount, use_mount};
@@ -28,8 +29,9 @@ pub fn my_orders_path(mount: Mount, project: &str) -> String {
     format!("{}/me", mount.project(project))
 }
 
-/// The tag's colour follows what the applicant has to do.
-fn status_tag(status: Status) -> impl IntoView {
+/// The tag's colour follows what the applicant has to do; its words, the business (制证中 for a
+/// new certificate, 办理中 for the others).
+fn status_tag(business: Business, status: Status) -> impl IntoView {
     let tone = match NextAction::for_status(status) {
         NextAction::FixRejected => "app-tag app-tag--error",
         NextAction::Pay | NextAction::EnterBankCode | NextAction::UploadMaterials => {
@@ -38,7 +40,7 @@ fn status_tag(status: Status) -> impl IntoView {
         NextAction::None => "app-tag app-tag--grey",
         NextAction::Wait | NextAction::FollowShipment => "app-tag",
     };
-    view! { <strong class=tone>{status.label()}</strong> }
+    view! { <strong class=tone>{business.status_label(status)}</strong> }
 }
 
 fn next_label(next: NextAction) -> &'static str {
@@ -78,6 +80,7 @@ pub fn MyOrdersRoute() -> impl IntoView {
                                     <thead>
                                         <tr>
                                             <th scope="col">"申请编号"</th>
+                                            <th scope="col">"业务"</th>
                                             <th scope="col">"交易平台"</th>
                                             <th scope="col">"提交时间"</th>
                                             <th scope="col">"金额（元）"</th>
@@ -91,10 +94,11 @@ pub fn MyOrdersRoute() -> impl IntoView {
                                             view! {
                                                 <tr>
                                                     <td><a href=href.clone()>{o.number.clone()}</a></td>
+                                                    <td>{o.business.label()}</td>
                                                     <td>{o.project_name}</td>
                                                     <td>{o.submitted_at}</td>
                                                     <td class="app-table__num">{Fen(o.total_fen).yuan_text()}</td>
-                                                    <td>{status_tag(o.status)}</td>
+                                                    <td>{status_tag(o.business, o.status)}</td>
                                                     <td>
                                                         <a href=href>
                                                             {next_label(o.next)}
@@ -172,8 +176,8 @@ fn OrderView(page: OrderPage) -> impl IntoView {
     view! {
         <div class="app-width app-page">
             <p class="app-caption">{page.project_name.clone()}</p>
-            <h1 class="app-heading-xl">"申请 " {order.number.clone()}</h1>
-            <p class="app-order-status">"当前状态：" {status_tag(order.status)}</p>
+            <h1 class="app-heading-xl">{format!("{}申请 ", order.business.label())} {order.number.clone()}</h1>
+            <p class="app-order-status">"当前状态：" {status_tag(order.business, order.status)}</p>
             {move || reply_notice(action.value().get().and_then(Result::ok))}
 
             <section class="app-section app-next" aria-labelledby="next-title">
@@ -197,7 +201,7 @@ fn OrderView(page: OrderPage) -> impl IntoView {
                         None => view! { <p>"正在向您的账户转账，请稍后刷新本页。"</p> }.into_any(),
                     },
                     NextAction::FollowShipment => view! { <ShipmentPanel page=page.clone() action /> }.into_any(),
-                    NextAction::Wait => view! { <p>{waiting_text(order.status)}</p> }.into_any(),
+                    NextAction::Wait => view! { <p>{waiting_text(order.business, order.status)}</p> }.into_any(),
                     NextAction::None => view! { <p>{if order.status == Status::Cancelled { "这份申请已取消。" } else { "证书已送达，申请已完成。" }}</p> }.into_any(),
                 }}
             </section>
@@ -274,7 +278,10 @@ impl OrderPage {
     }
 }
 
-fn waiting_text(status: Status) -> &'static str {
+fn waiting_text(business: Business, status: Status) -> &'static str {
+    if business != Business::New && status == Status::InProduction {
+        return "证书机构系统正在办理，办结后会短信通知您。";
+    }
     match status {
         Status::AwaitingTransfer => {
             "我们正在核对您的转账，款项到账确认后进入审核（通常一个工作日内）。"

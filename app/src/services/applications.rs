@@ -33,6 +33,7 @@ pub struct ApplicationSummary {
     pub total_fen: i64,
     /// RFC 3339, UTC.
     pub submitted_at: String,
+    pub business: crate::domain::business::Business,
 }
 
 /// A submitted application with its contents, for its owner.

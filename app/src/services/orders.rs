@@ -57,6 +57,7 @@ pub struct Shipment {
 pub struct OrderView {
     pub number: String,
     pub project_id: String,
+    pub business: crate::domain::business::Business,
     pub status: Status,
     pub payment_method: Option<PaymentMethod>,
     pub total_fen: i64,

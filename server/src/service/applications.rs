@@ -224,6 +224,9 @@ impl ApplicationStore for Applications {
                     status: Status::from_code(&row.status).ok_or_else(|| {
                         damaged(&format!("application {}", row.number), &row.status)
                     })?,
+                    business: Business::parse(&row.business).ok_or_else(|| {
+                        damaged(&format!("application {}", row.number), &row.business)
+                    })?,
                     number: row.number,
                     project_id: row.project_id,
                     total_fen: row.total_fen,

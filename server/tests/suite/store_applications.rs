@@ -183,6 +183,7 @@ async fn the_queue_filters_with_typed_values_and_pages() {
             project: Some("demo".into()),
             from: Some(101),
             to: Some(104),
+            business: Some("new".into()),
             newest_first: true,
         };
         let (total, rows) = db.search(&filter, page).await.unwrap();
@@ -193,6 +194,13 @@ async fn the_queue_filters_with_typed_values_and_pages() {
             ..QueueFilter::default()
         };
         assert_eq!(db.search(&only_review, page).await.unwrap().0, 1);
+        // Every order here is a new application's.
+        assert!(rows.iter().all(|r| r.business == "new"));
+        let renewals = QueueFilter {
+            business: Some("renewal".into()),
+            ..QueueFilter::default()
+        };
+        assert_eq!(db.search(&renewals, page).await.unwrap().0, 0);
     }
 }
 

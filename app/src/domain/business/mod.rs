@@ -68,6 +68,16 @@ impl Business {
         }
     }
 
+    /// `status` as an order of this business reads it: 制证中 fits a new certificate being
+    /// made; a renewal, cancellation or unlock in the CA's hands is 办理中.
+    pub fn status_label(self, status: Status) -> &'static str {
+        match (self, status) {
+            (Business::New, _) => status.label(),
+            (_, Status::InProduction) => "办理中",
+            _ => status.label(),
+        }
+    }
+
     /// The status an order of this business starts in.
     pub fn first_status(self) -> Status {
         match self {

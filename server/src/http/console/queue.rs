@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use app::domain::business::Business;
 use app::domain::order::Status;
 use app::services::applications::ApplicationStore;
 use axum::extract::{Query, State};
@@ -19,6 +20,9 @@ pub(crate) struct QueueQuery {
     pub status: String,
     #[serde(default)]
     pub project: String,
+    /// A business code; empty: every business.
+    #[serde(default)]
+    pub business: String,
     #[serde(default)]
     pub from: String,
     #[serde(default)]
@@ -36,6 +40,7 @@ pub(crate) struct QueueRow {
     pub applicant: String,
     pub personal: bool,
     pub total_fen: i64,
+    pub business: Business,
     pub status: Status,
     pub submitted_at: String,
 }
@@ -77,6 +82,14 @@ pub(super) async fn queue(
     if !query.project.is_empty() {
         filter.project = Some(query.project.clone());
     }
+    if !query.business.is_empty() {
+        match Business::parse(&query.business) {
+            Some(business) => filter.business = Some(business.code().to_owned()),
+            None => {
+                problems.insert("business".into(), "没有这项业务".into());
+            }
+        }
+    }
     if !query.from.trim().is_empty() {
         filter.from = china_day(&query.from, 0);
         if filter.from.is_none() {
@@ -105,6 +118,7 @@ pub(super) async fn queue(
         status,
         total_fen,
         submitted_at,
+        business,
     } in rows
     {
         let (applicant, personal) = match state.applications.by_number(&number).await {
@@ -125,6 +139,7 @@ pub(super) async fn queue(
             applicant,
             personal,
             total_fen,
+            business: Business::parse(&business).unwrap_or(Business::New),
             status: Status::from_code(&status).unwrap_or(Status::AwaitingReview),
             submitted_at: to_text(submitted_at),
         });

@@ -151,6 +151,7 @@ impl Orders {
             _ => None,
         };
         Ok(OrderView {
+            business: Business::parse(&row.business).ok_or_else(|| damaged(&number, "business"))?,
             number,
             project_id: row.project_id,
             status,

@@ -73,6 +73,8 @@ pub struct SummaryRow {
     pub status: String,
     pub total_fen: i64,
     pub submitted_at: i64,
+    /// [`Business`](app::domain::business::Business) code.
+    pub business: String,
 }
 
 /// The trade that paid an order online.
@@ -111,7 +113,7 @@ where
 
 const COLUMNS: &str =
     "id, number, user_id, project_id, status, total_fen, submitted_at, data, quote, business";
-const SUMMARY: &str = "number, project_id, status, total_fen, submitted_at";
+const SUMMARY: &str = "number, project_id, status, total_fen, submitted_at, business";
 
 #[async_trait::async_trait]
 pub trait ApplicationRepo: Send + Sync {

@@ -9,6 +9,8 @@ pub struct QueueFilter {
     /// Any of these statuses; empty means every status.
     pub statuses: Vec<String>,
     pub project: Option<String>,
+    /// A [`Business`](app::domain::business::Business) code.
+    pub business: Option<String>,
     /// Submitted at or after, Unix seconds.
     pub from: Option<i64>,
     /// Submitted before, Unix seconds.
@@ -31,7 +33,7 @@ pub(super) async fn search(
     // Typed binds for every value; only the count of statuses and the direction shape
     // the text.
     let statuses: Vec<String> = (0..filter.statuses.len())
-        .map(|i| format!("${}", i + 4))
+        .map(|i| format!("${}", i + 5))
         .collect();
     let status_test = if statuses.is_empty() {
         String::new()
@@ -41,19 +43,21 @@ pub(super) async fn search(
     let conditions = format!(
         "WHERE (CAST($1 AS TEXT) IS NULL OR project_id = $1)
            AND (CAST($2 AS BIGINT) IS NULL OR submitted_at >= $2)
-           AND (CAST($3 AS BIGINT) IS NULL OR submitted_at < $3) {status_test}"
+           AND (CAST($3 AS BIGINT) IS NULL OR submitted_at < $3)
+           AND (CAST($4 AS TEXT) IS NULL OR business = $4) {status_test}"
     );
     let direction = if filter.newest_first { "DESC" } else { "ASC" };
     let count_sql = format!("SELECT COUNT(*) FROM applications {conditions}");
     let mut count = sqlx::query_scalar(&count_sql)
         .bind(filter.project.as_deref())
         .bind(filter.from)
-        .bind(filter.to);
+        .bind(filter.to)
+        .bind(filter.business.as_deref());
     for status in &filter.statuses {
         count = count.bind(status.as_str());
     }
     let total: i64 = count.fetch_one(db.pool()).await?;
-    let next = filter.statuses.len() + 4;
+    let next = filter.statuses.len() + 5;
     let rows_sql = format!(
         "SELECT {SUMMARY} FROM applications {conditions}
          ORDER BY CASE WHEN status IN ('awaiting_review', 'awaiting_transfer') THEN 0 ELSE 1 END,
@@ -64,7 +68,8 @@ pub(super) async fn search(
     let mut rows = sqlx::query_as(&rows_sql)
         .bind(filter.project.as_deref())
         .bind(filter.from)
-        .bind(filter.to);
+        .bind(filter.to)
+        .bind(filter.business.as_deref());
     for status in &filter.statuses {
         rows = rows.bind(status.as_str());
     }

@@ -223,10 +223,11 @@ pub(super) fn audit(detail: &Detail) -> AnyView {
 
 pub(crate) fn detail_page(reviewer: &Reviewer, detail: &Detail, flash: Option<&Flash>) -> String {
     let order = &detail.order;
-    let title = format!("申请 {}", detail.number);
+    let title = format!("{}申请 {}", order.business.label(), detail.number);
     let heading = detail.application.applicant_name().to_owned();
     let meta = format!(
-        "申请编号 {} · {} · 提交于 {}",
+        "{} · 申请编号 {} · {} · 提交于 {}",
+        order.business.label(),
         detail.number,
         detail.project_name,
         china_time(&detail.submitted_at)
@@ -270,7 +271,7 @@ pub(crate) fn detail_page(reviewer: &Reviewer, detail: &Detail, flash: Option<&F
                     <h1 class="c-title">{heading}</h1>
                     <p class="c-sub">{meta}</p>
                 </div>
-                <div class="c-head__status">"当前状态 " {status_tag(order.status)}</div>
+                <div class="c-head__status">"当前状态 " {status_tag(order.business, order.status)}</div>
             </div>
             {banner(flash)}
             <nav class="c-toc" aria-label="本页内容">

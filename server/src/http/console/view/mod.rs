@@ -9,6 +9,7 @@ mod identity;
 mod queue;
 mod reviewers;
 
+use app::domain::business::Business;
 use app::domain::order::{Event, Status};
 use leptos::prelude::*;
 
@@ -165,12 +166,14 @@ pub(super) fn login_page(login: &str, error: Option<&str>) -> String {
 
 // ---------------------------------------------------------------------------------------------
 
-pub(super) fn status_tag(status: Status) -> impl IntoView {
+/// The status as an order of `business` reads it (制证中 for a new certificate, 办理中 for the
+/// others).
+pub(super) fn status_tag(business: Business, status: Status) -> impl IntoView {
     let class = match status {
         Status::AwaitingReview | Status::AwaitingTransfer => "c-tag c-tag--work",
         Status::Rejected | Status::Cancelled => "c-tag c-tag--bad",
         Status::Shipped | Status::Completed => "c-tag c-tag--done",
         _ => "c-tag",
     };
-    view! { <span class=class>{status.label()}</span> }
+    view! { <span class=class>{business.status_label(status)}</span> }
 }

@@ -1,5 +1,6 @@
 //! The queue: applications to review, filtered and paged.
 
+use app::domain::business::Business;
 use app::domain::money::Fen;
 use app::domain::order::Status;
 use leptos::prelude::*;
@@ -14,6 +15,7 @@ pub(super) fn query_string(query: &QueueQuery, page: i64) -> String {
     for (name, value) in [
         ("status", query.status.as_str()),
         ("project", query.project.as_str()),
+        ("business", query.business.as_str()),
         ("from", query.from.as_str()),
         ("to", query.to.as_str()),
         ("sort", query.sort.as_str()),
@@ -71,6 +73,21 @@ pub(crate) fn queue_page(
             })
             .collect_view()
     };
+    let business_options = {
+        let chosen = query.business.clone();
+        std::iter::once((String::new(), "全部业务".to_owned()))
+            .chain(
+                Business::ALL
+                    .iter()
+                    .map(|b| (b.code().to_owned(), b.label().to_owned())),
+            )
+            .map(|(value, label)| {
+                let selected = value == chosen;
+                view! { <option value=value selected=selected>{label}</option> }
+            })
+            .collect_view()
+    };
+    let business_error = problems.get("business").cloned();
     let newest = query.sort == "newest";
     let date_error = |name: &str| problems.get(name).cloned();
     let from_error = date_error("from");
@@ -96,9 +113,10 @@ pub(crate) fn queue_page(
                     <tr>
                         <td><a class="c-mono" href=href>{row.number.clone()}</a></td>
                         <td>{row.applicant.clone()}<span class="c-sub">{kind}</span></td>
+                        <td>{row.business.label()}</td>
                         <td>{row.project.clone()}</td>
                         <td class="c-num">{format!("{} 元", Fen(row.total_fen).yuan_text())}</td>
-                        <td>{status_tag(row.status)}</td>
+                        <td>{status_tag(row.business, row.status)}</td>
                         <td class="c-nowrap">{china_time(&row.submitted_at)}</td>
                     </tr>
                 }
@@ -111,6 +129,7 @@ pub(crate) fn queue_page(
                     <tr>
                         <th scope="col">"申请编号"</th>
                         <th scope="col">"申请单位 / 申请人"</th>
+                        <th scope="col">"业务"</th>
                         <th scope="col">"项目"</th>
                         <th scope="col" class="c-num">"金额"</th>
                         <th scope="col">"状态"</th>
@@ -154,6 +173,11 @@ pub(crate) fn queue_page(
                 <div class="c-field">
                     <label class="c-label" for="f-project">"项目"</label>
                     <select class="c-select" id="f-project" name="project">{project_options}</select>
+                </div>
+                <div class="c-field">
+                    <label class="c-label" for="f-business">"业务"</label>
+                    <select class="c-select" id="f-business" name="business">{business_options}</select>
+                    {error_text("f-business-error".into(), business_error)}
                 </div>
                 <div class="c-field">
                     <label class="c-label" for="f-from">"提交日期从"</label>
