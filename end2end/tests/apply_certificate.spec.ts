@@ -19,6 +19,13 @@ test('a new applicant completes the form, reloads midway, and submits exactly on
   await page.locator('#holders-1-name').fill('李华');
   // Typed the way people do: spaces and a lower-case x.
   await page.locator('#holders-1-id-number').fill(' 110105 19491231 002x ');
+  // Each holder's own mobile, checked as typed.
+  await page.locator('#holders-0-mobile').fill('1361234567');
+  await page.locator('#holders-0-mobile').blur();
+  await expect(page.locator('#holders-0-mobile-error')).toContainText('请输入11位手机号码');
+  await page.locator('#holders-0-mobile').fill(valid.holderMobile);
+  await expect(page.locator('#holders-0-mobile-error')).toHaveCount(0);
+  await page.locator('#holders-1-mobile').fill('136 0000 1111');
   await expect(page.getByTestId('quote-total')).toHaveText('1,120.00 元');
   await expect(page.getByText(/已保存 \d\d:\d\d/)).toBeVisible();
   await snap(page, testInfo, 'apply-choose');

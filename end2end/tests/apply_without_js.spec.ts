@@ -33,6 +33,7 @@ test('without JavaScript an applicant logs in and completes the first step', asy
   await expect(page.locator('#holders-0-name')).toHaveValue('王小明');
 
   await page.locator('#holders-0-id-number').fill(valid.holderIds[0]);
+  await page.locator('#holders-0-mobile').fill(valid.holderMobile);
   await page.getByRole('button', { name: '下一步：填写申请信息' }).click();
   await expect(page).toHaveURL(/\/apply\/details$/);
 });

@@ -135,6 +135,7 @@ export const valid = {
   creditCode: '91350100M000100Y43',
   mobile: '13812345678',
   agentMobile: '13987654321',
+  holderMobile: '13612345678',
 };
 
 /** A full-page screenshot under end2end/output/screenshots, to look at after a run. */
@@ -160,6 +161,7 @@ export async function submitApplication(page: Surface, agentMobile = valid.agent
   await page.getByRole('button', { name: '添加机构个人证书' }).click();
   await page.locator('#holders-0-name').fill(org.holder);
   await page.locator('#holders-0-id-number').fill(valid.holderIds[0]);
+  await page.locator('#holders-0-mobile').fill(valid.holderMobile);
   await expect(page.getByTestId('quote-total')).toHaveText('800.00 元');
   await page.getByRole('button', { name: '下一步：填写申请信息' }).click();
   await at(page, /\/apply\/details$/);

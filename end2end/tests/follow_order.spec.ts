@@ -204,7 +204,9 @@ test('an applicant pays, fixes what review flagged, enters the financial code an
   await expect(card).toContainText('有效');
   await expect(card).toContainText(number);
   await expect(card).toContainText(/续期：到期前30日内可续期/);
-  await expect(card).toContainText(/注销 可办理/);
+  await expect(card.getByRole('link', { name: '办理注销' })).toBeVisible();
+  await expect(card.getByRole('link', { name: '办理解锁' })).toBeVisible();
+  await expect(card).toContainText('介质补办：暂未开通网上办理');
   await checkAccessibility(page);
   await snap(page, testInfo, 'my-certificates');
 

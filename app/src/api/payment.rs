@@ -39,6 +39,8 @@ pub struct PayPage {
     pub flash: Option<MaterialsFlash>,
     /// Who does the phone step (经办人 or 申请人).
     pub identity_role: String,
+    /// A natural person's order: the PIN goes to their own account or mobile.
+    pub personal: bool,
 }
 
 /// Something to finish before paying, and where.
@@ -137,6 +139,8 @@ pub async fn load_pay_page(
             .0
             .label()
             .to_owned(),
+        personal: submitted.application.variant()
+            == crate::domain::application::Variant::NaturalPerson,
         project_id: project.id.clone(),
         project_name: project.name.clone(),
         number,

@@ -90,6 +90,8 @@ impl Default for CertsDraft {
 pub struct HolderDraft {
     pub name: String,
     pub id_number: String,
+    /// The holder's own mobile: the PIN and unlock codes of this certificate go there.
+    pub mobile: String,
     pub years: u8,
 }
 
@@ -98,6 +100,7 @@ impl Default for HolderDraft {
         Self {
             name: String::new(),
             id_number: String::new(),
+            mobile: String::new(),
             years: 1,
         }
     }
@@ -250,7 +253,7 @@ pub mod field {
     /// The whole certificate selection (e.g. "choose at least one certificate").
     pub const CERTS: &str = "certs";
 
-    /// `holders-<i>-name`, `holders-<i>-id-number`, `holders-<i>-years` for row `i` (0-based).
+    /// `holders-<i>-name`, `-id-number`, `-mobile` and `-years` for row `i` (0-based).
     pub fn holder(index: usize, part: &str) -> String {
         format!("holders-{index}-{part}")
     }

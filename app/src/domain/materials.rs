@@ -389,6 +389,7 @@ mod tests {
             .map(|(i, name)| HolderDraft {
                 name: (*name).into(),
                 id_number: id(&format!("1401051985010112{i}")),
+                mobile: "13812345678".into(),
                 years: 1,
             })
             .collect();

@@ -444,12 +444,21 @@ impl PaymentMethod {
         }
     }
 
-    /// Where the certificate's PIN will arrive, by the CA's rule.
-    pub fn pin_delivery(self) -> &'static str {
-        if self.is_online() {
-            "证书 PIN 码将随金融认证的打款附言发送至单位对公账户，请向贵单位财务人员索取。"
-        } else {
-            "机构证书的 PIN 码将以短信发送至经办人手机，机构个人证书的 PIN 码将以短信发送至证书持有人手机。"
+    /// Where the certificates' PINs will arrive, by the CA's rule: in the memo of the
+    /// financial check's transfer (to the organisation's account, or the natural person's
+    /// own) when paid online, else by SMS (an org-personal certificate's to its holder).
+    pub fn pin_delivery(self, personal: bool) -> &'static str {
+        match (self.is_online(), personal) {
+            (true, false) => {
+                "证书 PIN 码将随金融认证的打款附言发送至单位对公账户，请向贵单位财务人员索取。"
+            }
+            (true, true) => {
+                "证书 PIN 码将随金融认证的打款附言发送至您本人的银行账户，请在账户交易明细中查看附言。"
+            }
+            (false, false) => {
+                "机构证书的 PIN 码将以短信发送至经办人手机，机构个人证书的 PIN 码将以短信发送至证书持有人本人的手机。"
+            }
+            (false, true) => "证书 PIN 码将以短信发送至您登记的手机。",
         }
     }
 }
@@ -493,7 +502,8 @@ impl NextAction {
 /// at the page).
 ///
 /// `detail` is the reasons for a rejection or the courier and tracking number for a shipment.
-pub fn notice(number: &str, event: Event, detail: Option<&str>) -> Option<String> {
+/// `personal`: a natural person's order, whose financial check pays into their own account.
+pub fn notice(number: &str, event: Event, detail: Option<&str>, personal: bool) -> Option<String> {
     let text = match event {
         Event::PaidOnline | Event::TransferConfirmed | Event::Resubmit => {
             format!(
@@ -506,6 +516,9 @@ pub fn notice(number: &str, event: Event, detail: Option<&str>) -> Option<String
         ),
         Event::TransferRefused => format!(
             "您为数字证书申请 {number} 上传的转账凭证未能匹配到账款项，请核对后重新上传或改用在线支付。"
+        ),
+        Event::RequestBankCheck if personal => format!(
+            "您的数字证书申请 {number} 已审核通过。我们已向您本人的银行账户转账 0.01 元，请在交易明细中查看附言里的 6 位验证码，登录“我的申请”完成金融认证。"
         ),
         Event::RequestBankCheck => format!(
             "您的数字证书申请 {number} 已审核通过。我们已向贵单位对公账户转账 0.01 元，请向财务人员索取附言中的 6 位验证码，登录“我的申请”完成金融认证。"
@@ -636,18 +649,31 @@ mod tests {
             "SQ202612060001",
             Event::Reject,
             Some("授权委托书未加盖公章"),
+            false,
         )
         .unwrap();
         assert!(text.contains("SQ202612060001") && text.contains("授权委托书未加盖公章"));
-        let text = notice("SQ1", Event::Ship, Some("顺丰速运 SF1234567890")).unwrap();
+        let text = notice("SQ1", Event::Ship, Some("顺丰速运 SF1234567890"), false).unwrap();
         assert!(text.contains("SF1234567890"));
-        assert_eq!(notice("SQ1", Event::Approve, None), None);
+        assert_eq!(notice("SQ1", Event::Approve, None, false), None);
         // 待支付 is reached twice: only the refused transfer is news to the applicant.
-        assert_eq!(notice("SQ1", Event::ReadyToPay, None), None);
+        assert_eq!(notice("SQ1", Event::ReadyToPay, None, false), None);
         assert!(
-            notice("SQ1", Event::TransferRefused, None)
+            notice("SQ1", Event::TransferRefused, None, false)
                 .unwrap()
                 .contains("转账凭证")
+        );
+        // A natural person's financial check pays into their own account, not an
+        // organisation's.
+        let personal = notice("SQ1", Event::RequestBankCheck, None, true).unwrap();
+        assert!(personal.contains("您本人的银行账户") && !personal.contains("对公"));
+        let org = notice("SQ1", Event::RequestBankCheck, None, false).unwrap();
+        assert!(org.contains("对公账户"));
+        assert!(!PaymentMethod::Wechat.pin_delivery(true).contains("对公"));
+        assert!(
+            PaymentMethod::BankTransfer
+                .pin_delivery(false)
+                .contains("持有人")
         );
     }
 

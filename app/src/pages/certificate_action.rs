@@ -207,9 +207,8 @@ fn ActionForm_(
                 </div>
             })}
             <p>
-                "验证码将发送给 "{page.confirmer.clone()}"（"{page.mobile_masked.clone()}"），即办理时登记的"
-                {if page.certificate.kind == crate::domain::catalog::ProductKind::NaturalPerson { "申请人" } else { "经办人" }}
-                "手机号。"
+                "验证码将发送给" {page.confirmer_role.clone()} " " {page.confirmer.clone()}
+                "（" {page.mobile_masked.clone()} "），即办理时登记的手机号。"
             </p>
             {move || info().map(|text| view! { <p class="app-notice" role="status">{text}</p> })}
             <TextInput

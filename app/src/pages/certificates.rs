@@ -97,9 +97,10 @@ fn CertificateCard(mine: MyCertificate) -> impl IntoView {
                                 </li>
                             }.into_any()
                         }
+                        // 信息变更 and 介质补办 are done at the CA's counter for now.
                         None => view! {
-                            <li class="app-cert__offer app-cert__offer--open">
-                                <strong>{label}</strong>" 可办理"
+                            <li class="app-cert__offer">
+                                <span>{label}</span>"：暂未开通网上办理，请联系证书机构客服"
                             </li>
                         }.into_any(),
                         Some(reason) => view! {

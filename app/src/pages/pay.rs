@@ -190,7 +190,7 @@ fn Choose(page: PayPage, resource: PageResource) -> impl IntoView {
             <h2 class="app-heading-m" id="method-title">"支付方式"</h2>
             <ul class="app-pay__methods" aria-labelledby="method-title">{tabs}</ul>
             {detail}
-            {chosen.map(|m| view! { <p class="app-hint app-pay__pin">{m.pin_delivery()}</p> })}
+            {chosen.map(|m| view! { <p class="app-hint app-pay__pin">{m.pin_delivery(page.personal)}</p> })}
         </section>
     }
 }
@@ -343,7 +343,7 @@ fn TransferPending(page: PayPage) -> impl IntoView {
             <h2 class="app-panel__title">"等待受理机构确认到账"</h2>
             <p class="app-panel__body">"转账凭证已上传。受理机构核对到账后会开始审核，结果将以短信通知。"</p>
         </div>
-        <p>{PaymentMethod::BankTransfer.pin_delivery()}</p>
+        <p>{PaymentMethod::BankTransfer.pin_delivery(page.personal)}</p>
         <p class="app-hint">"凭证上传错了？在确认到账之前可以更换："</p>
         <SlotCard base spec=page.voucher_slot.clone() file editable=true flag=None keep=true />
         <p><a href=order_path(use_mount(), &page.project_id, &page.number)>"查看申请进度"</a></p>
@@ -372,7 +372,7 @@ fn Paid(page: PayPage) -> impl IntoView {
             </p>
         </div>
         <p>{format!("当前状态：{}。审核结果将以短信通知{}。", page.status.label(), page.identity_role)}</p>
-        {page.method.map(|m| view! { <p>{m.pin_delivery()}</p> })}
+        {page.method.map(|m| view! { <p>{m.pin_delivery(page.personal)}</p> })}
         <p><a class="app-button" href=order_path(use_mount(), &page.project_id, &page.number)>"查看申请进度"</a></p>
     }
 }

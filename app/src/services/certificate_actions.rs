@@ -22,8 +22,10 @@ pub struct ActionPage {
     pub state: CertState,
     /// Why the business is not open for this certificate now; `None` when it is.
     pub refusal: Option<String>,
-    /// Who confirms, masked (张*), and the mobile the code goes to (139****1234).
+    /// Who confirms, masked (张*), in which role (经办人, 申请人, 证书持有人), and the mobile
+    /// the code goes to (139****1234).
     pub confirmer: String,
+    pub confirmer_role: String,
     pub mobile_masked: String,
 }
 

@@ -6,10 +6,12 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
+use app::domain::application::Application;
 use app::domain::business::cancellation::Reason;
 use app::domain::business::{Business, unlock};
 use app::domain::certificate::{CertStatus, Certificate};
 use app::domain::handoff::mask_name;
+use app::domain::mobile::Mobile;
 use app::domain::money::Fen;
 use app::domain::order::{Event, Status};
 use app::domain::quote::{Quote, QuoteLine};
@@ -107,6 +109,44 @@ pub fn cancelled_text(signature: &str, number: &str, serial: &str) -> String {
         "{signature}您的证书注销申请 {number} 已办结，尾号{}的数字证书已注销，不能再用于登录或签章。如需证书，请重新申请。",
         serial_tail(serial)
     )
+}
+
+/// Who confirms `business` on a certificate of `application`, and the mobile the codes go to:
+/// an org-personal certificate's holder for its unlock (their own key and PIN), where the
+/// application has their mobile; otherwise the agent, or the natural person.
+fn recipient<'a>(
+    business: Business,
+    holder: Option<&str>,
+    application: &'a Application,
+) -> (&'a str, &'a Mobile) {
+    let (name, mobile, _) = recipient_in_role(business, holder, application);
+    (name, mobile)
+}
+
+/// [`recipient`], with the role the page names them by.
+fn recipient_in_role<'a>(
+    business: Business,
+    holder: Option<&str>,
+    application: &'a Application,
+) -> (&'a str, &'a Mobile, &'static str) {
+    let holder = application
+        .holders
+        .iter()
+        .filter(|_| business == Business::Unlock)
+        .find(|h| Some(h.name.as_str()) == holder)
+        .and_then(|h| {
+            h.mobile
+                .as_ref()
+                .map(|m| (h.name.as_str(), m, "证书持有人"))
+        });
+    holder.unwrap_or_else(|| {
+        let (role, person) = application.identity_subject();
+        let role = match role {
+            app::domain::handoff::Role::Agent => "经办人",
+            _ => "申请人",
+        };
+        (person.name.as_str(), &person.mobile, role)
+    })
 }
 
 impl CertificateActions {
@@ -207,7 +247,11 @@ impl CertificateActions {
             return Ok(false);
         };
         let signature = self.signature(&found.project_id);
-        let mobile = found.application.identity_subject().1.mobile.clone();
+        // The copy keeps the certificate's holder only.
+        let holder = found.application.holders.first().map(|h| h.name.as_str());
+        let mobile = recipient(found.business, holder, &found.application)
+            .1
+            .clone();
         let at = to_db(self.clock.now());
         let event = |note: String| Move {
             events: vec![EventRow {
@@ -315,15 +359,21 @@ impl CertificateActionService for CertificateActions {
     ) -> Result<ActionPage, ActionError> {
         let (certificate, submitted, refusal) = self.mine(user, project, id, business).await?;
         let catalog = self.catalog.project(project).ok_or(ActionError::NotFound)?;
-        let person = submitted.application.identity_subject().1;
+        let (name, mobile, role) = recipient_in_role(
+            business,
+            certificate.holder.as_deref(),
+            &submitted.application,
+        );
+        let (confirmer, mobile_masked) = (mask_name(name), mobile.masked());
         Ok(ActionPage {
             business,
             project_name: catalog.name.clone(),
             state: certificate.state(&catalog.lifecycle, china_date(self.clock.now())),
             certificate,
             refusal,
-            confirmer: mask_name(person.name.as_str()),
-            mobile_masked: person.mobile.masked(),
+            confirmer,
+            confirmer_role: role.to_owned(),
+            mobile_masked,
         })
     }
 
@@ -339,7 +389,13 @@ impl CertificateActionService for CertificateActions {
         if let Some(reason) = refusal {
             return Err(ActionError::NotOpen(reason));
         }
-        let mobile = submitted.application.identity_subject().1.mobile.clone();
+        let mobile = recipient(
+            business,
+            certificate.holder.as_deref(),
+            &submitted.application,
+        )
+        .1
+        .clone();
         let code = format!("{:06}", rand::rng().random_range(0..1_000_000u32));
         let now = self.clock.now().unix_timestamp();
         let ip_key = ip_key(ip);
@@ -429,7 +485,9 @@ impl CertificateActionService for CertificateActions {
         application
             .holders
             .retain(|h| certificate.holder.as_deref() == Some(h.name.as_str()));
-        let to_masked = application.identity_subject().1.mobile.masked();
+        let to_masked = recipient(business, certificate.holder.as_deref(), &application)
+            .1
+            .masked();
         let json = serde_json::to_vec(&application).map_err(internal)?;
         let quote_json = serde_json::to_string(&quote).map_err(internal)?;
         let day = format!(

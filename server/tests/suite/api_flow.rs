@@ -312,9 +312,11 @@ fn choose_form(intent: &'static str) -> Vec<(&'static str, &'static str)> {
         ("org_years", "1"),
         ("holders[0][name]", "王芳"),
         ("holders[0][id_number]", HOLDER_IDS[0]),
+        ("holders[0][mobile]", "13600001111"),
         ("holders[0][years]", "1"),
         ("holders[1][name]", "赵敏"),
         ("holders[1][id_number]", HOLDER_IDS[1]),
+        ("holders[1][mobile]", "13600002222"),
         ("holders[1][years]", "1"),
         ("intent", intent),
     ]

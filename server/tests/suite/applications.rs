@@ -69,6 +69,7 @@ fn draft() -> Draft {
     d.certs.holders = vec![HolderDraft {
         name: "王五".into(),
         id_number: id("14010519850101123"),
+        mobile: "13812345678".into(),
         years: 2,
     }];
     d.org.name = ORG.into();

@@ -400,3 +400,48 @@ async fn a_cancellation_waits_while_the_ca_system_is_away_and_the_maintenance_lo
         texts
     );
 }
+
+#[tokio::test]
+async fn an_org_personal_certificate_is_unlocked_through_its_holders_own_mobile() {
+    let rig = start().await;
+    let (browser, _, _) = issued(&rig).await;
+    let user = applicant::user(&rig.server, OWNER).await;
+    let mine = rig.server.state.certificates.mine(user).await.unwrap();
+    let held = mine
+        .iter()
+        .find(|m| m.certificate.holder.as_deref() == Some("王喆"))
+        .unwrap();
+    let (id, serial) = (held.certificate.id, held.certificate.serial.clone());
+    // common::applicant gives the first holder 13812345670.
+    let holder_mobile = "13812345670";
+    let unlocking: ActionPageData =
+        serde_json::from_str(&page(&browser, id, "unlock").await.body).unwrap();
+    assert_eq!(unlocking.page.confirmer_role, "证书持有人");
+    assert_eq!(unlocking.page.confirmer, "王*");
+    assert_eq!(unlocking.page.mobile_masked, "138****5670");
+
+    post(&browser, id, "unlock", "intent=send").await;
+    let text = applicant::last_sms(&rig.server, holder_mobile)
+        .await
+        .unwrap();
+    let code = &text[text.find("验证码是").unwrap() + "验证码是".len()..][..6];
+    let done = post(
+        &browser,
+        id,
+        "unlock",
+        &format!("intent=confirm&code={code}"),
+    )
+    .await
+    .done
+    .unwrap();
+    assert_eq!(done.to_masked, "138****5670");
+    let text = applicant::last_sms(&rig.server, holder_mobile)
+        .await
+        .unwrap();
+    let unlock = &text[text.find("解锁码是").unwrap() + "解锁码是".len()..][..14];
+    assert_eq!(redeem(&rig, &serial, unlock).await.0, StatusCode::OK);
+    // A cancellation stays with the agent, whose organisation owns the certificate.
+    let cancelling: ActionPageData =
+        serde_json::from_str(&page(&browser, id, "cancel").await.body).unwrap();
+    assert_eq!(cancelling.page.confirmer_role, "经办人");
+}

@@ -202,6 +202,10 @@ pub enum Applicant {
 pub struct Holder {
     pub name: PersonName,
     pub id_number: IdNumber,
+    /// The holder's own mobile, for the certificate's PIN and unlock codes; `None` only in
+    /// applications submitted before the form asked for it.
+    #[serde(default)]
+    pub mobile: Option<Mobile>,
     pub years: u8,
 }
 

@@ -11,6 +11,7 @@ use super::{Applicant, Application, FieldErrors, Holder, Invoice, Shipping, Vari
 use crate::domain::catalog::{ProductKind, Project};
 use crate::domain::draft::{AgentDraft, Draft, field};
 use crate::domain::id_number;
+use crate::domain::mobile;
 use crate::domain::normalize::clean_text;
 use crate::domain::postal_code;
 use crate::domain::quote::{self, CertChoice, QuoteError, Selection};
@@ -197,7 +198,7 @@ fn choose(
 }
 
 /// The org certificate's term and the org-personal certificates' rows: names, ID numbers (no
-/// number twice) and terms. Returns the holders that passed.
+/// number twice), mobiles and terms. Returns the holders that passed.
 fn org_certs(
     draft: &Draft,
     project: &Project,
@@ -213,6 +214,7 @@ fn org_certs(
         let name = errors.check(&field::holder(i, "name"), person_name::validate(&row.name));
         let id_field = field::holder(i, "id-number");
         let id = errors.check(&id_field, id_number::validate(&row.id_number, today));
+        let mobile = errors.check(&field::holder(i, "mobile"), mobile::validate(&row.mobile));
         if let Some(id) = &id {
             if let Some(earlier) = seen.iter().position(|s| s == id.as_str()) {
                 errors.push(
@@ -229,10 +231,11 @@ fn org_certs(
             row.years,
             &field::holder(i, "years"),
         );
-        if let (Some(name), Some(id_number)) = (name, id) {
+        if let (Some(name), Some(id_number), Some(mobile)) = (name, id, mobile) {
             holders.push(Holder {
                 name,
                 id_number,
+                mobile: Some(mobile),
                 years: row.years,
             });
         }

@@ -258,6 +258,7 @@ fn HolderRow(row: usize, terms: Vec<u8>) -> impl IntoView {
     };
     let name_id = field::holder(row, "name");
     let id_id = field::holder(row, "id-number");
+    let mobile_id = field::holder(row, "mobile");
     let years_id = field::holder(row, "years");
     let set = move |change: fn(&mut HolderDraft, String), value: String| {
         form.edit(|d| {
@@ -294,6 +295,20 @@ fn HolderRow(row: usize, terms: Vec<u8>) -> impl IntoView {
                     width="app-input--w20"
                     on_input=Callback::new(move |v| set(|h, v| h.id_number = v, v))
                     on_blur=Callback::new({ let f = id_id.clone(); move |_| form.touch(f.clone()) })
+                />
+                <TextInput
+                    id=mobile_id.clone()
+                    name=format!("holders[{row}][mobile]")
+                    label="手机号"
+                    hint="持有人本人的手机，接收证书 PIN 码和解锁码"
+                    value=Signal::derive(move || holder().mobile)
+                    error=form.error(mobile_id.clone())
+                    kind=InputKind::Tel
+                    autocomplete="off"
+                    maxlength=20
+                    width="app-input--w10"
+                    on_input=Callback::new(move |v| set(|h, v| h.mobile = v, v))
+                    on_blur=Callback::new({ let f = mobile_id.clone(); move |_| form.touch(f.clone()) })
                 />
                 <div class="app-form-group">
                     <label class="app-label" for=years_id.clone()>"证书年限"</label>

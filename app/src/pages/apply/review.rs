@@ -164,9 +164,10 @@ fn org_sections(draft: &Draft) -> Vec<(&'static str, Vec<Row>)> {
         certs.push(Row {
             label: "机构个人证书",
             value: format!(
-                "{} · {} · {} 年",
+                "{} · {} · {} · {} 年",
                 clean_text(&h.name),
                 compact(&h.id_number),
+                compact(&h.mobile),
                 h.years
             ),
             step: Step::Choose,

@@ -2,6 +2,7 @@
 //! the SMS notice to the person who applies. Kept apart from the change itself so a caller
 //! that commits the change in its own transaction (a paid notice) announces it the same way.
 
+use app::domain::application::Variant;
 use app::domain::business::Business;
 use app::domain::order::{self, Event, Status};
 use app::services::sms::SmsKind;
@@ -120,9 +121,6 @@ impl Orders {
     /// who applies (the agent, or the natural person). A failed send is logged, not undone:
     /// the change stands and the personal centre shows it.
     async fn notify(&self, number: &str, event: Event, detail: Option<&str>) {
-        let Some(body) = order::notice(number, event, detail) else {
-            return;
-        };
         let found = match self.applications.by_number(number).await {
             Ok(Some(found)) => found,
             Ok(None) => return,
@@ -130,6 +128,10 @@ impl Orders {
                 tracing::error!(%error, number, "notice not sent: application unreadable");
                 return;
             }
+        };
+        let personal = found.application.variant() == Variant::NaturalPerson;
+        let Some(body) = order::notice(number, event, detail, personal) else {
+            return;
         };
         let signature = self
             .catalog

@@ -36,6 +36,7 @@ pub fn draft(holders: &[&str]) -> Draft {
         .map(|(i, name)| HolderDraft {
             name: (*name).into(),
             id_number: id(&format!("1401051985010112{i}")),
+            mobile: format!("1381234567{i}"),
             years: 1,
         })
         .collect();

@@ -48,6 +48,22 @@ fn choose_rules() {
 }
 
 #[test]
+fn each_holder_has_a_mobile_of_their_own_checked_as_typed() {
+    assert_only(
+        choose_errors(|d| d.certs.holders[0].mobile.clear()),
+        "holders-0-mobile",
+        "请输入手机号码",
+    );
+    assert_only(
+        choose_errors(|d| d.certs.holders[1].mobile = "1381234567".into()),
+        "holders-1-mobile",
+        "请输入11位手机号码",
+    );
+    // Typed with spaces, as people copy it: fine.
+    assert!(choose_errors(|d| d.certs.holders[1].mobile = "138 1234 5678".into()).is_empty());
+}
+
+#[test]
 fn an_id_number_twice_is_reported_on_the_later_row() {
     let errors = choose_errors(|d| {
         let first = d.certs.holders[0].id_number.clone();
@@ -55,6 +71,7 @@ fn an_id_number_twice_is_reported_on_the_later_row() {
             name: "钱七".into(),
             // The same number, typed differently.
             id_number: format!(" {} ", first.to_lowercase()),
+            mobile: "13812345678".into(),
             years: 1,
         });
     });

@@ -43,6 +43,7 @@ fn holder(name: &str, body: &str, years: u8) -> HolderDraft {
     HolderDraft {
         name: name.into(),
         id_number: id(body),
+        mobile: "13812345678".into(),
         years,
     }
 }

@@ -168,6 +168,7 @@ fn arbitrary_draft() -> impl Strategy<Value = Draft> {
                 .map(|(name, id_number, years)| HolderDraft {
                     name,
                     id_number,
+                    mobile: "13812345678".into(),
                     years,
                 })
                 .collect();
