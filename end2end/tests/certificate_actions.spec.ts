@@ -31,6 +31,7 @@ test('an applicant cancels a certificate with a reason and the texted code', asy
   await page.getByRole('button', { name: '确认注销' }).click();
   await expect(page.locator('#action-reason .app-error-message')).toContainText('请选择注销原因');
   await checkAccessibility(page);
+  await snap(page, testInfo, 'certificate-cancel-form');
 
   await page.getByLabel('不再参与投标，无需使用').check();
   await page.getByRole('button', { name: '获取验证码' }).click();

@@ -68,6 +68,17 @@ pub fn china_date(t: OffsetDateTime) -> Date {
     t.to_offset(CHINA).date()
 }
 
+/// The China calendar day containing `t` as application numbers carry it: `YYYYMMDD`.
+pub fn number_day(t: OffsetDateTime) -> String {
+    let date = china_date(t);
+    format!(
+        "{:04}{:02}{:02}",
+        date.year(),
+        u8::from(date.month()),
+        date.day()
+    )
+}
+
 /// The instant the China calendar day containing `t` began, as Unix seconds.
 pub fn china_day_start(t: OffsetDateTime) -> i64 {
     china_date(t)

@@ -17,7 +17,7 @@ use app::services::applications::{
 };
 use app::services::login::UserId;
 
-use crate::clock::{Clock, china_date};
+use crate::clock::{Clock, number_day};
 use crate::crypto::Keys;
 use crate::store::applications::{
     ApplicationRepo, ApplicationRow, NewApplication, Page, PaidTrade, QueueFilter, Submitted,
@@ -183,13 +183,7 @@ impl ApplicationStore for Applications {
         let quote_json =
             serde_json::to_string(quote).map_err(|e| StoreError::Backend(e.to_string()))?;
         let now = self.clock.now();
-        let date = china_date(now);
-        let day = format!(
-            "{:04}{:02}{:02}",
-            date.year(),
-            u8::from(date.month()),
-            date.day()
-        );
+        let day = number_day(now);
         let new = NewApplication {
             user: user.0,
             project,

@@ -26,7 +26,7 @@ use app::services::sms::{SmsKind, SmsSender};
 use app::state::Catalog;
 use rand::Rng;
 
-use crate::clock::{Clock, china_date, china_day_start};
+use crate::clock::{Clock, china_date, china_day_start, number_day};
 use crate::crypto::Keys;
 use crate::http::client_addr::ip_key;
 use crate::service::applications::application_context;
@@ -466,7 +466,6 @@ impl CertificateActionService for CertificateActions {
             return Err(ActionError::CodeMalformed);
         }
         let version = self.catalog.version(project).ok_or(ActionError::NotFound)?;
-        let today = china_date(self.clock.now());
         let quote = Quote {
             lines: vec![QuoteLine {
                 label: format!("{} · {}", certificate.kind.label(), business.label()),
@@ -490,12 +489,7 @@ impl CertificateActionService for CertificateActions {
             .masked();
         let json = serde_json::to_vec(&application).map_err(internal)?;
         let quote_json = serde_json::to_string(&quote).map_err(internal)?;
-        let day = format!(
-            "{:04}{:02}{:02}",
-            today.year(),
-            u8::from(today.month()),
-            today.day()
-        );
+        let day = number_day(self.clock.now());
         let new = NewApplication {
             user: user.0,
             project,

@@ -14,7 +14,7 @@ use app::services::login::UserId;
 use app::services::renewals::{RenewalError, RenewalOption, RenewalPage, RenewalService};
 use app::state::Catalog;
 
-use crate::clock::{Clock, china_date};
+use crate::clock::{Clock, china_date, number_day};
 use crate::crypto::Keys;
 use crate::service::applications::application_context;
 use crate::store::applications::NewApplication;
@@ -221,12 +221,7 @@ impl RenewalService for Renewals {
         });
         let json = serde_json::to_vec(&application).map_err(|_| RenewalError::Unavailable)?;
         let quote_json = serde_json::to_string(&quote).map_err(|_| RenewalError::Unavailable)?;
-        let day = format!(
-            "{:04}{:02}{:02}",
-            today.year(),
-            u8::from(today.month()),
-            today.day()
-        );
+        let day = number_day(self.clock.now());
         let new = NewApplication {
             user: user.0,
             project,
