@@ -9,6 +9,7 @@ use std::net::IpAddr;
 
 use crate::domain::business::Business;
 use crate::domain::certificate::{CertState, Certificate};
+use crate::services::codes::CodeError;
 
 /// The businesses this service does.
 pub const ACTIONS: [Business; 2] = [Business::Cancellation, Business::Unlock];
@@ -57,24 +58,8 @@ pub enum ActionError {
     Held(String),
     #[error("请选择注销原因")]
     ReasonMissing,
-    #[error("验证码已发送，请{secs}秒后再重新获取")]
-    ResendTooSoon { secs: u32 },
-    #[error("这张证书今日获取验证码次数已达上限，请明天再试")]
-    DailyLimit,
-    #[error("当前网络获取验证码过于频繁，请稍后再试")]
-    IpLimit,
-    #[error("请输入6位数字短信验证码")]
-    CodeMalformed,
-    #[error("请先获取短信验证码")]
-    NoCode,
-    #[error("短信验证码不正确，还可以再试{attempts_left}次")]
-    CodeWrong { attempts_left: u32 },
-    #[error("短信验证码已失效（已使用或已过期），请重新获取")]
-    CodeExpired,
-    #[error("短信验证码输入错误次数过多，请重新获取")]
-    CodeLocked,
-    #[error("短信发送失败，请稍后重试")]
-    SmsFailed,
+    #[error(transparent)]
+    Code(#[from] CodeError),
     #[error("服务器正忙，请稍等几秒后重试")]
     Busy,
     #[error("系统繁忙，请稍后重试")]
@@ -90,15 +75,7 @@ impl ActionError {
     pub fn field(&self) -> Option<&'static str> {
         match self {
             Self::ReasonMissing => Some(FIELD_REASON),
-            Self::ResendTooSoon { .. }
-            | Self::DailyLimit
-            | Self::IpLimit
-            | Self::CodeMalformed
-            | Self::NoCode
-            | Self::CodeWrong { .. }
-            | Self::CodeExpired
-            | Self::CodeLocked
-            | Self::SmsFailed => Some(FIELD_CODE),
+            Self::Code(_) => Some(FIELD_CODE),
             _ => None,
         }
     }

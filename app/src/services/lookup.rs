@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 
 use crate::domain::certificate::CertState;
+use crate::services::codes::CodeError;
 
 /// A certificate as the lookup shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,24 +67,8 @@ pub enum LookupError {
     CaptchaWrong,
     #[error("图片验证码已过期，请点击图片换一张")]
     CaptchaExpired,
-    #[error("验证码已发送，请{secs}秒后再重新获取")]
-    ResendTooSoon { secs: u32 },
-    #[error("这张证书或这份申请今日获取验证码次数已达上限，请明天再试")]
-    DailyLimit,
-    #[error("当前网络获取验证码过于频繁，请稍后再试")]
-    IpLimit,
-    #[error("请输入6位数字短信验证码")]
-    CodeMalformed,
-    #[error("请先获取短信验证码")]
-    NoCode,
-    #[error("短信验证码不正确，还可以再试{attempts_left}次")]
-    CodeWrong { attempts_left: u32 },
-    #[error("短信验证码已失效（已使用或已过期），请重新获取")]
-    CodeExpired,
-    #[error("短信验证码输入错误次数过多，请重新获取")]
-    CodeLocked,
-    #[error("短信发送失败，请稍后重试")]
-    SmsFailed,
+    #[error(transparent)]
+    Code(#[from] CodeError),
     #[error("服务器正忙，请稍等几秒后重试")]
     Busy,
     #[error("系统繁忙，请稍后重试")]
@@ -102,12 +87,14 @@ impl LookupError {
     pub fn at_code(&self) -> bool {
         matches!(
             self,
-            Self::ResendTooSoon { .. }
-                | Self::CodeMalformed
-                | Self::NoCode
-                | Self::CodeWrong { .. }
-                | Self::CodeExpired
-                | Self::CodeLocked
+            Self::Code(
+                CodeError::ResendTooSoon { .. }
+                    | CodeError::Malformed
+                    | CodeError::NoCode
+                    | CodeError::Wrong { .. }
+                    | CodeError::Expired
+                    | CodeError::Locked
+            )
         )
     }
 }

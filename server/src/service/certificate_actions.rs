@@ -21,6 +21,7 @@ use app::services::certificate_actions::{
     RedeemError,
 };
 use app::services::certificates::{CertificateIssuer, CertificateService, RevokeRequest};
+use app::services::codes::{CodeError, six_digits};
 use app::services::login::UserId;
 use app::services::sms::{SmsKind, SmsSender};
 use app::state::Catalog;
@@ -30,13 +31,14 @@ use crate::clock::{Clock, china_date, china_day_start, number_day};
 use crate::crypto::Keys;
 use crate::http::client_addr::ip_key;
 use crate::service::applications::application_context;
+use crate::service::codes;
 use crate::store::StoreError;
 use crate::store::applications::NewApplication;
 use crate::store::certificate_actions::{
     CertificateActionRepo, Checked, Confirmed, NewActionCode, Typed,
 };
 use crate::store::holds::{Line, Opened};
-use crate::store::logins::{CodeLimits, Reserved};
+use crate::store::logins::CodeLimits;
 use crate::store::orders::{EventRow, Move};
 use crate::store::time::to_db;
 
@@ -418,16 +420,7 @@ impl CertificateActionService for CertificateActions {
             )
             .await
             .map_err(store_error)?;
-        let row = match reserved {
-            Reserved::Code(row) => row,
-            Reserved::ResendIn(wait) => {
-                return Err(ActionError::ResendTooSoon {
-                    secs: wait.clamp(1, RESEND_AFTER_SECS) as u32,
-                });
-            }
-            Reserved::DailyLimit => return Err(ActionError::DailyLimit),
-            Reserved::IpLimit => return Err(ActionError::IpLimit),
-        };
+        let row = codes::reserved(reserved, RESEND_AFTER_SECS)?;
         let text = confirm_text(
             &self.signature(project),
             business,
@@ -437,7 +430,7 @@ impl CertificateActionService for CertificateActions {
         if let Err(error) = self.sms.send(&mobile, SmsKind::LoginCode, &text).await {
             tracing::error!(%error, to = %mobile.masked(), "confirmation code not sent");
             self.repo.forget(row).await.map_err(store_error)?;
-            return Err(ActionError::SmsFailed);
+            return Err(CodeError::SmsFailed.into());
         }
         Ok(ActionCodeSent {
             to_masked: mobile.masked(),
@@ -461,10 +454,7 @@ impl CertificateActionService for CertificateActions {
         if business == Business::Cancellation && reason.is_none() {
             return Err(ActionError::ReasonMissing);
         }
-        let code = app::domain::normalize::compact(code);
-        if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(ActionError::CodeMalformed);
-        }
+        let code = six_digits(code)?;
         let version = self.catalog.version(project).ok_or(ActionError::NotFound)?;
         let quote = Quote {
             lines: vec![QuoteLine {
@@ -523,18 +513,11 @@ impl CertificateActionService for CertificateActions {
             Confirmed::Opened(Opened::NotOpen(_)) => {
                 return Err(ActionError::NotOpen("证书当前不能办理这项业务".to_owned()));
             }
-            Confirmed::Code(Checked::NoCode) => return Err(ActionError::NoCode),
-            Confirmed::Code(Checked::Expired) => return Err(ActionError::CodeExpired),
-            Confirmed::Code(Checked::Locked) => return Err(ActionError::CodeLocked),
-            Confirmed::Code(Checked::Wrong { attempts }) if attempts >= MAX_ATTEMPTS => {
-                return Err(ActionError::CodeLocked);
+            // A right code opens the order or says why not; so this is a wrong one.
+            Confirmed::Code(checked) => {
+                codes::verdict(checked, MAX_ATTEMPTS)?;
+                return Err(ActionError::Internal);
             }
-            Confirmed::Code(Checked::Wrong { attempts }) => {
-                return Err(ActionError::CodeWrong {
-                    attempts_left: (MAX_ATTEMPTS - attempts) as u32,
-                });
-            }
-            Confirmed::Code(Checked::Right) => return Err(ActionError::Internal),
         };
         tracing::info!(%number, user = user.0, project, business = business.code(), "certificate business opened");
         let pending = match self.finish(&number).await {

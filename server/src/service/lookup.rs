@@ -12,6 +12,7 @@ use app::domain::catalog::ProductKind;
 use app::domain::certificate::{Certificate, date_label};
 use app::domain::handoff::mask_name;
 use app::services::applications::{ApplicationStore, SubmittedApplication};
+use app::services::codes::{CodeError, six_digits};
 use app::services::login::{LoginError, LoginService};
 use app::services::lookup::{
     CertificateFacts, LookupCodeSent, LookupError, LookupResult, LookupService, OrderFacts,
@@ -25,9 +26,10 @@ use crate::clock::{Clock, china_date, china_day_start};
 use crate::crypto::Keys;
 use crate::http::client_addr::ip_key;
 use crate::service::certificates::Certificates;
+use crate::service::codes;
 use crate::service::login::Logins;
 use crate::store::logins::{CodeLimits, Reserved};
-use crate::store::lookup::{Checked, Found, LookupRepo, NewLookupCode};
+use crate::store::lookup::{Found, LookupRepo, NewLookupCode};
 
 /// How long a code is valid.
 pub const CODE_TTL_SECS: i64 = 5 * 60;
@@ -188,25 +190,16 @@ impl LookupService for Lookup {
             )
             .await
             .map_err(internal)?;
-        let row = match reserved {
-            Reserved::Code(id) => id,
-            Reserved::ResendIn(wait) => {
-                return Err(LookupError::ResendTooSoon {
-                    secs: wait.clamp(1, RESEND_AFTER_SECS) as u32,
-                });
-            }
-            Reserved::DailyLimit => return Err(LookupError::DailyLimit),
-            Reserved::IpLimit => {
-                tracing::warn!(ip = %ip_key, "lookup code refused: hourly limit for this address");
-                return Err(LookupError::IpLimit);
-            }
-        };
+        if reserved == Reserved::IpLimit {
+            tracing::warn!(ip = %ip_key, "lookup code refused: hourly limit for this address");
+        }
+        let row = codes::reserved(reserved, RESEND_AFTER_SECS)?;
         let text = lookup_code_text(signature, &code);
         if let Err(error) = self.sms.send(&mobile, SmsKind::LoginCode, &text).await {
             tracing::error!(%error, to = %mobile.masked(), "lookup code not sent");
             // Not sent, so it must neither work nor count against the limits.
             self.repo.forget(row).await.map_err(internal)?;
-            return Err(LookupError::SmsFailed);
+            return Err(CodeError::SmsFailed.into());
         }
         tracing::info!(to = %mobile.masked(), "lookup code sent");
         Ok(LookupCodeSent {
@@ -217,10 +210,7 @@ impl LookupService for Lookup {
 
     async fn result(&self, query: &str, code: &str) -> Result<LookupResult, LookupError> {
         let query = fold_query(query).ok_or(LookupError::QueryMissing)?;
-        let code = app::domain::normalize::compact(code);
-        if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(LookupError::CodeMalformed);
-        }
+        let code = six_digits(code)?;
         let checked = self
             .repo
             .check(
@@ -231,20 +221,7 @@ impl LookupService for Lookup {
             )
             .await
             .map_err(internal)?;
-        match checked {
-            Checked::Right => {}
-            Checked::NoCode => return Err(LookupError::NoCode),
-            Checked::Expired => return Err(LookupError::CodeExpired),
-            Checked::Locked => return Err(LookupError::CodeLocked),
-            Checked::Wrong { attempts } if attempts >= MAX_ATTEMPTS => {
-                return Err(LookupError::CodeLocked);
-            }
-            Checked::Wrong { attempts } => {
-                return Err(LookupError::CodeWrong {
-                    attempts_left: (MAX_ATTEMPTS - attempts) as u32,
-                });
-            }
-        }
+        codes::verdict(checked, MAX_ATTEMPTS)?;
         let (found, submitted) = self.named(&query).await?;
         let certificates = self
             .certificates

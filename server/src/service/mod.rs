@@ -6,6 +6,7 @@ pub mod applications;
 pub mod bank_check;
 pub mod certificate_actions;
 pub mod certificates;
+pub mod codes;
 pub mod consents;
 pub mod erase;
 pub mod handoff;

@@ -298,10 +298,7 @@ async fn codes_per_query_wait_a_minute_and_stop_at_five_a_day() {
     let daily = send(&browser, &number).await;
     assert_eq!(
         error_at(&daily),
-        (
-            FIELD_QUERY,
-            "这张证书或这份申请今日获取验证码次数已达上限，请明天再试"
-        )
+        (FIELD_QUERY, "今日获取验证码次数已达上限，请明天再试")
     );
     // Another query is not held up by this one's limits.
     let serial = rig.serials(&number).await.remove(0);
