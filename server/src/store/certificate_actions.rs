@@ -10,9 +10,9 @@ use super::applications::{NewApplication, Sealer};
 use super::certificates::CertificateRow;
 pub use super::codes::Checked;
 use super::codes::{Sent, reserve, spend};
-use super::holds::{Line, Opened, open_in};
+use super::holds::{Line, Opened, move_order, open_in, release_in};
 use super::logins::{CodeLimits, Reserved};
-use super::orders::{Move, move_in};
+use super::orders::Move;
 use super::{Db, StoreError};
 
 const CODES: (&str, &str) = ("certificate_codes", "action_key");
@@ -221,17 +221,9 @@ impl CertificateActionRepo for Db {
         let at = change.events.first().map_or(0, |e| e.at);
         self.retry(|| async {
             let mut tx = self.begin_write().await?;
-            let id: Option<i64> =
-                sqlx::query_scalar("SELECT id FROM applications WHERE number = $1")
-                    .bind(number)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            let Some(id) = id else {
+            let Some(id) = move_order(&mut tx, number, change).await? else {
                 return Ok(false);
             };
-            if !move_in(&mut tx, id, change).await? {
-                return Ok(false);
-            }
             if let Some(status) = status {
                 sqlx::query(
                     "UPDATE certificates SET status = $1, updated_at = $2
@@ -257,10 +249,7 @@ impl CertificateActionRepo for Db {
                 .execute(&mut *tx)
                 .await?;
             }
-            sqlx::query("DELETE FROM certificate_holds WHERE application_id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            release_in(&mut tx, id).await?;
             tx.commit().await?;
             Ok(true)
         })

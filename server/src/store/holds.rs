@@ -7,6 +7,7 @@ use sqlx::AnyConnection;
 
 use super::StoreError;
 use super::applications::{NewApplication, Sealer, next_number};
+use super::orders::{Move, move_in};
 
 /// What opening an order about certificates made, or why not.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -104,4 +105,30 @@ pub(super) async fn open_in(
         .await?;
     }
     Ok(Opened::Number(number))
+}
+
+/// Moves order `number` by `change` inside the caller's transaction: its id, or `None` (and
+/// nothing written) when there is no such order or it already moved on.
+pub(super) async fn move_order(
+    tx: &mut AnyConnection,
+    number: &str,
+    change: &Move,
+) -> Result<Option<i64>, StoreError> {
+    let id: Option<i64> = sqlx::query_scalar("SELECT id FROM applications WHERE number = $1")
+        .bind(number)
+        .fetch_optional(&mut *tx)
+        .await?;
+    match id {
+        Some(id) if move_in(tx, id, change).await? => Ok(Some(id)),
+        _ => Ok(None),
+    }
+}
+
+/// Gives back the certificates order `id` held.
+pub(super) async fn release_in(tx: &mut AnyConnection, id: i64) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM certificate_holds WHERE application_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
 }

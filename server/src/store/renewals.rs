@@ -6,8 +6,8 @@ use app::domain::certificate::Validity;
 
 use super::applications::{NewApplication, Sealer};
 use super::certificates::CertificateRow;
-use super::holds::{Line, open_in};
-use super::orders::{Move, move_in};
+use super::holds::{Line, move_order, open_in, release_in};
+use super::orders::Move;
 use super::time::day_to_db;
 use super::{Db, StoreError};
 
@@ -102,17 +102,9 @@ impl RenewalRepo for Db {
         let at = change.events.first().map_or(0, |e| e.at);
         self.retry(|| async {
             let mut tx = self.begin_write().await?;
-            let id: Option<i64> =
-                sqlx::query_scalar("SELECT id FROM applications WHERE number = $1")
-                    .bind(number)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            let Some(id) = id else {
+            let Some(id) = move_order(&mut tx, number, change).await? else {
                 return Ok(false);
             };
-            if !move_in(&mut tx, id, change).await? {
-                return Ok(false);
-            }
             for (certificate, validity) in renewed {
                 sqlx::query(
                     "UPDATE certificates SET valid_from = $1, valid_to = $2, updated_at = $3
@@ -130,10 +122,7 @@ impl RenewalRepo for Db {
                     .execute(&mut *tx)
                     .await?;
             }
-            sqlx::query("DELETE FROM certificate_holds WHERE application_id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            release_in(&mut tx, id).await?;
             tx.commit().await?;
             Ok(true)
         })
