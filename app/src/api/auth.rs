@@ -13,6 +13,18 @@ pub struct Notice {
     pub is_error: bool,
 }
 
+impl Notice {
+    /// The text, when this is an error at `field`.
+    pub fn error_at(&self, field: &str) -> Option<String> {
+        (self.is_error && self.field.as_deref() == Some(field)).then(|| self.text.clone())
+    }
+
+    /// The text, when this is news rather than an error (a code sent).
+    pub fn info(&self) -> Option<String> {
+        (!self.is_error).then(|| self.text.clone())
+    }
+}
+
 /// What the login page shows.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoginPage {

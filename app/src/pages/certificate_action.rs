@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
+use crate::api::auth::Notice;
 use crate::api::certificate_actions::{
     ActionOutcome, ActionPageData, CertificateAction, load_action_page, segment,
 };
@@ -126,14 +127,7 @@ fn ActionForm_(
 ) -> impl IntoView {
     let business = page.business;
     let message_for = move |field: &'static str| {
-        Signal::derive(move || {
-            outcome.with(|o| {
-                o.notice
-                    .as_ref()
-                    .filter(|n| n.is_error && n.field.as_deref() == Some(field))
-                    .map(|n| n.text.clone())
-            })
-        })
+        Signal::derive(move || outcome.with(|o| o.notice.as_ref().and_then(|n| n.error_at(field))))
     };
     let summary = Signal::derive(move || {
         outcome.with(|o| {
@@ -153,14 +147,7 @@ fn ActionForm_(
                 .map(|n| n.text.clone())
         })
     };
-    let info = move || {
-        outcome.with(|o| {
-            o.notice
-                .as_ref()
-                .filter(|n| !n.is_error)
-                .map(|n| n.text.clone())
-        })
-    };
+    let info = move || outcome.with(|o| o.notice.as_ref().and_then(Notice::info));
     let reason_error = message_for(FIELD_REASON);
     let confirm_label = match business {
         Business::Cancellation => "确认注销",

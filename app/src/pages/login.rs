@@ -57,13 +57,7 @@ fn LoginForm(project: String, page: LoginPage) -> impl IntoView {
     start_countdown_timer(countdown);
 
     let message_for = move |field: &'static str| {
-        Signal::derive(move || {
-            notice.with(|n| {
-                n.as_ref()
-                    .filter(|n| n.is_error && n.field.as_deref() == Some(field))
-                    .map(|n| n.text.clone())
-            })
-        })
+        Signal::derive(move || notice.with(|n| n.as_ref().and_then(|n| n.error_at(field))))
     };
     let mobile_message = Signal::derive(move || {
         mobile_error
@@ -83,7 +77,7 @@ fn LoginForm(project: String, page: LoginPage) -> impl IntoView {
         }
         items
     });
-    let info = move || notice.get().filter(|n| !n.is_error).map(|n| n.text);
+    let info = move || notice.with(|n| n.as_ref().and_then(Notice::info));
 
     view! {
         <h1 class="app-heading-xl">"手机号登录"</h1>

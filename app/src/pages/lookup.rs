@@ -58,14 +58,7 @@ fn LookupForm(project: String, page: LookupPage) -> impl IntoView {
     });
 
     let message_for = move |field: &'static str| {
-        Signal::derive(move || {
-            outcome.with(|o| {
-                o.notice
-                    .as_ref()
-                    .filter(|n| n.is_error && n.field.as_deref() == Some(field))
-                    .map(|n| n.text.clone())
-            })
-        })
+        Signal::derive(move || outcome.with(|o| o.notice.as_ref().and_then(|n| n.error_at(field))))
     };
     let summary = Signal::derive(move || {
         outcome.with(|o| {
@@ -81,12 +74,7 @@ fn LookupForm(project: String, page: LookupPage) -> impl IntoView {
                 .collect::<Vec<_>>()
         })
     });
-    let info = move || {
-        outcome
-            .with(|o| o.notice.clone())
-            .filter(|n| !n.is_error)
-            .map(|n| n.text)
-    };
+    let info = move || outcome.with(|o| o.notice.as_ref().and_then(Notice::info));
     let query = Signal::derive(move || outcome.with(|o| o.query.clone()));
 
     view! {
