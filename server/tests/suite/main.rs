@@ -47,6 +47,7 @@ mod sessions_short_code;
 mod startup;
 mod store_applications;
 mod store_bank_checks;
+mod store_certificate_actions;
 mod store_certificates;
 mod store_consents;
 mod store_handoff;
