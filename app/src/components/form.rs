@@ -138,6 +138,29 @@ pub fn TextInput(
 ///
 /// Rendered with `role="alert"` so screen readers announce it; the wasm moves focus to it when
 /// it appears after a submit.
+/// The 6-digit texted code, as every page that texts one asks for it (login, lookup, the
+/// certificate businesses).
+#[component]
+pub fn SmsCodeInput(
+    #[prop(into)] id: String,
+    #[prop(into)] error: Signal<Option<String>>,
+) -> impl IntoView {
+    view! {
+        <TextInput
+            id=id
+            name="code"
+            label="短信验证码"
+            hint="6位数字"
+            value=Signal::derive(String::new)
+            error=error
+            kind=InputKind::Numeric
+            autocomplete="one-time-code"
+            maxlength=6
+            width="app-input--w6"
+        />
+    }
+}
+
 #[component]
 pub fn ErrorSummary(#[prop(into)] errors: Signal<Vec<(String, String)>>) -> impl IntoView {
     let node = NodeRef::<leptos::html::Div>::new();

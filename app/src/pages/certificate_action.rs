@@ -11,7 +11,7 @@ use crate::api::auth::Notice;
 use crate::api::certificate_actions::{
     ActionOutcome, ActionPageData, CertificateAction, load_action_page, segment,
 };
-use crate::components::form::{ErrorSummary, InputKind, TextInput};
+use crate::components::form::{ErrorSummary, SmsCodeInput};
 use crate::domain::business::Business;
 use crate::domain::business::cancellation::Reason;
 use crate::domain::certificate::{CertStatus, date_label};
@@ -198,18 +198,7 @@ fn ActionForm_(
                 "（" {page.mobile_masked.clone()} "），即办理时登记的手机号。"
             </p>
             {move || info().map(|text| view! { <p class="app-notice" role="status">{text}</p> })}
-            <TextInput
-                id=FIELD_CODE
-                name="code"
-                label="短信验证码"
-                hint="6位数字"
-                value=Signal::derive(String::new)
-                error=message_for(FIELD_CODE)
-                kind=InputKind::Numeric
-                autocomplete="one-time-code"
-                maxlength=6
-                width="app-input--w6"
-            />
+            <SmsCodeInput id=FIELD_CODE error=message_for(FIELD_CODE) />
             <div class="app-button-group">
                 <button type="submit" name="intent" value="send" class="app-button app-button--secondary" disabled=move || action.pending().get()>
                     "获取验证码"

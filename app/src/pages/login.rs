@@ -8,7 +8,7 @@ use crate::api::auth::{
     FIELD_CAPTCHA, FIELD_CODE, FIELD_MOBILE, Login, LoginOutcome, LoginPage, NewCaptcha, Notice,
     load_login_page,
 };
-use crate::components::form::{ErrorSummary, InputKind, TextInput};
+use crate::components::form::{ErrorSummary, InputKind, SmsCodeInput, TextInput};
 use crate::domain::mobile;
 
 #[component]
@@ -154,18 +154,7 @@ fn LoginForm(project: String, page: LoginPage) -> impl IntoView {
                 </button>
             </div>
             {move || info().map(|text| view! { <p class="app-notice" role="status">{text}</p> })}
-            <TextInput
-                id=FIELD_CODE
-                name="code"
-                label="短信验证码"
-                hint="6位数字"
-                value=Signal::derive(String::new)
-                error=message_for(FIELD_CODE)
-                kind=InputKind::Numeric
-                autocomplete="one-time-code"
-                maxlength=6
-                width="app-input--w6"
-            />
+            <SmsCodeInput id=FIELD_CODE error=message_for(FIELD_CODE) />
             <button type="submit" name="intent" value="login" class="app-button" disabled=move || login.pending().get()>
                 "登录"
             </button>

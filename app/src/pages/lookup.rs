@@ -10,7 +10,7 @@ use crate::api::auth::{NewCaptcha, Notice};
 use crate::api::lookup::{
     FIELD_CAPTCHA, FIELD_CODE, FIELD_QUERY, Lookup, LookupPage, load_lookup_page,
 };
-use crate::components::form::{ErrorSummary, InputKind, TextInput};
+use crate::components::form::{ErrorSummary, SmsCodeInput, TextInput};
 use crate::domain::certificate::CertState;
 use crate::paths::use_mount;
 use crate::services::lookup::{CertificateFacts, LookupResult, OrderFacts};
@@ -150,18 +150,7 @@ fn LookupForm(project: String, page: LookupPage) -> impl IntoView {
                                 </div>
                             </dl>
                             {move || info().map(|text| view! { <p class="app-notice" role="status">{text}</p> })}
-                            <TextInput
-                                id=FIELD_CODE
-                                name="code"
-                                label="短信验证码"
-                                hint="6位数字"
-                                value=Signal::derive(String::new)
-                                error=message_for(FIELD_CODE)
-                                kind=InputKind::Numeric
-                                autocomplete="one-time-code"
-                                maxlength=6
-                                width="app-input--w6"
-                            />
+                            <SmsCodeInput id=FIELD_CODE error=message_for(FIELD_CODE) />
                             <button type="submit" name="intent" value="check" class="app-button" disabled=move || lookup.pending().get()>
                                 "查询"
                             </button>
