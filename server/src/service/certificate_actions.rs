@@ -35,7 +35,7 @@ use crate::service::codes;
 use crate::store::StoreError;
 use crate::store::applications::NewApplication;
 use crate::store::certificate_actions::{
-    CertificateActionRepo, Checked, Confirmed, NewActionCode, Typed,
+    CertificateActionRepo, Checked, Confirmed, TextedCode, Typed,
 };
 use crate::store::holds::{Line, Opened};
 use crate::store::logins::CodeLimits;
@@ -312,8 +312,8 @@ impl CertificateActions {
                 // Texted first: a code that never arrived must not be the one that counts.
                 let text = unlock_text(&signature, number, &row.serial, &code);
                 self.sms.send(&mobile, SmsKind::Notice, &text).await?;
-                let stored = NewActionCode {
-                    action_key: &key,
+                let stored = TextedCode {
+                    to: &key,
                     code_hash: &mac,
                     ip_key: DRIVER,
                     now,
@@ -404,8 +404,8 @@ impl CertificateActionService for CertificateActions {
         let reserved = self
             .repo
             .reserve(
-                NewActionCode {
-                    action_key: &self.code_key(business, id),
+                TextedCode {
+                    to: &self.code_key(business, id),
                     code_hash: &self.code_mac(business, id, &code),
                     ip_key: &ip_key,
                     now,

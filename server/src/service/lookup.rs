@@ -29,7 +29,7 @@ use crate::service::certificates::Certificates;
 use crate::service::codes;
 use crate::service::login::Logins;
 use crate::store::logins::{CodeLimits, Reserved};
-use crate::store::lookup::{Found, LookupRepo, NewLookupCode};
+use crate::store::lookup::{Found, LookupRepo, TextedCode};
 
 /// How long a code is valid.
 pub const CODE_TTL_SECS: i64 = 5 * 60;
@@ -174,8 +174,8 @@ impl LookupService for Lookup {
         let reserved = self
             .repo
             .reserve(
-                NewLookupCode {
-                    query_key: &query_key,
+                TextedCode {
+                    to: &query_key,
                     code_hash: &self.keys.sms_code_mac(&query, &code),
                     ip_key: &ip_key,
                     now,

@@ -9,23 +9,16 @@ use app::domain::certificate::CertStatus;
 use super::applications::{NewApplication, Sealer};
 use super::certificates::CertificateRow;
 pub use super::codes::Checked;
-use super::codes::{Sent, reserve, spend};
+use super::codes::{Table, forget, reserve, spend};
 use super::holds::{Line, Opened, move_order, open_in, release_in};
 use super::logins::{CodeLimits, Reserved};
 use super::orders::Move;
 use super::{Db, StoreError};
 
-const CODES: (&str, &str) = ("certificate_codes", "action_key");
+const CODES: Table = ("certificate_codes", "action_key");
 
 /// A code about to be sent (or, for an unlock code, stored with the completion).
-#[derive(Debug, Clone, Copy)]
-pub struct NewActionCode<'a> {
-    pub action_key: &'a [u8],
-    pub code_hash: &'a [u8],
-    pub ip_key: &'a str,
-    pub now: i64,
-    pub expires_at: i64,
-}
+pub use super::codes::TextedCode;
 
 /// A typed confirmation code against the latest one sent for a purpose.
 #[derive(Debug, Clone, Copy)]
@@ -52,7 +45,7 @@ pub trait CertificateActionRepo: Send + Sync {
     /// stores the new code, at once.
     async fn reserve(
         &self,
-        code: NewActionCode<'_>,
+        code: TextedCode<'_>,
         limits: CodeLimits,
     ) -> Result<Reserved, StoreError>;
 
@@ -89,7 +82,7 @@ pub trait CertificateActionRepo: Send + Sync {
         &self,
         number: &str,
         status: Option<CertStatus>,
-        unlock: Option<NewActionCode<'_>>,
+        unlock: Option<TextedCode<'_>>,
         change: &Move,
     ) -> Result<bool, StoreError>;
 
@@ -113,31 +106,14 @@ impl CertificateActionRepo for Db {
 
     async fn reserve(
         &self,
-        code: NewActionCode<'_>,
+        code: TextedCode<'_>,
         limits: CodeLimits,
     ) -> Result<Reserved, StoreError> {
-        reserve(
-            self,
-            Sent {
-                table: CODES.0,
-                to_column: CODES.1,
-                to: code.action_key,
-                code_hash: code.code_hash,
-                ip_key: code.ip_key,
-                now: code.now,
-                expires_at: code.expires_at,
-            },
-            limits,
-        )
-        .await
+        reserve(self, CODES, code, limits).await
     }
 
     async fn forget(&self, id: i64) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM certificate_codes WHERE id = $1")
-            .bind(id)
-            .execute(self.pool())
-            .await?;
-        Ok(())
+        forget(self, CODES, id).await
     }
 
     async fn confirm(
@@ -215,7 +191,7 @@ impl CertificateActionRepo for Db {
         &self,
         number: &str,
         status: Option<CertStatus>,
-        unlock: Option<NewActionCode<'_>>,
+        unlock: Option<TextedCode<'_>>,
         change: &Move,
     ) -> Result<bool, StoreError> {
         let at = change.events.first().map_or(0, |e| e.at);
@@ -241,7 +217,7 @@ impl CertificateActionRepo for Db {
                     "INSERT INTO certificate_codes (action_key, code_hash, ip_key, sent_at, expires_at)
                      VALUES ($1, $2, $3, $4, $5)",
                 )
-                .bind(code.action_key)
+                .bind(code.to)
                 .bind(code.code_hash)
                 .bind(code.ip_key)
                 .bind(code.now)

@@ -8,29 +8,31 @@ use super::logins::{CodeLimits, Reserved};
 use super::{Db, StoreError};
 use crate::crypto::same;
 
-/// A code about to be sent, and where such codes are kept.
-pub(super) struct Sent<'a> {
-    /// The table, and its column naming the recipient (constants, never input).
-    pub table: &'static str,
-    pub to_column: &'static str,
-    /// The recipient's keyed index.
+/// A texted code about to be stored, whatever it is for.
+#[derive(Debug, Clone, Copy)]
+pub struct TextedCode<'a> {
+    /// What it is for, as a keyed hash: the recipient's mobile, a lookup's query, a
+    /// certificate's business.
     pub to: &'a [u8],
     pub code_hash: &'a [u8],
     pub ip_key: &'a str,
+    /// Unix seconds, as every time here.
     pub now: i64,
     pub expires_at: i64,
 }
+
+/// Where one kind of code is kept: the table and its column naming the recipient
+/// (constants, never input).
+pub(super) type Table = (&'static str, &'static str);
 
 /// Counts the recipient's and the address's codes against `limits` and, if they allow,
 /// stores the new code, at once.
 pub(super) async fn reserve(
     db: &Db,
-    code: Sent<'_>,
+    (table, to_column): Table,
+    code: TextedCode<'_>,
     limits: CodeLimits,
 ) -> Result<Reserved, StoreError> {
-    let Sent {
-        table, to_column, ..
-    } = code;
     db.retry(|| async {
         let mut tx = db.begin_write().await?;
         let last_sent: Option<i64> = sqlx::query_scalar(&format!(
@@ -82,6 +84,15 @@ pub(super) async fn reserve(
     .await
 }
 
+/// Deletes a code that was never sent, so it neither works nor counts.
+pub(super) async fn forget(db: &Db, (table, _): Table, id: i64) -> Result<(), StoreError> {
+    sqlx::query(&format!("DELETE FROM {table} WHERE id = $1"))
+        .bind(id)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
 /// What a typed code did to the latest code sent to its recipient.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Checked {
@@ -106,7 +117,7 @@ type Latest = (i64, Vec<u8>, i64, i64, Option<i64>);
 /// wrong try is counted and a right one uses the code up. The caller commits.
 pub(super) async fn spend(
     conn: &mut AnyConnection,
-    (table, to_column): (&'static str, &'static str),
+    (table, to_column): Table,
     to: &[u8],
     typed: Option<&[u8]>,
     now: i64,

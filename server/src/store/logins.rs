@@ -157,9 +157,8 @@ impl LoginRepo for Db {
     ) -> Result<Reserved, StoreError> {
         super::codes::reserve(
             self,
-            super::codes::Sent {
-                table: "sms_codes",
-                to_column: "mobile_index",
+            ("sms_codes", "mobile_index"),
+            super::codes::TextedCode {
                 to: code.mobile_index,
                 code_hash: code.code_hash,
                 ip_key: code.ip_key,

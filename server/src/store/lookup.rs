@@ -6,16 +6,7 @@ use super::codes::spend;
 use super::logins::{CodeLimits, Reserved};
 use super::{Db, StoreError};
 
-/// A code about to be sent for a query.
-#[derive(Debug, Clone, Copy)]
-pub struct NewLookupCode<'a> {
-    pub query_key: &'a [u8],
-    pub code_hash: &'a [u8],
-    pub ip_key: &'a str,
-    /// Unix seconds, as every time here.
-    pub now: i64,
-    pub expires_at: i64,
-}
+pub use super::codes::TextedCode;
 
 /// What a folded query names: an application, and which certificate of it for a serial.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,7 +27,7 @@ pub trait LookupRepo: Send + Sync {
     /// the new code, at once.
     async fn reserve(
         &self,
-        code: NewLookupCode<'_>,
+        code: TextedCode<'_>,
         limits: CodeLimits,
     ) -> Result<Reserved, StoreError>;
 
@@ -83,31 +74,14 @@ impl LookupRepo for Db {
 
     async fn reserve(
         &self,
-        code: NewLookupCode<'_>,
+        code: TextedCode<'_>,
         limits: CodeLimits,
     ) -> Result<Reserved, StoreError> {
-        super::codes::reserve(
-            self,
-            super::codes::Sent {
-                table: "lookup_codes",
-                to_column: "query_key",
-                to: code.query_key,
-                code_hash: code.code_hash,
-                ip_key: code.ip_key,
-                now: code.now,
-                expires_at: code.expires_at,
-            },
-            limits,
-        )
-        .await
+        super::codes::reserve(self, ("lookup_codes", "query_key"), code, limits).await
     }
 
     async fn forget(&self, id: i64) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM lookup_codes WHERE id = $1")
-            .bind(id)
-            .execute(self.pool())
-            .await?;
-        Ok(())
+        super::codes::forget(self, ("lookup_codes", "query_key"), id).await
     }
 
     async fn check(

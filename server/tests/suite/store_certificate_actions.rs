@@ -11,7 +11,7 @@ use common::seed;
 use server::store::Db;
 use server::store::applications::NewApplication;
 use server::store::certificate_actions::{
-    CertificateActionRepo, Checked, Confirmed, NewActionCode, Typed,
+    CertificateActionRepo, Checked, Confirmed, TextedCode, Typed,
 };
 use server::store::certificates::{CertificateRepo, NewCertificate};
 use server::store::holds::{Line, Opened};
@@ -63,9 +63,9 @@ fn order(user: i64) -> NewApplication<'static> {
     }
 }
 
-fn sent(action_key: &[u8]) -> NewActionCode<'_> {
-    NewActionCode {
-        action_key,
+fn sent(to: &[u8]) -> TextedCode<'_> {
+    TextedCode {
+        to,
         code_hash: &RIGHT,
         ip_key: "203.0.113.7",
         now: NOW,
@@ -237,8 +237,8 @@ async fn an_unlock_code_stored_with_the_completion_answers_once() {
         else {
             panic!("not opened");
         };
-        let code = NewActionCode {
-            action_key: &UNLOCK_CODE,
+        let code = TextedCode {
+            to: &UNLOCK_CODE,
             code_hash: &RIGHT,
             ip_key: "unlock",
             now: NOW + 20,

@@ -11,7 +11,7 @@ use common::seed;
 use server::store::Db;
 use server::store::certificates::{CertificateRepo, NewCertificate};
 use server::store::logins::{CodeLimits, LoginRepo, Reserved};
-use server::store::lookup::{Checked, Found, LookupRepo, NewLookupCode};
+use server::store::lookup::{Checked, Found, LookupRepo, TextedCode};
 use time::macros::{date, datetime};
 
 const NOW: i64 = 1_796_601_600;
@@ -29,9 +29,9 @@ fn key(n: u8) -> Vec<u8> {
     vec![n; 32]
 }
 
-fn code<'a>(query_key: &'a [u8], ip_key: &'a str, now: i64) -> NewLookupCode<'a> {
-    NewLookupCode {
-        query_key,
+fn code<'a>(to: &'a [u8], ip_key: &'a str, now: i64) -> TextedCode<'a> {
+    TextedCode {
+        to,
         code_hash: &HASH,
         ip_key,
         now,
