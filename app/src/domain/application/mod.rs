@@ -35,7 +35,11 @@
 //!
 //! let project: Project = toml::from_str(include_str!("../../../../catalog/soetp.toml")).unwrap();
 //! let mut draft = Draft::default();
-//! draft.certs.holders.push(HolderDraft { name: "张三".into(), id_number: "123".into(), years: 1 });
+//! draft.certs.holders.push(HolderDraft {
+//!     name: "张三".into(),
+//!     id_number: "123".into(),
+//!     ..HolderDraft::default()
+//! });
 //! let errors = application::validate_choose(&draft, &project, date!(2025 - 06 - 01));
 //! assert_eq!(errors.get("holders-0-id-number"), Some("身份证号码应为18位，当前为3位"));
 //! assert_eq!(errors.get(field::ORG_YEARS), None);
