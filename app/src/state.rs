@@ -19,6 +19,7 @@ use crate::services::orders::OrderService;
 use crate::services::payment::PaymentService;
 use crate::services::privacy::PrivacyRequests;
 use crate::services::renewals::RenewalService;
+use crate::services::replacements::ReplacementService;
 use crate::services::sms::{Outbox, SmsSender};
 
 /// What every request may use; cheap to clone.
@@ -47,6 +48,8 @@ pub struct AppState {
     pub certificates: Arc<dyn CertificateService>,
     /// 续期: the page and the order.
     pub renewals: Arc<dyn RenewalService>,
+    /// 介质补办: the page and the order.
+    pub replacements: Arc<dyn ReplacementService>,
     /// 注销 and 解锁.
     pub certificate_actions: Arc<dyn CertificateActionService>,
     /// 证书查询 / 订单查询, for anyone with a serial or an application number.

@@ -200,6 +200,17 @@ pub async fn build_with_clock(
         keys.clone(),
         clock.clone(),
     ));
+    let replacements = Arc::new(service::replacements::Replacements::new(
+        service::replacements::ReplacementStores {
+            orders: Arc::new(db.clone()),
+            certificates: Arc::new(db.clone()),
+            applications: applications.clone(),
+        },
+        certificates.clone(),
+        catalog.clone(),
+        keys.clone(),
+        clock.clone(),
+    ));
     let reminders = Arc::new(Reminders::new(
         Arc::new(db.clone()),
         applications.clone(),
@@ -307,6 +318,7 @@ pub async fn build_with_clock(
         orders: orders.clone(),
         certificates: certificates.clone(),
         renewals,
+        replacements,
         certificate_actions: certificate_actions.clone(),
         lookup,
         bank_checks: Arc::new(BankChecks {

@@ -14,10 +14,12 @@ pub fn segment(business: Business) -> &'static str {
     match business {
         Business::Cancellation => "cancel",
         Business::Unlock => "unlock",
+        Business::Replacement => "replace",
         _ => "",
     }
 }
 
+/// The business of a page confirmed by a texted code (注销, 解锁).
 pub fn from_segment(segment: &str) -> Option<Business> {
     crate::services::certificate_actions::ACTIONS
         .into_iter()

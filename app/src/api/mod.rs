@@ -17,6 +17,7 @@ pub mod outbox;
 pub mod payment;
 pub mod privacy;
 pub mod renewal;
+pub mod replacement;
 #[cfg(feature = "ssr")]
 pub mod session;
 

@@ -99,6 +99,24 @@ impl Validity {
     }
 }
 
+/// How long a certificate being issued is valid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Term {
+    /// A new certificate: this many years from the day it is issued.
+    Years(u8),
+    /// A replacement key's certificate: the term of the one it replaces, never longer.
+    Kept(Validity),
+}
+
+impl Term {
+    pub fn validity(self, today: Date) -> Validity {
+        match self {
+            Term::Years(years) => Validity::for_years(today, years),
+            Term::Kept(validity) => validity,
+        }
+    }
+}
+
 fn add_years(date: Date, years: u8) -> Date {
     let year = date.year() + i32::from(years);
     Date::from_calendar_date(year, date.month(), date.day())
@@ -388,6 +406,14 @@ mod tests {
             let v = Validity::for_years(start, years);
             let days = (v.to - v.from).whole_days() + 1;
             prop_assert!((365 * i64::from(years)..=366 * i64::from(years)).contains(&days));
+        }
+
+        #[test]
+        fn a_replacement_never_extends_the_term(
+            start in any_date(), years in 1u8..=5, today in any_date(),
+        ) {
+            let v = Validity::for_years(start, years);
+            prop_assert_eq!(Term::Kept(v).validity(today), v);
         }
 
         #[test]

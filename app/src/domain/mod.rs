@@ -16,6 +16,8 @@ pub mod documents;
 pub mod draft;
 pub mod email;
 pub mod file_defects;
+#[cfg(test)]
+pub(crate) mod fixtures;
 pub mod handoff;
 pub mod id_number;
 pub mod materials;

@@ -1,4 +1,5 @@
-//! `/p/:project/certificates/:id/cancel` and `/unlock`: 证书注销 and 证书解锁. The certificate, what
+//! `/p/:project/certificates/:id/cancel` and `/unlock`: 证书注销 and 证书解锁 (and the route
+//! of `/replace`, whose page is [`ReplacementRoute`]). The certificate, what
 //! the business does, then one form: for a cancellation the reason, and a code texted to the
 //! registered mobile (获取验证码), then the confirmation. Works as a plain form without
 //! JavaScript.
@@ -14,12 +15,28 @@ use crate::api::certificate_actions::{
 use crate::components::form::{ErrorSummary, SmsCodeInput};
 use crate::domain::business::Business;
 use crate::domain::business::cancellation::Reason;
-use crate::domain::certificate::{CertStatus, date_label};
+use crate::domain::certificate::{CertStatus, Certificate, date_label};
+use crate::pages::replacement::ReplacementRoute;
 use crate::paths::use_mount;
 use crate::services::certificate_actions::{ActionDone, ActionPage, FIELD_CODE, FIELD_REASON};
 
 #[component]
 pub fn CertificateActionRoute() -> impl IntoView {
+    let params = use_params_map();
+    let replace = Memo::new(move |_| {
+        params.read().get("action").as_deref() == Some(segment(Business::Replacement))
+    });
+    move || {
+        if replace.get() {
+            view! { <ReplacementRoute /> }.into_any()
+        } else {
+            view! { <ActionRoute /> }.into_any()
+        }
+    }
+}
+
+#[component]
+fn ActionRoute() -> impl IntoView {
     let params = use_params_map();
     let key = move || {
         let p = params.read();
@@ -76,7 +93,7 @@ fn ActionView(project: String, data: ActionPageData) -> impl IntoView {
         <Title text=title(business) />
         <p><a href=centre.clone()>"返回个人中心"</a></p>
         <h1 class="app-heading-xl">{title(business)}</h1>
-        <CertificateSummary page=page.clone() state=Signal::derive(move || {
+        <CertificateSummary certificate=page.certificate.clone() project_name=page.project_name.clone() state=Signal::derive(move || {
             let cancelled = business == Business::Cancellation
                 && outcome.with(|o| o.done.as_ref().is_some_and(|d| !d.pending));
             if cancelled { CertStatus::Cancelled.label().to_owned() } else { state_label.clone() }
@@ -95,9 +112,14 @@ fn ActionView(project: String, data: ActionPageData) -> impl IntoView {
     }
 }
 
+/// The certificate a business is about, as its page shows it first.
 #[component]
-fn CertificateSummary(page: ActionPage, state: Signal<String>) -> impl IntoView {
-    let cert = page.certificate;
+pub(crate) fn CertificateSummary(
+    certificate: Certificate,
+    project_name: String,
+    state: Signal<String>,
+) -> impl IntoView {
+    let cert = certificate;
     let kind = match &cert.holder {
         Some(holder) => format!("{} · {holder}", cert.kind.label()),
         None => cert.kind.label().to_owned(),
@@ -112,7 +134,7 @@ fn CertificateSummary(page: ActionPage, state: Signal<String>) -> impl IntoView 
                 <dt class="app-summary-list__key">"状态"</dt>
                 <dd class="app-summary-list__value">{state}</dd>
             </div>
-            <Row key="交易平台" value=page.project_name />
+            <Row key="交易平台" value=project_name />
         </dl>
     }
 }

@@ -85,7 +85,7 @@ fn CertificateCard(mine: MyCertificate) -> impl IntoView {
                                 <a href=format!("{renew_href}?cert={id}")>"办理续期"</a>
                             </li>
                         }.into_any(),
-                        None if matches!(offer.business, Business::Cancellation | Business::Unlock) => {
+                        None if matches!(offer.business, Business::Cancellation | Business::Unlock | Business::Replacement) => {
                             let href = format!(
                                 "{}/certificates/{id}/{}",
                                 mount.project(&cert.project_id),
@@ -97,7 +97,7 @@ fn CertificateCard(mine: MyCertificate) -> impl IntoView {
                                 </li>
                             }.into_any()
                         }
-                        // 信息变更 and 介质补办 are done at the CA's counter for now.
+                        // 信息变更 is done at the CA's counter for now.
                         None => view! {
                             <li class="app-cert__offer">
                                 <span>{label}</span>"：暂未开通网上办理，请联系证书机构客服"

@@ -16,5 +16,6 @@ pub mod pay;
 /// 撤回同意 / 注销账号, a section of 个人中心 (and of the consent page after a withdrawal).
 pub mod privacy;
 pub mod renewal;
+pub mod replacement;
 pub mod submitted;
 pub mod verify;

@@ -26,7 +26,7 @@ mod ssr {
 
     use super::MyCertificate;
     use crate::domain::catalog::ProductKind;
-    use crate::domain::certificate::Validity;
+    use crate::domain::certificate::{Term, Validity};
     use crate::services::StoreError;
     use crate::services::login::UserId;
 
@@ -38,7 +38,7 @@ mod ssr {
         /// twice return the same certificate.
         pub position: u32,
         pub kind: ProductKind,
-        pub years: u8,
+        pub term: Term,
         /// The organisation, or the natural person.
         pub subject: String,
         pub holder: Option<String>,

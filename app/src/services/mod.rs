@@ -18,6 +18,7 @@ pub mod orders;
 pub mod payment;
 pub mod privacy;
 pub mod renewals;
+pub mod replacements;
 pub mod sms;
 
 /// A storage failure; details go to the server log, the applicant sees a generic message.

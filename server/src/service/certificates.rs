@@ -4,12 +4,13 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use app::domain::business::Business;
 use app::domain::catalog::ProductKind;
-use app::domain::certificate::Certificate;
+use app::domain::certificate::{Certificate, Term};
 use app::services::StoreError;
 use app::services::applications::{ApplicationStore, SubmittedApplication};
 use app::services::certificates::{
-    CertificateIssuer, CertificateService, IssueError, IssueRequest, MyCertificate,
+    CertificateIssuer, CertificateService, IssueError, IssueRequest, MyCertificate, RevokeRequest,
 };
 use app::services::login::UserId;
 use app::state::Catalog;
@@ -59,7 +60,8 @@ impl Certificates {
     }
 
     /// Issues every certificate of order `number` and records them; an order issued before
-    /// gets its certificates back unchanged, without asking the issuing system again.
+    /// gets its certificates back unchanged, without asking the issuing system again. A
+    /// replacement's certificate keeps the term of the one it replaces, which is revoked.
     pub async fn issue(&self, number: &str) -> Result<Vec<CertificateRow>, IssuingError> {
         let submitted = self
             .applications
@@ -71,6 +73,17 @@ impl Certificates {
         if issued.len() == certs.len() {
             return Ok(issued);
         }
+        let replaced = match submitted.business {
+            Business::Replacement => Some(
+                self.repo
+                    .lined(number)
+                    .await?
+                    .into_iter()
+                    .next()
+                    .ok_or_else(|| IssuingError::NotFound(number.to_owned()))?,
+            ),
+            _ => None,
+        };
         let today = china_date(self.clock.now());
         let mut made = Vec::with_capacity(certs.len());
         for (position, choice) in certs.iter().enumerate() {
@@ -83,7 +96,10 @@ impl Certificates {
                 order_number: number.to_owned(),
                 position,
                 kind: choice.kind,
-                years: choice.years,
+                term: match &replaced {
+                    Some(old) => Term::Kept(old.validity),
+                    None => Term::Years(choice.years),
+                },
                 subject,
                 holder,
                 today,
@@ -97,10 +113,20 @@ impl Certificates {
                 validity: certificate.validity,
             });
         }
-        let rows = self
-            .repo
-            .record_issued(number, &made, self.clock.now())
-            .await?;
+        let at = self.clock.now();
+        let rows = match (&replaced, made.as_slice()) {
+            (Some(old), [new]) => {
+                self.issuer
+                    .revoke(&RevokeRequest {
+                        order_number: number.to_owned(),
+                        serial: old.serial.clone(),
+                        reason: "介质遗失或损坏，已补办新证书".to_owned(),
+                    })
+                    .await?;
+                self.repo.record_replacement(number, new, at).await?
+            }
+            _ => self.repo.record_issued(number, &made, at).await?,
+        };
         tracing::info!(
             number,
             count = rows.len(),
@@ -108,6 +134,11 @@ impl Certificates {
             "certificates issued"
         );
         Ok(rows)
+    }
+
+    /// Gives back the certificates held by order `number`, which ended without completing.
+    pub async fn release(&self, number: &str) -> Result<(), StoreError> {
+        Ok(self.repo.release_holds(number).await?)
     }
 
     /// The certificates of order `number`, as the console shows them.

@@ -19,5 +19,6 @@ pub mod payment;
 pub mod privacy;
 pub mod reminders;
 pub mod renewals;
+pub mod replacements;
 pub mod retention;
 pub mod reviewers;

@@ -104,11 +104,6 @@ impl Renewals {
         Ok(Some(Finished { last_day }))
     }
 
-    /// Gives back the certificates of an order that ended unpaid.
-    pub async fn release(&self, number: &str) -> anyhow::Result<()> {
-        Ok(self.repo.release(number).await?)
-    }
-
     /// Renewals paid while the issuing system was away.
     pub async fn unfinished(&self) -> anyhow::Result<Vec<String>> {
         Ok(self.repo.unfinished().await?)

@@ -84,8 +84,28 @@ pub trait CertificateRepo: Send + Sync {
         at: OffsetDateTime,
     ) -> Result<Vec<CertificateRow>, StoreError>;
 
+    /// Records the new key's certificate of replacement order `number`, revokes the certificate
+    /// it replaces and gives that one's hold back, at once; like [`Self::record_issued`],
+    /// recording twice leaves one.
+    async fn record_replacement(
+        &self,
+        number: &str,
+        certificate: &NewCertificate,
+        at: OffsetDateTime,
+    ) -> Result<Vec<CertificateRow>, StoreError>;
+
+    /// The certificates business order `number` is about (renewed, replaced, cancelled…), in
+    /// id order.
+    async fn lined(&self, number: &str) -> Result<Vec<CertificateRow>, StoreError>;
+
+    /// Gives back the certificates order `number` held: it ended without completing.
+    async fn release_holds(&self, number: &str) -> Result<(), StoreError>;
+
     /// The certificates an order made, in the order of its selection.
     async fn of_application(&self, number: &str) -> Result<Vec<CertificateRow>, StoreError>;
+
+    /// Certificate `id`, if there is one.
+    async fn certificate(&self, id: i64) -> Result<Option<CertificateRow>, StoreError>;
 
     /// Every certificate of `user`, soonest expiry first.
     async fn of_user(&self, user: i64) -> Result<Vec<CertificateRow>, StoreError>;
@@ -103,29 +123,63 @@ impl CertificateRepo for Db {
         self.retry(|| async {
             let mut tx = self.begin_write().await?;
             for certificate in certificates {
-                sqlx::query(
-                    "INSERT INTO certificates (application_id, position, user_id, project_id, kind,
-                         serial, medium, valid_from, valid_to, status, issued_at, updated_at)
-                     SELECT id, $2, user_id, project_id, $3, $4, $5, $6, $7, 'valid', $8, $8
-                     FROM applications WHERE number = $1
-                     ON CONFLICT (application_id, position) DO NOTHING",
-                )
-                .bind(number)
-                .bind(i32::try_from(certificate.position).unwrap_or(i32::MAX))
-                .bind(certificate.kind.code())
-                .bind(&certificate.serial)
-                .bind(&certificate.medium)
-                .bind(day_to_db(certificate.validity.from))
-                .bind(day_to_db(certificate.validity.to))
-                .bind(at)
-                .execute(&mut *tx)
-                .await?;
+                insert_in(&mut tx, number, certificate, at).await?;
             }
             let rows = of_application(&mut tx, number).await?;
             tx.commit().await?;
             Ok(rows)
         })
         .await
+    }
+
+    async fn record_replacement(
+        &self,
+        number: &str,
+        certificate: &NewCertificate,
+        at: OffsetDateTime,
+    ) -> Result<Vec<CertificateRow>, StoreError> {
+        let at = to_db(at);
+        self.retry(|| async {
+            let mut tx = self.begin_write().await?;
+            insert_in(&mut tx, number, certificate, at).await?;
+            sqlx::query(
+                "UPDATE certificates SET status = 'revoked', updated_at = $2
+                 WHERE status = 'valid' AND id IN (
+                     SELECT o.certificate_id FROM order_certificates o
+                     JOIN applications a ON a.id = o.application_id WHERE a.number = $1)",
+            )
+            .bind(number)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+            release_number(&mut tx, number).await?;
+            let rows = of_application(&mut tx, number).await?;
+            tx.commit().await?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn lined(&self, number: &str) -> Result<Vec<CertificateRow>, StoreError> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM order_certificates o
+             JOIN applications l ON l.id = o.application_id
+             JOIN certificates c ON c.id = o.certificate_id
+             JOIN applications a ON a.id = c.application_id
+             WHERE l.number = $1 ORDER BY c.id"
+        ))
+        .bind(number)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    async fn release_holds(&self, number: &str) -> Result<(), StoreError> {
+        let mut conn = self.pool().acquire().await?;
+        release_number(&mut conn, number).await
+    }
+
+    async fn certificate(&self, id: i64) -> Result<Option<CertificateRow>, StoreError> {
+        by_id(self.pool(), id).await
     }
 
     async fn of_application(&self, number: &str) -> Result<Vec<CertificateRow>, StoreError> {
@@ -142,6 +196,45 @@ impl CertificateRepo for Db {
         .fetch_all(self.pool())
         .await?)
     }
+}
+
+/// Writes `certificate` of order `number`, unless one is recorded at its position already.
+async fn insert_in(
+    tx: &mut sqlx::AnyConnection,
+    number: &str,
+    certificate: &NewCertificate,
+    at: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO certificates (application_id, position, user_id, project_id, kind,
+             serial, medium, valid_from, valid_to, status, issued_at, updated_at)
+         SELECT id, $2, user_id, project_id, $3, $4, $5, $6, $7, 'valid', $8, $8
+         FROM applications WHERE number = $1
+         ON CONFLICT (application_id, position) DO NOTHING",
+    )
+    .bind(number)
+    .bind(i32::try_from(certificate.position).unwrap_or(i32::MAX))
+    .bind(certificate.kind.code())
+    .bind(&certificate.serial)
+    .bind(&certificate.medium)
+    .bind(day_to_db(certificate.validity.from))
+    .bind(day_to_db(certificate.validity.to))
+    .bind(at)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// Deletes the holds of order `number`.
+async fn release_number(conn: &mut sqlx::AnyConnection, number: &str) -> Result<(), StoreError> {
+    sqlx::query(
+        "DELETE FROM certificate_holds
+         WHERE application_id IN (SELECT id FROM applications WHERE number = $1)",
+    )
+    .bind(number)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 async fn of_application(

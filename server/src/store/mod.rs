@@ -32,6 +32,7 @@ pub mod payments;
 pub mod privacy;
 pub mod reminders;
 pub mod renewals;
+pub mod replacements;
 pub mod retention;
 pub mod reviewers;
 pub mod sandbox;

@@ -37,9 +37,6 @@ pub trait RenewalRepo: Send + Sync {
         change: &Move,
     ) -> Result<bool, StoreError>;
 
-    /// Releases the holds of an order that ended without completing (cancelled).
-    async fn release(&self, number: &str) -> Result<(), StoreError>;
-
     /// Renewal orders paid but not yet completed (the issuing system did not answer), oldest
     /// first.
     async fn unfinished(&self) -> Result<Vec<String>, StoreError>;
@@ -127,17 +124,6 @@ impl RenewalRepo for Db {
             Ok(true)
         })
         .await
-    }
-
-    async fn release(&self, number: &str) -> Result<(), StoreError> {
-        sqlx::query(
-            "DELETE FROM certificate_holds
-             WHERE application_id IN (SELECT id FROM applications WHERE number = $1)",
-        )
-        .bind(number)
-        .execute(self.pool())
-        .await?;
-        Ok(())
     }
 
     async fn unfinished(&self) -> Result<Vec<String>, StoreError> {

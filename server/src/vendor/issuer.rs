@@ -24,7 +24,7 @@ impl CertificateIssuer for LocalIssuer {
             serial,
             // A U-key number as printed on the key: letters, then ten digits.
             medium: format!("LK{:010}", medium % 10_000_000_000),
-            validity: Validity::for_years(request.today, request.years),
+            validity: request.term.validity(request.today),
         })
     }
 
@@ -43,6 +43,7 @@ impl CertificateIssuer for LocalIssuer {
 mod tests {
     use super::*;
     use app::domain::catalog::ProductKind;
+    use app::domain::certificate::Term;
     use time::macros::date;
 
     fn request(position: u32) -> IssueRequest {
@@ -50,7 +51,7 @@ mod tests {
             order_number: "SX20261207000001".into(),
             position,
             kind: ProductKind::Org,
-            years: 2,
+            term: Term::Years(2),
             subject: "山西示例科技有限公司".into(),
             holder: None,
             today: date!(2026 - 12 - 07),

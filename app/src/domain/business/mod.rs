@@ -5,6 +5,7 @@
 
 pub mod cancellation;
 pub mod renewal;
+pub mod replacement;
 pub mod unlock;
 
 use serde::{Deserialize, Serialize};
@@ -101,8 +102,9 @@ pub fn transition(
         Business::Renewal => renewal::transition(from, event, actor),
         Business::Cancellation => cancellation::transition(from, event, actor),
         Business::Unlock => unlock::transition(from, event, actor),
-        // Not offered yet: no step of theirs exists.
-        Business::Change | Business::Replacement => Err(TransitionError::NotNow { from, event }),
+        Business::Replacement => replacement::transition(from, event, actor),
+        // Not offered yet: no step of its own exists.
+        Business::Change => Err(TransitionError::NotNow { from, event }),
     }
 }
 

@@ -61,6 +61,11 @@ impl Orders {
             Ok(Some(row)) => Business::parse(&row.business).unwrap_or(Business::New),
             _ => Business::New,
         };
+        if to == Status::Cancelled && business != Business::New {
+            if let Err(error) = self.certificates.release(number).await {
+                tracing::error!(%error, number, "releasing a cancelled order's certificates failed");
+            }
+        }
         if business == Business::Renewal {
             return self.after_renewal_move(number, last, to).await;
         }
@@ -68,17 +73,11 @@ impl Orders {
         to
     }
 
-    /// A renewal paid goes on at once to the issuing system; one cancelled gives its
-    /// certificates back. Only the outcome is told: paid and renewed is one message.
+    /// A renewal paid goes on at once to the issuing system. Only the outcome is told: paid
+    /// and renewed is one message.
     async fn after_renewal_move(&self, number: &str, event: Event, to: Status) -> Status {
         match to {
             Status::InProduction => self.finish_renewal(number).await,
-            Status::Cancelled => {
-                if let Err(error) = self.renewals.release(number).await {
-                    tracing::error!(%error, number, "releasing a cancelled renewal failed");
-                }
-                to
-            }
             _ => {
                 if event == Event::TransferRefused {
                     self.notify(number, event, None).await;
