@@ -75,10 +75,66 @@ impl FromStr for DocumentKind {
     }
 }
 
+/// 申请类型: the business the documents are for; the form ticks its box.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApplicationType {
+    #[default]
+    New,
+    Renewal,
+    Change,
+    Replacement,
+    Cancellation,
+}
+
+impl ApplicationType {
+    pub const ALL: [ApplicationType; 5] = [
+        ApplicationType::New,
+        ApplicationType::Renewal,
+        ApplicationType::Change,
+        ApplicationType::Replacement,
+        ApplicationType::Cancellation,
+    ];
+
+    /// The box's caption on the form.
+    pub fn label(self) -> &'static str {
+        match self {
+            ApplicationType::New => "新办",
+            ApplicationType::Renewal => "续期",
+            ApplicationType::Change => "变更",
+            ApplicationType::Replacement => "补办",
+            ApplicationType::Cancellation => "注销",
+        }
+    }
+
+    /// What the authorization asks the CA to do with the certificates listed.
+    pub fn request(self) -> &'static str {
+        match self {
+            ApplicationType::New => "申请办理下列数字证书",
+            ApplicationType::Renewal => "申请续期下列数字证书",
+            ApplicationType::Change => "申请变更下列数字证书的信息",
+            ApplicationType::Replacement => "因证书介质遗失或损坏，申请补办下列数字证书",
+            ApplicationType::Cancellation => "申请注销下列数字证书",
+        }
+    }
+
+    /// Every box in a row, this one ticked: `■新办　□续期　…`.
+    pub fn boxes(self) -> String {
+        Self::ALL
+            .into_iter()
+            .map(|t| format!("{}{}", if t == self { '■' } else { '□' }, t.label()))
+            .collect::<Vec<_>>()
+            .join("　")
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DocumentData {
     /// e.g. `SQ202611210001`.
     pub application_number: String,
+    /// Missing in data written before businesses other than the new application existed.
+    #[serde(default)]
+    pub application_type: ApplicationType,
     /// What the QR code on every page encodes.
     pub verify_url: String,
     /// The trading platform the certificates are for.
@@ -154,6 +210,15 @@ pub struct Holder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_form_ticks_one_box() {
+        assert_eq!(
+            ApplicationType::Replacement.boxes(),
+            "□新办　□续期　□变更　■补办　□注销"
+        );
+        assert_eq!(ApplicationType::default(), ApplicationType::New);
+    }
 
     #[test]
     fn kinds_round_trip_through_slug_and_serde_name() {

@@ -44,6 +44,7 @@ pub async fn load_document_source(
     let data = crate::domain::documents::document_data(
         &project,
         &submitted.number,
+        submitted.business,
         &submitted.application,
         state.documents.verify_url(&submitted.number),
         super::apply::ssr::today(),
@@ -96,6 +97,7 @@ pub async fn verify_document(
     let data = crate::domain::documents::document_data(
         project,
         &found.number,
+        found.business,
         &found.application,
         String::new(),
         super::apply::ssr::today(),

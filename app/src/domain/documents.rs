@@ -2,17 +2,20 @@
 //! drawn from the application as submitted.
 
 use documents::{
-    Agent, CertificateLine, DocumentData, DocumentKind, Holder, Organisation, Person, Subject,
+    Agent, ApplicationType, CertificateLine, DocumentData, DocumentKind, Holder, Organisation,
+    Person, Subject,
 };
 use time::Date;
 
 use crate::domain::application::{self, Applicant, Application};
+use crate::domain::business::Business;
 use crate::domain::catalog::{ProductKind, Project};
 
-/// The documents' facts, from the application as submitted.
+/// The documents' facts, from the application as submitted for `business`.
 pub fn document_data(
     project: &Project,
     number: &str,
+    business: Business,
     application: &Application,
     verify_url: String,
     today: Date,
@@ -74,6 +77,14 @@ pub fn document_data(
     };
     DocumentData {
         application_number: number.to_owned(),
+        application_type: match business {
+            // 解锁 asks for no materials, so nothing is printed for it.
+            Business::New | Business::Unlock => ApplicationType::New,
+            Business::Renewal => ApplicationType::Renewal,
+            Business::Change => ApplicationType::Change,
+            Business::Replacement => ApplicationType::Replacement,
+            Business::Cancellation => ApplicationType::Cancellation,
+        },
         verify_url,
         project_name: project.name.clone(),
         ca_name: project.ca.name.clone(),

@@ -91,9 +91,11 @@ pub(super) fn blocks(data: &DocumentData) -> (&'static str, Vec<Block>) {
         "数字证书申请表",
         vec![
             Block::Paragraph {
+                // The project is in the page header already.
                 text: format!(
-                    "办理项目：{}　　证书机构：{}",
-                    data.project_name, data.ca_name
+                    "申请类型：{}　　证书机构：{}",
+                    data.application_type.boxes(),
+                    data.ca_name
                 ),
                 style: Style::Small,
                 indent: false,

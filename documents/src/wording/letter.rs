@@ -19,12 +19,13 @@ pub(super) fn blocks(data: &DocumentData) -> (&'static str, Vec<Block>) {
                 prose(
                     &format!(
                         "{}（统一社会信用代码：{}）现委托本单位{}{}为委托代理人，\
-                         以本单位名义向贵公司申请办理下列数字证书，用于{}的电子招标投标及相关业务，\
+                         以本单位名义向贵公司{}，用于{}的电子招标投标及相关业务，\
                          并代表本单位签署与本次申请有关的文件。",
                         org.name,
                         org.credit_code,
                         agent.position,
                         agent.person.name,
+                        data.application_type.request(),
                         data.project_name
                     ),
                     true,
@@ -81,9 +82,12 @@ pub(super) fn blocks(data: &DocumentData) -> (&'static str, Vec<Block>) {
                 prose(&format!("{}：", data.ca_name), false),
                 prose(
                     &format!(
-                        "本人{}（身份证号码：{}）向贵公司申请办理下列数字证书，\
+                        "本人{}（身份证号码：{}）向贵公司{}，\
                          用于{}的电子招标投标及相关业务。本次申请由本人亲自办理，未委托他人。",
-                        person.name, person.id_number, data.project_name
+                        person.name,
+                        person.id_number,
+                        data.application_type.request(),
+                        data.project_name
                     ),
                     true,
                 ),

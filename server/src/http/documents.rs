@@ -213,6 +213,7 @@ async fn pdf(
     let data = document_data(
         &project,
         &submitted.number,
+        submitted.business,
         &submitted.application,
         documents.verify_url(&submitted.number),
         crate::clock::china_date(time::OffsetDateTime::now_utc()),

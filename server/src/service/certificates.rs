@@ -141,6 +141,18 @@ impl Certificates {
         Ok(self.repo.release_holds(number).await?)
     }
 
+    /// The certificates business order `number` is about (renewed, replaced, cancelled…), as
+    /// the console shows them: each named from the application that made it.
+    pub async fn lined(&self, number: &str) -> Result<Vec<Certificate>, StoreError> {
+        let mut lined = Vec::new();
+        for row in self.repo.lined(number).await? {
+            if let Some(source) = self.applications.by_number(&row.number).await? {
+                lined.push(certificate(row, &source));
+            }
+        }
+        Ok(lined)
+    }
+
     /// The certificates of order `number`, as the console shows them.
     pub async fn of_order(&self, number: &str) -> Result<Vec<Certificate>, StoreError> {
         let rows = self.repo.of_application(number).await?;

@@ -68,7 +68,7 @@ async fn the_new_certificate_replaces_the_old_one_once_and_frees_it() {
                 by: number.clone()
             }
         );
-        assert_eq!(db.lined(&number).await.unwrap(), [old.clone()]);
+        assert_eq!(db.lined(&number).await.unwrap(), std::slice::from_ref(&old));
 
         let rows = db
             .record_replacement(&number, &certificate("BB01", term), AT)

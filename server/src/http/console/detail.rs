@@ -44,6 +44,8 @@ pub(crate) struct Detail {
     pub allowed: Vec<Event>,
     /// The certificates issued for the order, once production started.
     pub certificates: Vec<app::domain::certificate::Certificate>,
+    /// The issued certificates a business order (a renewal, a replacement…) is about.
+    pub lined: Vec<app::domain::certificate::Certificate>,
 }
 
 /// The application's id and owner.
@@ -255,6 +257,11 @@ async fn load_detail(
         .of_order(number)
         .await
         .map_err(server_error)?;
+    let lined = state
+        .certificates
+        .lined(number)
+        .await
+        .map_err(server_error)?;
     Ok(Some(Detail {
         number: number.to_owned(),
         project_name: project.map_or(found.project_id.clone(), |p| p.name.clone()),
@@ -272,6 +279,7 @@ async fn load_detail(
         order,
         allowed,
         certificates,
+        lined,
     }))
 }
 

@@ -61,10 +61,11 @@ impl Orders {
             Ok(Some(row)) => Business::parse(&row.business).unwrap_or(Business::New),
             _ => Business::New,
         };
-        if to == Status::Cancelled && business != Business::New {
-            if let Err(error) = self.certificates.release(number).await {
-                tracing::error!(%error, number, "releasing a cancelled order's certificates failed");
-            }
+        if to == Status::Cancelled
+            && business != Business::New
+            && let Err(error) = self.certificates.release(number).await
+        {
+            tracing::error!(%error, number, "releasing a cancelled order's certificates failed");
         }
         if business == Business::Renewal {
             return self.after_renewal_move(number, last, to).await;

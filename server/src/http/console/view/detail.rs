@@ -152,13 +152,23 @@ pub(super) fn payment(detail: &Detail) -> AnyView {
     .into_any()
 }
 
-/// The certificates issued for the order: what the applicant's U-keys carry.
-pub(super) fn certificates(detail: &Detail) -> Option<AnyView> {
-    if detail.certificates.is_empty() {
+/// The certificates issued for the order (what the applicant's U-keys carry), or those a
+/// business order is about (`lined`), which a reviewer checks the request against.
+pub(super) fn certificates(detail: &Detail, lined: bool) -> Option<AnyView> {
+    let (list, id, title) = if lined {
+        let title = format!("{}的证书", detail.order.business.label());
+        (&detail.lined, "lined", title)
+    } else {
+        (
+            &detail.certificates,
+            "certificates",
+            "已签发的证书".to_owned(),
+        )
+    };
+    if list.is_empty() {
         return None;
     }
-    let lines = detail
-        .certificates
+    let lines = list
         .iter()
         .map(|cert| {
             let whom = cert.holder.clone().unwrap_or_else(|| cert.subject.clone());
@@ -170,14 +180,17 @@ pub(super) fn certificates(detail: &Detail) -> Option<AnyView> {
                     <td class="c-mono">{cert.medium.clone()}</td>
                     <td class="c-nowrap">{format!("{} 至 {}", cert.validity.from, cert.validity.to)}</td>
                     <td>{cert.status.label()}</td>
+                    <td><a href=format!("/console/applications/{}", cert.order_number)>{cert.order_number.clone()}</a></td>
                 </tr>
             }
         })
         .collect_view();
+    let title_id = format!("{id}-title");
+    let labelled_by = title_id.clone();
     Some(
         view! {
-            <section class="c-card" id="certificates" aria-labelledby="certificates-title">
-                <h2 class="c-card__title" id="certificates-title">"已签发的证书"</h2>
+            <section class="c-card" id=id aria-labelledby=labelled_by>
+                <h2 class="c-card__title" id=title_id>{title}</h2>
                 <table class="c-table c-table--compact">
                     <thead>
                         <tr>
@@ -187,6 +200,7 @@ pub(super) fn certificates(detail: &Detail) -> Option<AnyView> {
                             <th scope="col">"介质号"</th>
                             <th scope="col">"有效期"</th>
                             <th scope="col">"状态"</th>
+                            <th scope="col">"签发它的申请"</th>
                         </tr>
                     </thead>
                     <tbody>{lines}</tbody>
@@ -288,7 +302,8 @@ pub(crate) fn detail_page(reviewer: &Reviewer, detail: &Detail, flash: Option<&F
                 {actions(detail, flash)}
             </section>
             {last_flags}
-            {certificates(detail)}
+            {certificates(detail, true)}
+            {certificates(detail, false)}
             <section class="c-card" id="answers" aria-labelledby="answers-title">
                 <h2 class="c-card__title" id="answers-title">"申请信息"</h2>
                 {fees(detail)}
