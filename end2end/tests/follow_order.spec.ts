@@ -1,10 +1,9 @@
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { canvasImage, readQrCode } from './files';
 import { hydrated, snap, startApplication, submitApplication, valid } from './flow';
 import { completeOnPhone, scanQr } from './handoff';
-import { checkAccessibility, collectErrors, runSql, serverEnv } from './helpers';
+import { checkAccessibility, collectErrors, runSql } from './helpers';
+import { addReviewer, consoleDetail, memoCode, signInReviewer, uploadAll } from './review';
 
 // One applicant's whole journey, with a reviewer in a second browser context: submit, scans,
 // phone step, pay in the sandbox cashier, a rejection of one scan, the fix and resubmission,
@@ -15,27 +14,6 @@ test.beforeEach(({}, testInfo) => {
 });
 test.setTimeout(240_000);
 
-const reviewer = { login: `review${Date.now() % 100000}`, password: 'e2e-review-pass-1', name: '张审核' };
-
-/** A reviewer account made the way an operator makes one: the server's CLI on the same data. */
-function addReviewer() {
-  execFileSync(join(__dirname, '..', '..', 'target', 'release', 'server'), ['reviewer', 'add', reviewer.login, '--name', reviewer.name, '--role', 'reviewer'], {
-    cwd: join(__dirname, '..', '..'),
-    env: { ...serverEnv(), REVIEWER_PASSWORD: reviewer.password, RUST_LOG: 'warn' },
-  });
-}
-
-/** Uploads a generated scan into every slot of the materials page. */
-async function uploadAll(page: Page) {
-  const scan = await canvasImage(page, { width: 1200, height: 850, type: 'image/jpeg' });
-  const inputs = page.locator('.app-slot input[type="file"]');
-  const count = await inputs.count();
-  for (let i = 0; i < count; i++) {
-    await inputs.nth(i).setInputFiles({ name: `scan-${i}.jpg`, mimeType: 'image/jpeg', buffer: scan });
-    await expect(page.locator('.app-slot--done')).toHaveCount(i + 1, { timeout: 15_000 });
-  }
-}
-
 /** The texts the local SMS provider kept for `mobile`, newest first. */
 async function texts(page: Page, mobile: string): Promise<string[]> {
   const outbox = await page.context().newPage();
@@ -43,15 +21,6 @@ async function texts(page: Page, mobile: string): Promise<string[]> {
   const all = await outbox.locator(`tr[data-to="${mobile}"] .app-outbox__text`).allInnerTexts();
   await outbox.close();
   return all;
-}
-
-/** The six-digit code in the newest memo of the simulated bank statement. */
-async function memoCode(page: Page): Promise<string> {
-  const outbox = await page.context().newPage();
-  await outbox.goto('/dev/outbox');
-  const memo = await outbox.locator('.app-statement__memo').first().innerText();
-  await outbox.close();
-  return /认证码(\d{6})/.exec(memo)![1];
 }
 
 /** Unix seconds of China's midnight `days` from today (how certificate days are stored). */
@@ -65,17 +34,6 @@ function chinaDateLabel(days: number, years: number): string {
   const now = new Date(Date.now() + 8 * 3600_000);
   const d = new Date(Date.UTC(now.getUTCFullYear() + years, now.getUTCMonth(), now.getUTCDate() + days - 1));
   return `${d.getUTCFullYear()}年${d.getUTCMonth() + 1}月${d.getUTCDate()}日`;
-}
-
-/** The application's page in the console: from the queue while it waits for review. */
-async function consoleDetail(console: Page, number: string, fromQueue = false) {
-  if (fromQueue) {
-    await console.goto('/console');
-    await console.getByRole('link', { name: number }).click();
-  } else {
-    await console.goto(`/console/applications/${number}`);
-  }
-  await expect(console.getByText(`申请编号 ${number}`)).toBeVisible();
 }
 
 test('an applicant pays, fixes what review flagged, enters the financial code and sees the shipment', async ({ page, browser, baseURL }, testInfo) => {
@@ -117,12 +75,7 @@ test('an applicant pays, fixes what review flagged, enters the financial code an
   await checkAccessibility(page);
 
   // Reviewer: rejects the authorization letter.
-  const reviewerContext = await browser.newContext({ locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
-  const console = await reviewerContext.newPage();
-  await console.goto('/console/login');
-  await console.getByLabel('登录名').fill(reviewer.login);
-  await console.getByLabel('密码').fill(reviewer.password);
-  await console.getByRole('button', { name: '登录' }).click();
+  const { context: reviewerContext, console } = await signInReviewer(browser);
   await consoleDetail(console, number, true);
   await console.getByLabel('《授权委托书》扫描件', { exact: true }).check();
   await console.getByLabel('《授权委托书》扫描件的原因').selectOption('未加盖公章');
@@ -206,7 +159,7 @@ test('an applicant pays, fixes what review flagged, enters the financial code an
   await expect(card).toContainText(/续期：到期前30日内可续期/);
   await expect(card.getByRole('link', { name: '办理注销' })).toBeVisible();
   await expect(card.getByRole('link', { name: '办理解锁' })).toBeVisible();
-  await expect(card).toContainText('介质补办：暂未开通网上办理');
+  await expect(card.getByRole('link', { name: '办理介质补办' })).toBeVisible();
   await checkAccessibility(page);
   await snap(page, testInfo, 'my-certificates');
 

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::replacement::{StartReplacement, load_replacement_page};
+use crate::api::replacement::{ReplacementPageData, StartReplacement, load_replacement_page};
 use crate::domain::certificate::date_label;
 use crate::pages::certificate_action::CertificateSummary;
 use crate::paths::use_mount;
@@ -33,7 +33,7 @@ pub fn ReplacementRoute() -> impl IntoView {
             <Suspense fallback=|| view! { <p>"正在加载…"</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
-                        Ok(page) => view! { <ReplacementView project=key().0 page /> }.into_any(),
+                        Ok(data) => view! { <ReplacementView project=key().0 data /> }.into_any(),
                         Err(_) => view! {
                             <p class="app-error-text">"没有找到这张证书，或页面暂时无法加载，请回到个人中心重试。"</p>
                         }.into_any(),
@@ -45,9 +45,13 @@ pub fn ReplacementRoute() -> impl IntoView {
 }
 
 #[component]
-fn ReplacementView(project: String, page: ReplacementPage) -> impl IntoView {
+fn ReplacementView(project: String, data: ReplacementPageData) -> impl IntoView {
+    let ReplacementPageData { page, refused } = data;
     let start = ServerAction::<StartReplacement>::new();
-    let error = move || start.value().get().and_then(|reply| reply.ok().flatten());
+    let error = move || match start.value().get() {
+        Some(reply) => reply.ok().flatten(),
+        None => refused.clone(),
+    };
     let ReplacementPage {
         project_name,
         certificate,

@@ -5,7 +5,7 @@
 
 use crate::common;
 
-use app::api::replacement::{LoadReplacementPage, StartReplacement};
+use app::api::replacement::{LoadReplacementPage, ReplacementPageData, StartReplacement};
 use app::domain::business::Business;
 use app::domain::catalog::ProductKind;
 use app::domain::certificate::{CertStatus, Certificate};
@@ -44,7 +44,10 @@ async fn page(browser: &Browser<'_>, id: i64) -> ReplacementPage {
             &format!("project=soetp&id={id}"),
         ))
         .await;
-    serde_json::from_str(&reply.body).unwrap_or_else(|_| panic!("{}", reply.body))
+    let data: ReplacementPageData =
+        serde_json::from_str(&reply.body).unwrap_or_else(|_| panic!("{}", reply.body));
+    assert_eq!(data.refused, None);
+    data.page
 }
 
 /// Posts the page's form; the redirect's target, or the reason shown.
