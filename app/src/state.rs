@@ -9,6 +9,7 @@ use crate::services::applications::ApplicationStore;
 use crate::services::bank_check::{BankCheckService, Statements};
 use crate::services::certificate_actions::CertificateActionService;
 use crate::services::certificates::CertificateService;
+use crate::services::changes::ChangeService;
 use crate::services::consent::{Agreements, ConsentStore};
 use crate::services::documents::DocumentService;
 use crate::services::handoff::HandoffService;
@@ -50,6 +51,8 @@ pub struct AppState {
     pub renewals: Arc<dyn RenewalService>,
     /// 介质补办: the page and the order.
     pub replacements: Arc<dyn ReplacementService>,
+    /// 信息变更: the page and the order.
+    pub changes: Arc<dyn ChangeService>,
     /// 注销 and 解锁.
     pub certificate_actions: Arc<dyn CertificateActionService>,
     /// 证书查询 / 订单查询, for anyone with a serial or an application number.

@@ -200,8 +200,8 @@ pub async fn build_with_clock(
         keys.clone(),
         clock.clone(),
     ));
-    let replacements = Arc::new(service::replacements::Replacements::new(
-        service::replacements::ReplacementStores {
+    let from_certificate = Arc::new(service::from_certificate::FromCertificate::new(
+        service::from_certificate::Stores {
             orders: Arc::new(db.clone()),
             certificates: Arc::new(db.clone()),
             applications: applications.clone(),
@@ -318,7 +318,10 @@ pub async fn build_with_clock(
         orders: orders.clone(),
         certificates: certificates.clone(),
         renewals,
-        replacements,
+        replacements: Arc::new(service::replacements::Replacements::new(
+            from_certificate.clone(),
+        )),
+        changes: Arc::new(service::changes::Changes::new(from_certificate)),
         certificate_actions: certificate_actions.clone(),
         lookup,
         bank_checks: Arc::new(BankChecks {

@@ -15,6 +15,7 @@ pub fn segment(business: Business) -> &'static str {
         Business::Cancellation => "cancel",
         Business::Unlock => "unlock",
         Business::Replacement => "replace",
+        Business::Change => "change",
         _ => "",
     }
 }

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod catalog;
 pub mod certificate_actions;
 pub mod certificates;
+pub mod change;
 pub mod consent;
 pub mod documents;
 pub mod embed;

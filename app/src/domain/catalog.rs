@@ -514,6 +514,9 @@ impl Project {
             }
             product.validate()?;
         }
+        if let Some(fee) = self.lifecycle.change_fee {
+            check_fee("信息变更服务费", fee)?;
+        }
         let current = regions::provinces();
         let mut shipping_ids = HashSet::new();
         for option in &self.shipping {

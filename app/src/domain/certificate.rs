@@ -135,6 +135,8 @@ pub struct Lifecycle {
     /// A certificate expired longer than this is renewed only after the checks of a new
     /// application (materials, the phone identity check, review).
     pub recheck_after_expiry_days: u16,
+    /// What one 信息变更 order costs; none: changes are done at the CA's counter only.
+    pub change_fee: Option<crate::domain::money::Fen>,
 }
 
 impl Default for Lifecycle {
@@ -143,6 +145,7 @@ impl Default for Lifecycle {
             renewal_window_days: 30,
             reminder_days: vec![30, 7],
             recheck_after_expiry_days: 365,
+            change_fee: None,
         }
     }
 }

@@ -1,6 +1,6 @@
-//! `/p/:project/certificates/:id/cancel` and `/unlock`: 证书注销 and 证书解锁 (and the route
-//! of `/replace`, whose page is [`ReplacementRoute`]). The certificate, what
-//! the business does, then one form: for a cancellation the reason, and a code texted to the
+//! `/p/:project/certificates/:id/cancel` and `/unlock`: 证书注销 and 证书解锁 (and the route of
+//! `/replace` and `/change`, whose pages are [`ReplacementRoute`] and [`ChangeRoute`]). The
+//! certificate, what the business does, then one form: for a cancellation the reason, and a code texted to the
 //! registered mobile (获取验证码), then the confirmation. Works as a plain form without
 //! JavaScript.
 
@@ -16,6 +16,7 @@ use crate::components::form::{ErrorSummary, SmsCodeInput};
 use crate::domain::business::Business;
 use crate::domain::business::cancellation::Reason;
 use crate::domain::certificate::{CertStatus, Certificate, date_label};
+use crate::pages::change::ChangeRoute;
 use crate::pages::replacement::ReplacementRoute;
 use crate::paths::use_mount;
 use crate::services::certificate_actions::{ActionDone, ActionPage, FIELD_CODE, FIELD_REASON};
@@ -23,15 +24,17 @@ use crate::services::certificate_actions::{ActionDone, ActionPage, FIELD_CODE, F
 #[component]
 pub fn CertificateActionRoute() -> impl IntoView {
     let params = use_params_map();
-    let replace = Memo::new(move |_| {
-        params.read().get("action").as_deref() == Some(segment(Business::Replacement))
+    // The businesses with pages of their own; the others are confirmed by a texted code.
+    let own = Memo::new(move |_| {
+        let action = params.read().get("action").unwrap_or_default();
+        [Business::Replacement, Business::Change]
+            .into_iter()
+            .find(|b| segment(*b) == action)
     });
-    move || {
-        if replace.get() {
-            view! { <ReplacementRoute /> }.into_any()
-        } else {
-            view! { <ActionRoute /> }.into_any()
-        }
+    move || match own.get() {
+        Some(Business::Replacement) => view! { <ReplacementRoute /> }.into_any(),
+        Some(_) => view! { <ChangeRoute /> }.into_any(),
+        None => view! { <ActionRoute /> }.into_any(),
     }
 }
 

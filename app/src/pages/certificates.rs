@@ -85,7 +85,7 @@ fn CertificateCard(mine: MyCertificate) -> impl IntoView {
                                 <a href=format!("{renew_href}?cert={id}")>"办理续期"</a>
                             </li>
                         }.into_any(),
-                        None if matches!(offer.business, Business::Cancellation | Business::Unlock | Business::Replacement) => {
+                        None => {
                             let href = format!(
                                 "{}/certificates/{id}/{}",
                                 mount.project(&cert.project_id),
@@ -97,12 +97,6 @@ fn CertificateCard(mine: MyCertificate) -> impl IntoView {
                                 </li>
                             }.into_any()
                         }
-                        // 信息变更 is done at the CA's counter for now.
-                        None => view! {
-                            <li class="app-cert__offer">
-                                <span>{label}</span>"：暂未开通网上办理，请联系证书机构客服"
-                            </li>
-                        }.into_any(),
                         Some(reason) => view! {
                             <li class="app-cert__offer">
                                 <span>{label}</span>"："{reason}

@@ -3,6 +3,7 @@
 pub mod apply;
 pub mod certificate_action;
 pub mod certificates;
+pub mod change;
 pub mod consent;
 pub mod dev_outbox;
 pub mod guide;

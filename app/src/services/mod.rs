@@ -7,6 +7,7 @@ pub mod applications;
 pub mod bank_check;
 pub mod certificate_actions;
 pub mod certificates;
+pub mod changes;
 pub mod codes;
 pub mod consent;
 pub mod documents;

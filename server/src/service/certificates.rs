@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use app::domain::business::Business;
+use app::domain::business::{Business, change, replacement};
 use app::domain::catalog::ProductKind;
 use app::domain::certificate::{Certificate, Term};
 use app::services::StoreError;
@@ -60,8 +60,9 @@ impl Certificates {
     }
 
     /// Issues every certificate of order `number` and records them; an order issued before
-    /// gets its certificates back unchanged, without asking the issuing system again. A
-    /// replacement's certificate keeps the term of the one it replaces, which is revoked.
+    /// gets its certificates back unchanged, without asking the issuing system again. The
+    /// certificate of a replacement or a change keeps the term of the one it replaces, which
+    /// is revoked.
     pub async fn issue(&self, number: &str) -> Result<Vec<CertificateRow>, IssuingError> {
         let submitted = self
             .applications
@@ -73,8 +74,9 @@ impl Certificates {
         if issued.len() == certs.len() {
             return Ok(issued);
         }
+        // A new key, or new details: the certificate issued replaces the one the order holds.
         let replaced = match submitted.business {
-            Business::Replacement => Some(
+            Business::Replacement | Business::Change => Some(
                 self.repo
                     .lined(number)
                     .await?
@@ -120,7 +122,11 @@ impl Certificates {
                     .revoke(&RevokeRequest {
                         order_number: number.to_owned(),
                         serial: old.serial.clone(),
-                        reason: "介质遗失或损坏，已补办新证书".to_owned(),
+                        reason: match submitted.business {
+                            Business::Change => "证书信息变更，已按新信息签发新证书",
+                            _ => "介质遗失或损坏，已补办新证书",
+                        }
+                        .to_owned(),
                     })
                     .await?;
                 self.repo.record_replacement(number, new, at).await?
@@ -151,6 +157,27 @@ impl Certificates {
             }
         }
         Ok(lined)
+    }
+
+    /// What change order `number` changes: each detail of the certificate it holds, before and
+    /// after. Empty for other orders.
+    pub async fn changes(&self, number: &str) -> Result<Vec<change::Changed>, StoreError> {
+        let Some(row) = self.repo.lined(number).await?.into_iter().next() else {
+            return Ok(Vec::new());
+        };
+        let (Some(source), Some(order)) = (
+            self.applications.by_number(&row.number).await?,
+            self.applications.by_number(number).await?,
+        ) else {
+            return Ok(Vec::new());
+        };
+        if order.business != Business::Change {
+            return Ok(Vec::new());
+        }
+        let before = replacement::narrowed(&source.application, row.position, 1);
+        Ok(before.map_or_else(Vec::new, |before| {
+            change::changes(&before, &order.application, row.kind)
+        }))
     }
 
     /// The certificates of order `number`, as the console shows them.

@@ -9,6 +9,7 @@ mod api_flow;
 mod applications;
 mod certificate_actions;
 mod certificates;
+mod changes;
 mod client_addr;
 mod console;
 mod console_lockout;

@@ -4,12 +4,13 @@
 
 use crate::common;
 
+use app::domain::business::Business;
 use app::domain::catalog::ProductKind;
 use app::domain::certificate::{CertStatus, Validity};
 use common::seed;
 use server::store::applications::NewApplication;
+use server::store::certificate_orders::{CertificateOrderRepo, Opened};
 use server::store::certificates::{CertificateRepo, NewCertificate};
-use server::store::replacements::{Opened, ReplacementRepo};
 use time::OffsetDateTime;
 use time::macros::{date, datetime};
 
@@ -55,14 +56,22 @@ async fn the_new_certificate_replaces_the_old_one_once_and_frees_it() {
 
         // Not another user's; one open order at a time.
         assert_eq!(
-            db.open(&order(other), old.id, &seal).await.unwrap(),
+            db.open(&order(other), Business::Replacement, old.id, &seal)
+                .await
+                .unwrap(),
             Opened::NotOpen(old.id)
         );
-        let Opened::Number(number) = db.open(&order(owner), old.id, &seal).await.unwrap() else {
+        let Opened::Number(number) = db
+            .open(&order(owner), Business::Replacement, old.id, &seal)
+            .await
+            .unwrap()
+        else {
             panic!("no order on {:?}", db.engine());
         };
         assert_eq!(
-            db.open(&order(owner), old.id, &seal).await.unwrap(),
+            db.open(&order(owner), Business::Replacement, old.id, &seal)
+                .await
+                .unwrap(),
             Opened::Held {
                 certificate_id: old.id,
                 by: number.clone()
@@ -88,11 +97,15 @@ async fn the_new_certificate_replaces_the_old_one_once_and_frees_it() {
         assert_eq!(again, rows);
         // The hold is gone with the old certificate, which no business can open any more.
         assert_eq!(
-            db.open(&order(owner), old.id, &seal).await.unwrap(),
+            db.open(&order(owner), Business::Replacement, old.id, &seal)
+                .await
+                .unwrap(),
             Opened::NotOpen(old.id)
         );
         assert!(matches!(
-            db.open(&order(owner), rows[0].id, &seal).await.unwrap(),
+            db.open(&order(owner), Business::Replacement, rows[0].id, &seal)
+                .await
+                .unwrap(),
             Opened::Number(_)
         ));
     }
@@ -111,12 +124,18 @@ async fn releasing_an_order_frees_its_certificate() {
             .unwrap()[0]
             .clone();
         let seal = |_: &str| b"sealed".to_vec();
-        let Opened::Number(number) = db.open(&order(owner), old.id, &seal).await.unwrap() else {
+        let Opened::Number(number) = db
+            .open(&order(owner), Business::Replacement, old.id, &seal)
+            .await
+            .unwrap()
+        else {
             panic!("no order on {:?}", db.engine());
         };
         db.release_holds(&number).await.unwrap();
         assert!(matches!(
-            db.open(&order(owner), old.id, &seal).await.unwrap(),
+            db.open(&order(owner), Business::Replacement, old.id, &seal)
+                .await
+                .unwrap(),
             Opened::Number(_)
         ));
         assert_eq!(

@@ -4,6 +4,7 @@
 //! one module per business.
 
 pub mod cancellation;
+pub mod change;
 pub mod renewal;
 pub mod replacement;
 pub mod unlock;
@@ -103,8 +104,7 @@ pub fn transition(
         Business::Cancellation => cancellation::transition(from, event, actor),
         Business::Unlock => unlock::transition(from, event, actor),
         Business::Replacement => replacement::transition(from, event, actor),
-        // Not offered yet: no step of its own exists.
-        Business::Change => Err(TransitionError::NotNow { from, event }),
+        Business::Change => change::transition(from, event, actor),
     }
 }
 

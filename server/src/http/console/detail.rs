@@ -46,6 +46,8 @@ pub(crate) struct Detail {
     pub certificates: Vec<app::domain::certificate::Certificate>,
     /// The issued certificates a business order (a renewal, a replacement…) is about.
     pub lined: Vec<app::domain::certificate::Certificate>,
+    /// What a change order changes, before and after.
+    pub changes: Vec<app::domain::business::change::Changed>,
 }
 
 /// The application's id and owner.
@@ -262,6 +264,11 @@ async fn load_detail(
         .lined(number)
         .await
         .map_err(server_error)?;
+    let changes = state
+        .certificates
+        .changes(number)
+        .await
+        .map_err(server_error)?;
     Ok(Some(Detail {
         number: number.to_owned(),
         project_name: project.map_or(found.project_id.clone(), |p| p.name.clone()),
@@ -280,6 +287,7 @@ async fn load_detail(
         allowed,
         certificates,
         lined,
+        changes,
     }))
 }
 

@@ -211,6 +211,44 @@ pub(super) fn certificates(detail: &Detail, lined: bool) -> Option<AnyView> {
     )
 }
 
+/// A change order's details side by side: what the certificate says now and what it will say.
+pub(super) fn changes(detail: &Detail) -> Option<AnyView> {
+    if detail.changes.is_empty() {
+        return None;
+    }
+    let rows = detail
+        .changes
+        .iter()
+        .map(|c| {
+            view! {
+                <tr>
+                    <th scope="row">{c.label.clone()}</th>
+                    <td>{c.before.clone()}</td>
+                    <td><strong>{c.after.clone()}</strong></td>
+                </tr>
+            }
+        })
+        .collect_view();
+    Some(
+        view! {
+            <section class="c-card" id="changes" aria-labelledby="changes-title">
+                <h2 class="c-card__title" id="changes-title">"变更事项"</h2>
+                <table class="c-table c-table--compact">
+                    <thead>
+                        <tr>
+                            <th scope="col">"项目"</th>
+                            <th scope="col">"原信息（证书现载）"</th>
+                            <th scope="col">"变更后"</th>
+                        </tr>
+                    </thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </section>
+        }
+        .into_any(),
+    )
+}
+
 pub(super) fn audit(detail: &Detail) -> AnyView {
     let lines = detail
         .audit
@@ -302,6 +340,7 @@ pub(crate) fn detail_page(reviewer: &Reviewer, detail: &Detail, flash: Option<&F
                 {actions(detail, flash)}
             </section>
             {last_flags}
+            {changes(detail)}
             {certificates(detail, true)}
             {certificates(detail, false)}
             <section class="c-card" id="answers" aria-labelledby="answers-title">

@@ -1,5 +1,6 @@
-//! Replacement orders (介质补办): made from one of the owner's valid certificates, which the
-//! order holds until the new key's certificate replaces it or the order is cancelled.
+//! Orders made from one of the owner's valid certificates that go the way of a new application
+//! (介质补办, 信息变更): the order holds the certificate until the certificate issued for it
+//! replaces it, or the order is cancelled.
 
 use app::domain::business::Business;
 
@@ -10,23 +11,25 @@ use super::{Db, StoreError};
 pub use super::holds::Opened;
 
 #[async_trait::async_trait]
-pub trait ReplacementRepo: Send + Sync {
-    /// Makes a replacement order for certificate `certificate_id` of `new.user` in
+pub trait CertificateOrderRepo: Send + Sync {
+    /// Makes a `business` order for certificate `certificate_id` of `new.user` in
     /// `new.project`, all or nothing: the certificate must be that user's, valid and in that
     /// project, and not held by another open order; this order then holds it.
     async fn open(
         &self,
         new: &NewApplication<'_>,
+        business: Business,
         certificate_id: i64,
         seal: Sealer<'_>,
     ) -> Result<Opened, StoreError>;
 }
 
 #[async_trait::async_trait]
-impl ReplacementRepo for Db {
+impl CertificateOrderRepo for Db {
     async fn open(
         &self,
         new: &NewApplication<'_>,
+        business: Business,
         certificate_id: i64,
         seal: Sealer<'_>,
     ) -> Result<Opened, StoreError> {
@@ -40,7 +43,7 @@ impl ReplacementRepo for Db {
             let opened = open_in(
                 &mut tx,
                 new,
-                Business::Replacement,
+                business,
                 &["valid"],
                 std::slice::from_ref(&line),
                 seal,
