@@ -53,8 +53,8 @@ test('a lost key is replaced: the new certificate keeps the term and the old one
 
   await page.goto(`/p/soetp/applications/${number}/pay`);
   await hydrated(page);
-  await expect(page.getByTestId('quote-total')).toHaveText('100.00 元');
   await page.getByRole('button', { name: '确认资料无误，去支付' }).click();
+  await expect(page.getByTestId('quote-total')).toHaveText('100.00 元');
   await page.getByRole('link', { name: '微信支付' }).click();
   const qr = page.getByTestId('pay-qr');
   await expect(qr.locator('svg')).toBeVisible();
@@ -84,7 +84,7 @@ test('a lost key is replaced: the new certificate keeps the term and the old one
 
   await consoleDetail(console, number);
   await console.getByRole('button', { name: '签发证书并开始制证' }).click();
-  await expect(console.getByText('办理中').first()).toBeVisible();
+  await expect(console.getByText('制证中').first()).toBeVisible();
   await expect(console.locator('#lined')).toContainText('已吊销');
   const made = console.locator('#certificates');
   await expect(made).toContainText(/[0-9A-F]{20}/);

@@ -191,15 +191,6 @@ pub async fn build_with_clock(
         catalog.clone(),
         clock.clone(),
     ));
-    let renewals = Arc::new(Renewals::new(
-        Arc::new(db.clone()),
-        certificates.clone(),
-        applications.clone(),
-        issuer.clone(),
-        catalog.clone(),
-        keys.clone(),
-        clock.clone(),
-    ));
     let from_certificate = Arc::new(service::from_certificate::FromCertificate::new(
         service::from_certificate::Stores {
             orders: Arc::new(db.clone()),
@@ -207,6 +198,15 @@ pub async fn build_with_clock(
             applications: applications.clone(),
         },
         certificates.clone(),
+        catalog.clone(),
+        keys.clone(),
+        clock.clone(),
+    ));
+    let renewals = Arc::new(Renewals::new(
+        Arc::new(db.clone()),
+        certificates.clone(),
+        from_certificate.clone(),
+        issuer.clone(),
         catalog.clone(),
         keys.clone(),
         clock.clone(),

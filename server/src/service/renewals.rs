@@ -8,7 +8,6 @@ use app::domain::business::Business;
 use app::domain::business::renewal::{self, RenewalChoice};
 use app::domain::certificate::Certificate;
 use app::domain::order::{Event, Status};
-use app::services::applications::ApplicationStore;
 use app::services::certificates::{CertificateIssuer, CertificateService, RenewRequest};
 use app::services::login::UserId;
 use app::services::renewals::{RenewalError, RenewalOption, RenewalPage, RenewalService};
@@ -17,6 +16,7 @@ use app::state::Catalog;
 use crate::clock::{Clock, china_date, number_day};
 use crate::crypto::Keys;
 use crate::service::applications::application_context;
+use crate::service::from_certificate::FromCertificate;
 use crate::store::applications::NewApplication;
 use crate::store::orders::{EventRow, Move};
 use crate::store::renewals::{Opened, RenewalRepo};
@@ -25,7 +25,8 @@ use crate::store::time::to_db;
 pub struct Renewals {
     repo: Arc<dyn RenewalRepo>,
     certificates: Arc<dyn CertificateService>,
-    applications: Arc<dyn ApplicationStore>,
+    /// Each certificate's own application, narrowed to it.
+    sources: Arc<FromCertificate>,
     issuer: Arc<dyn CertificateIssuer>,
     catalog: Arc<Catalog>,
     keys: Arc<Keys>,
@@ -41,7 +42,7 @@ impl Renewals {
     pub fn new(
         repo: Arc<dyn RenewalRepo>,
         certificates: Arc<dyn CertificateService>,
-        applications: Arc<dyn ApplicationStore>,
+        sources: Arc<FromCertificate>,
         issuer: Arc<dyn CertificateIssuer>,
         catalog: Arc<Catalog>,
         keys: Arc<Keys>,
@@ -50,7 +51,7 @@ impl Renewals {
         Self {
             repo,
             certificates,
-            applications,
+            sources,
             issuer,
             catalog,
             keys,
@@ -191,16 +192,25 @@ impl RenewalService for Renewals {
             chosen.push((certificate, choice.years));
         }
         let quote = renewal::quote(catalog, &chosen).map_err(RenewalError::Quote)?;
-        // The order reads like the application the certificates came from, with the
-        // renewed certificates as its selection.
-        let source = &chosen[0].0.order_number;
-        let mut application = self
-            .applications
-            .submitted(user, source)
-            .await
-            .map_err(|_| RenewalError::Unavailable)?
-            .ok_or(RenewalError::NotFound)?
-            .application;
+        // The order reads like the application the first certificate came from, with the
+        // renewed certificates as its selection and each org-personal one's holder taken from
+        // its own application, by position: names need not be unique.
+        let mut application = None;
+        let mut holders = Vec::new();
+        for (certificate, years) in &chosen {
+            let source = self
+                .sources
+                .source(user, certificate)
+                .await
+                .map_err(|_| RenewalError::NotFound)?;
+            holders.extend(source.holders.iter().map(|holder| {
+                let mut holder = holder.clone();
+                holder.years = *years;
+                holder
+            }));
+            application.get_or_insert(source);
+        }
+        let mut application = application.ok_or(RenewalError::NothingChosen)?;
         application.selection.certs = chosen
             .iter()
             .map(|(c, years)| app::domain::quote::CertChoice {
@@ -209,11 +219,7 @@ impl RenewalService for Renewals {
             })
             .collect();
         application.selection.shipping = None;
-        application.holders.retain(|h| {
-            chosen
-                .iter()
-                .any(|(c, _)| c.holder.as_deref() == Some(h.name.as_str()))
-        });
+        application.holders = holders;
         let json = serde_json::to_vec(&application).map_err(|_| RenewalError::Unavailable)?;
         let quote_json = serde_json::to_string(&quote).map_err(|_| RenewalError::Unavailable)?;
         let day = number_day(self.clock.now());

@@ -242,3 +242,62 @@ async fn another_applicants_certificate_cannot_be_renewed() {
     let nothing = rig.server.state.renewals.open(stranger, "soetp", &[]).await;
     assert_eq!(nothing, Err(RenewalError::NothingChosen));
 }
+
+#[tokio::test]
+async fn a_renewal_names_each_holder_of_the_certificates_it_renews_in_their_order() {
+    let rig = start().await;
+    let (_, user, mine) = near_expiry(&rig, 20).await;
+    let by_holder = |name: &str| {
+        mine.iter()
+            .find(|m| m.certificate.holder.as_deref() == Some(name))
+            .unwrap()
+            .certificate
+            .id
+    };
+    // The second holder first, then the organisation's certificate: the order keeps that.
+    let number = rig
+        .server
+        .state
+        .renewals
+        .open(
+            user,
+            "soetp",
+            &[
+                RenewalChoice {
+                    certificate_id: by_holder("李娜"),
+                    years: 2,
+                },
+                RenewalChoice {
+                    certificate_id: org(&mine).certificate.id,
+                    years: 1,
+                },
+            ],
+        )
+        .await
+        .unwrap();
+    let renewal = rig
+        .server
+        .state
+        .applications
+        .submitted(user, &number)
+        .await
+        .unwrap()
+        .unwrap()
+        .application;
+    let kinds: Vec<(ProductKind, u8)> = renewal
+        .selection
+        .certs
+        .iter()
+        .map(|c| (c.kind, c.years))
+        .collect();
+    assert_eq!(
+        kinds,
+        [(ProductKind::OrgPersonal, 2), (ProductKind::Org, 1)]
+    );
+    let holders: Vec<(&str, u8)> = renewal
+        .holders
+        .iter()
+        .map(|h| (h.name.as_str(), h.years))
+        .collect();
+    assert_eq!(holders, [("李娜", 2)]);
+}

@@ -70,12 +70,15 @@ impl Business {
         }
     }
 
-    /// `status` as an order of this business reads it: 制证中 fits a new certificate being
-    /// made; a renewal, cancellation or unlock in the CA's hands is 办理中.
+    /// `status` as an order of this business reads it: 制证中 fits a certificate being made on
+    /// a key (a new one, a replacement, a change); a renewal, cancellation or unlock in the CA's
+    /// hands is 办理中.
     pub fn status_label(self, status: Status) -> &'static str {
         match (self, status) {
-            (Business::New, _) => status.label(),
-            (_, Status::InProduction) => "办理中",
+            (
+                Business::Renewal | Business::Cancellation | Business::Unlock,
+                Status::InProduction,
+            ) => "办理中",
             _ => status.label(),
         }
     }
