@@ -56,3 +56,24 @@ pub async fn start_renewal(
         Err(error) => Ok(Some(error.to_string())),
     }
 }
+
+/// Starts a new application from the details of certificate `id`, expired too long to renew;
+/// on success the answer is a redirect to the form, otherwise the reason.
+#[server]
+pub async fn reapply(project: String, id: i64) -> Result<Option<String>, ServerFnError> {
+    let (user, project) = super::apply::ssr::open(&project).await?;
+    match super::session::state()
+        .renewals
+        .reapply(user, &project.id, id)
+        .await
+    {
+        Ok(()) => {
+            leptos_axum::redirect(&format!(
+                "{}/apply/choose",
+                crate::paths::request_mount().project(&project.id)
+            ));
+            Ok(None)
+        }
+        Err(error) => Ok(Some(error.to_string())),
+    }
+}

@@ -8,7 +8,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use time::Duration;
 
-use crate::api::renewal::{StartRenewal, load_renewal_page};
+use crate::api::renewal::{Reapply, StartRenewal, load_renewal_page};
 use crate::domain::business::renewal;
 use crate::domain::certificate::{Certificate, date_label};
 use crate::services::renewals::{RenewalOption, RenewalPage};
@@ -84,7 +84,7 @@ fn RenewalForm(
                 .iter()
                 .find(|(c, _)| c.id == option.certificate.id)
                 .map(|(_, years)| *years);
-            view! { <RenewalRow option years /> }
+            view! { <RenewalRow option years project=project_id.clone() /> }
         })
         .collect_view();
     view! {
@@ -109,7 +109,11 @@ fn RenewalForm(
 }
 
 #[component]
-fn RenewalRow(option: RenewalOption, years: Option<RwSignal<u8>>) -> impl IntoView {
+fn RenewalRow(
+    option: RenewalOption,
+    years: Option<RwSignal<u8>>,
+    project: String,
+) -> impl IntoView {
     let cert = option.certificate;
     let title = match &cert.holder {
         Some(holder) => format!("{} · {holder}", cert.kind.label()),
@@ -132,7 +136,7 @@ fn RenewalRow(option: RenewalOption, years: Option<RwSignal<u8>>) -> impl IntoVi
                     let n = *n;
                     view! {
                         <option value=n.to_string() selected=move || years.get() == n>
-                            {format!("{n} 年（续期后有效期至 {until}）")}
+                            {format!("{n} 年，至 {until}")}
                         </option>
                     }
                 })
@@ -150,6 +154,20 @@ fn RenewalRow(option: RenewalOption, years: Option<RwSignal<u8>>) -> impl IntoVi
                         {terms}
                     </select>
                 </div>
+            }
+            .into_any()
+        }
+        (None, reason) if option.needs_checks => {
+            let reapply = ServerAction::<Reapply>::new();
+            let refused = move || reapply.value().get().and_then(|reply| reply.ok().flatten());
+            view! {
+                <p class="app-hint">{reason.unwrap_or_default()}"：将按这张证书的信息新建一份申请，核对后提交资料、完成身份认证并经审核后签发新证书。"</p>
+                {move || refused().map(|m| view! { <p class="app-notice app-notice--error" role="alert">{m}</p> })}
+                <ActionForm action=reapply attr:class="app-form">
+                    <input type="hidden" name="project" value=project.clone() />
+                    <input type="hidden" name="id" value=cert.id.to_string() />
+                    <button class="app-button app-button--secondary" type="submit">"按原信息重新申请"</button>
+                </ActionForm>
             }
             .into_any()
         }

@@ -16,6 +16,9 @@ pub struct RenewalOption {
     pub reason: Option<String>,
     /// The terms on offer, in years.
     pub terms: Vec<u8>,
+    /// Expired too long to renew: it takes a new application's checks, which the applicant
+    /// may start from this certificate's details.
+    pub needs_checks: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -35,8 +38,10 @@ pub enum RenewalError {
     /// The certificate's own reason (e.g. 到期前30日内可续期).
     #[error("{0}")]
     NotOpen(String),
-    #[error("证书过期已超过一年，续期需要重新提交资料并审核，请联系证书机构办理")]
+    #[error("证书过期已超过一年，需要按新办重新提交资料并审核")]
     NeedsChecks,
+    #[error("您有一份尚未提交的新申请，请先提交或清空后再按原信息重新申请")]
+    DraftOpen,
     #[error("所选证书已有一笔未完成的业务（申请编号 {0}），请先完成支付或取消后再办理")]
     Held(String),
     #[error("{0}")]
@@ -54,6 +59,15 @@ pub trait RenewalService: Send + Sync {
         user: crate::services::login::UserId,
         project: &str,
     ) -> Result<RenewalPage, RenewalError>;
+
+    /// Starts a new application from the details of certificate `id`, expired too long to be
+    /// renewed: the applicant's open draft becomes them (refused when a draft is under way).
+    async fn reapply(
+        &self,
+        user: crate::services::login::UserId,
+        project: &str,
+        id: i64,
+    ) -> Result<(), RenewalError>;
 
     /// Makes the renewal order of `choices` and returns its number; it waits for payment.
     async fn open(

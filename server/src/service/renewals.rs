@@ -145,6 +145,7 @@ impl RenewalService for Renewals {
                         .product(certificate.kind)
                         .map(|p| p.terms())
                         .unwrap_or_default(),
+                    needs_checks: certificate.renewal_needs_checks(&catalog.lifecycle, today),
                     certificate,
                 }
             })
@@ -153,6 +154,36 @@ impl RenewalService for Renewals {
             project: catalog.clone(),
             options,
         })
+    }
+
+    async fn reapply(&self, user: UserId, project: &str, id: i64) -> Result<(), RenewalError> {
+        let catalog = self
+            .catalog
+            .project(project)
+            .ok_or(RenewalError::NotFound)?;
+        let today = china_date(self.clock.now());
+        let certificate = self
+            .mine(user, project)
+            .await?
+            .into_iter()
+            .find(|c| c.id == id)
+            .ok_or(RenewalError::NotFound)?;
+        if certificate.status.is_final()
+            || !certificate.renewal_needs_checks(&catalog.lifecycle, today)
+        {
+            return Err(RenewalError::NotFound);
+        }
+        let source = self
+            .sources
+            .source(user, &certificate)
+            .await
+            .map_err(|_| RenewalError::NotFound)?;
+        let draft = app::domain::business::change::draft_of(&source);
+        match self.sources.start_draft(user, project, &draft).await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(RenewalError::DraftOpen),
+            Err(_) => Err(RenewalError::Unavailable),
+        }
     }
 
     async fn open(

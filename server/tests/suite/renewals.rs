@@ -301,3 +301,51 @@ async fn a_renewal_names_each_holder_of_the_certificates_it_renews_in_their_orde
         .collect();
     assert_eq!(holders, [("李娜", 2)]);
 }
+
+#[tokio::test]
+async fn a_certificate_expired_over_a_year_starts_a_new_application_from_its_details() {
+    let rig = start().await;
+    let (_, user, mine) = near_expiry(&rig, 0).await;
+    let org = org(&mine).certificate.clone();
+    // Past the longest term by more than a year.
+    rig.clock.advance(time::Duration::days(6 * 366));
+    let browser = signed_up(&rig.server, OWNER).await;
+    let page = page(&browser).await;
+    let option = page
+        .options
+        .iter()
+        .find(|o| o.certificate.id == org.id)
+        .unwrap();
+    assert!(option.needs_checks);
+    let renewals = &rig.server.state.renewals;
+    let refused = renewals
+        .open(
+            user,
+            "soetp",
+            &[RenewalChoice {
+                certificate_id: org.id,
+                years: 1,
+            }],
+        )
+        .await;
+    assert_eq!(refused, Err(RenewalError::NeedsChecks));
+
+    renewals.reapply(user, "soetp", org.id).await.unwrap();
+    let draft = rig
+        .server
+        .state
+        .applications
+        .load_draft(user, "soetp")
+        .await
+        .unwrap()
+        .unwrap()
+        .draft;
+    assert_eq!(draft.org.name, org.subject);
+    assert_eq!(draft.certs.org_years, Some(1));
+    assert!(draft.certs.holders.is_empty());
+    // The draft is under way now: a second start would overwrite it, so it is refused.
+    assert_eq!(
+        renewals.reapply(user, "soetp", org.id).await,
+        Err(RenewalError::DraftOpen)
+    );
+}

@@ -1,0 +1,33 @@
+import { expect, test } from '@playwright/test';
+import { hydrated, issuedOrder, snap } from './flow';
+import { checkAccessibility, collectErrors, runSql } from './helpers';
+
+// 续期 on every screen size: a certificate 20 days from expiry, renewed for two years from
+// 我的证书 up to the pay page. The whole renewal (reminder, payment, new expiry) is in
+// follow_order.spec.ts.
+test('a certificate near its expiry is renewed from 我的证书 to the pay page', async ({ page }, testInfo) => {
+  const errors = collectErrors(page);
+  const { serial } = await issuedOrder(page);
+  runSql(`UPDATE certificates SET valid_to = valid_from + 20 * 86400 WHERE serial = '${serial}'`);
+
+  await page.goto('/p/soetp/me');
+  await hydrated(page);
+  const card = page.locator('.app-cert', { hasText: serial });
+  await expect(card).toContainText('即将到期');
+  await card.getByRole('link', { name: '办理续期' }).click();
+  await expect(page.getByRole('heading', { name: '证书续期', level: 1 })).toBeVisible();
+  await hydrated(page);
+  const years = page.getByLabel('续期年限');
+  await expect(years).toHaveValue('1');
+  await years.selectOption('2');
+  await expect(page.locator('.app-renewal-total')).toHaveText('应付金额：760.00 元');
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  expect(width).toBeLessThanOrEqual(page.viewportSize()!.width);
+  await checkAccessibility(page);
+  await snap(page, testInfo, 'renewal-near-expiry');
+  await page.getByRole('button', { name: '确认续期并去支付' }).click();
+  await expect(page.getByRole('heading', { name: '支付费用', level: 1 })).toBeVisible();
+  await hydrated(page);
+  await expect(page.getByTestId('quote-total')).toHaveText('760.00 元');
+  expect(errors).toEqual([]);
+});
