@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { hydrated, issuedOrder, snap } from './flow';
+import { hydrated, issuedOrder, org, snap } from './flow';
 import { checkAccessibility, collectErrors, runSql } from './helpers';
 
 // 续期 on every screen size: a certificate 20 days from expiry, renewed for two years from
@@ -29,5 +29,29 @@ test('a certificate near its expiry is renewed from 我的证书 to the pay page
   await expect(page.getByRole('heading', { name: '支付费用', level: 1 })).toBeVisible();
   await hydrated(page);
   await expect(page.getByTestId('quote-total')).toHaveText('760.00 元');
+  expect(errors).toEqual([]);
+});
+
+test('a certificate expired over a year starts a new application from its details', async ({ page }, testInfo) => {
+  const errors = collectErrors(page);
+  const { serial } = await issuedOrder(page);
+  runSql(
+    `UPDATE certificates SET valid_from = valid_from - 800 * 86400, valid_to = valid_from - 436 * 86400 WHERE serial = '${serial}'`,
+  );
+  await page.goto('/p/soetp/me');
+  await hydrated(page);
+  const card = page.locator('.app-cert', { hasText: serial });
+  await expect(card).toContainText('已过期');
+  await card.getByRole('link', { name: '办理续期' }).click();
+  await hydrated(page);
+  await expect(page.getByText('证书过期已超过一年，需要按新办重新提交资料并审核')).toBeVisible();
+  await snap(page, testInfo, 'renewal-reapply');
+  await page.getByRole('button', { name: '按原信息重新申请' }).click();
+  await expect(page).toHaveURL(/\/apply\/choose$/);
+  await hydrated(page);
+  await page.getByRole('button', { name: '下一步：填写申请信息' }).click();
+  await expect(page).toHaveURL(/\/apply\/details$/);
+  await hydrated(page);
+  await expect(page.getByLabel('机构名称')).toHaveValue(org.name);
   expect(errors).toEqual([]);
 });
