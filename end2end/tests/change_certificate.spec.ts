@@ -1,9 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
-import { pdfText } from './files';
 import { hydrated, issuedOrder, snap } from './flow';
 import { checkAccessibility, collectErrors, runSql } from './helpers';
-import { addReviewer, consoleDetail, signInReviewer } from './review';
+import { addReviewer, consoleDetail, letterText, signInReviewer } from './review';
 
 // 信息变更 from 我的证书: the details as they stand, a wrong value said at its field as the
 // applicant leaves it, the order with the new name, the reviewer seeing old and new side by
@@ -29,7 +27,7 @@ test('a new organisation name is checked, reviewed side by side and issued with 
   await expect(page.getByRole('heading', { name: '信息变更', level: 1 })).toBeVisible();
   await hydrated(page);
   await expect(page.getByLabel('机构名称')).toHaveValue(oldName);
-  await expect(page.getByTestId('change-total')).toHaveText('150.00 元');
+  await expect(page.getByTestId('quote-total')).toHaveText('150.00 元');
 
   // Checked as typed: a wrong credit code is said at its field on leaving it.
   const code = page.getByLabel('统一社会信用代码');
@@ -49,12 +47,7 @@ test('a new organisation name is checked, reviewed side by side and issued with 
   await hydrated(page);
 
   // The authorization letter asks for the change, in the new name.
-  const letter = page.locator('[data-document="authorization-letter"]');
-  await letter.getByRole('link', { name: '生成 PDF：授权委托书' }).click();
-  const download = letter.getByTestId('download-pdf');
-  await expect(download).toBeVisible({ timeout: 20_000 });
-  const [saved] = await Promise.all([page.waitForEvent('download'), download.click()]);
-  const text = pdfText(readFileSync(await saved.path())).replace(/\s+/g, '');
+  const text = await letterText(page);
   expect(text).toContain('申请变更下列数字证书的信息');
   expect(text).toContain(NEW_NAME);
 

@@ -1,10 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
-import { pdfText, readQrCode } from './files';
+import { readQrCode } from './files';
 import { hydrated, issuedOrder, snap } from './flow';
 import { completeOnPhone, scanQr } from './handoff';
 import { checkAccessibility, collectErrors } from './helpers';
-import { addReviewer, consoleDetail, memoCode, signInReviewer, uploadAll } from './review';
+import { addReviewer, consoleDetail, letterText, memoCode, signInReviewer, uploadAll } from './review';
 
 // 介质补办 from 我的证书: the page and its price, then the way of a new application for the one
 // certificate (scans, the phone step, payment, review, the financial check, production), and
@@ -25,7 +24,7 @@ test('a lost key is replaced: the new certificate keeps the term and the old one
   await expect(page.getByRole('heading', { name: '介质补办', level: 1 })).toBeVisible();
   await hydrated(page);
   await expect(page.getByText(serial)).toBeVisible();
-  await expect(page.getByTestId('replacement-total')).toHaveText('100.00 元');
+  await expect(page.getByTestId('quote-total')).toHaveText('100.00 元');
   await expect(page.getByText('新证书签发后，原证书自动吊销')).toBeVisible();
   await checkAccessibility(page);
   await snap(page, testInfo, 'replacement');
@@ -35,12 +34,7 @@ test('a lost key is replaced: the new certificate keeps the term and the old one
   await hydrated(page);
 
   // The authorization letter asks for a replacement of the one certificate.
-  const letter = page.locator('[data-document="authorization-letter"]');
-  await letter.getByRole('link', { name: '生成 PDF：授权委托书' }).click();
-  const download = letter.getByTestId('download-pdf');
-  await expect(download).toBeVisible({ timeout: 20_000 });
-  const [saved] = await Promise.all([page.waitForEvent('download'), download.click()]);
-  const text = pdfText(readFileSync(await saved.path())).replace(/\s+/g, '');
+  const text = await letterText(page);
   expect(text).toContain('申请补办下列数字证书');
   expect(text).toContain(number);
   expect(text).not.toContain('机构个人数字证书');
@@ -115,7 +109,7 @@ test('a replacement is ordered without JavaScript, once per certificate', async 
   const plain = await context.newPage();
   await plain.goto('/p/soetp/me');
   await plain.locator('.app-cert', { hasText: serial }).getByRole('link', { name: '办理介质补办' }).click();
-  await expect(plain.getByTestId('replacement-total')).toHaveText('100.00 元');
+  await expect(plain.getByTestId('quote-total')).toHaveText('100.00 元');
   await snap(plain, testInfo, 'replacement-no-js');
   const form = plain.url();
   await plain.getByRole('button', { name: '提交补办申请，去上传资料' }).click();

@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { expect, type Browser, type Page } from '@playwright/test';
-import { canvasImage } from './files';
+import { readFileSync } from 'node:fs';
+import { canvasImage, pdfText } from './files';
 import { serverEnv } from './helpers';
 
 // What a journey through review needs: a reviewer in the console, every scan uploaded, and the
@@ -64,4 +65,14 @@ export async function signInReviewer(browser: Browser): Promise<{ context: Await
   await console.getByLabel('密码').fill(reviewer.password);
   await console.getByRole('button', { name: '登录' }).click();
   return { context, console };
+}
+
+/** The authorization letter the materials page generates, as text without white space. */
+export async function letterText(page: Page): Promise<string> {
+  const letter = page.locator('[data-document="authorization-letter"]');
+  await letter.getByRole('link', { name: '生成 PDF：授权委托书' }).click();
+  const download = letter.getByTestId('download-pdf');
+  await expect(download).toBeVisible({ timeout: 20_000 });
+  const [saved] = await Promise.all([page.waitForEvent('download'), download.click()]);
+  return pdfText(readFileSync(await saved.path())).replace(/\s+/g, '');
 }

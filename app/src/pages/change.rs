@@ -6,46 +6,34 @@
 use std::collections::HashMap;
 
 use leptos::prelude::*;
-use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
 
 use crate::api::change::{ChangePageData, ChangeReply, StartChange, load_change_page};
+use crate::components::certificate_page::{CertificateNotFound, CertificatePage, certificate_key};
 use crate::components::form::{ErrorSummary, TextInput};
+use crate::components::quote_table::QuoteTable;
 use crate::domain::business::change::check_field;
 use crate::domain::certificate::date_label;
 use crate::pages::certificate_action::CertificateSummary;
-use crate::paths::use_mount;
 use crate::services::changes::{ChangeField, ChangePage};
 
 #[component]
 pub fn ChangeRoute() -> impl IntoView {
-    let params = use_params_map();
-    let key = move || {
-        let p = params.read();
-        (
-            p.get("project").unwrap_or_default(),
-            p.get("id")
-                .and_then(|id| id.parse::<i64>().ok())
-                .unwrap_or(0),
-        )
-    };
-    let data = Resource::new(key, |(project, id)| load_change_page(project, id));
+    let key = certificate_key();
+    let data = Resource::new(
+        move || key.get(),
+        |(project, id)| load_change_page(project, id),
+    );
     view! {
-        <Title text="信息变更" />
-        <div class="app-width app-page app-narrow">
-            <p><a href=move || format!("{}/me", use_mount().project(&key().0))>"返回个人中心"</a></p>
-            <h1 class="app-heading-xl">"信息变更"</h1>
+        <CertificatePage title="信息变更" key>
             <Suspense fallback=|| view! { <p>"正在加载…"</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
-                        Ok(data) => view! { <ChangeView project=key().0 data /> }.into_any(),
-                        Err(_) => view! {
-                            <p class="app-error-text">"没有找到这张证书，或页面暂时无法加载，请回到个人中心重试。"</p>
-                        }.into_any(),
+                        Ok(data) => view! { <ChangeView project=key.get_untracked().0 data /> }.into_any(),
+                        Err(_) => view! { <CertificateNotFound /> }.into_any(),
                     }
                 })}
             </Suspense>
-        </div>
+        </CertificatePage>
     }
 }
 
@@ -139,18 +127,9 @@ fn ChangeView(project: String, data: ChangePageData) -> impl IntoView {
                             </fieldset>
                         }
                     }).collect_view()}
-                    <dl class="app-summary-list">
-                        {quote.lines.iter().map(|line| view! {
-                            <div class="app-summary-list__row">
-                                <dt class="app-summary-list__key">{line.label.clone()}</dt>
-                                <dd class="app-summary-list__value">{format!("{} 元（{}）", line.amount.yuan_text(), line.detail)}</dd>
-                            </div>
-                        }).collect_view()}
-                        <div class="app-summary-list__row">
-                            <dt class="app-summary-list__key">"应付金额"</dt>
-                            <dd class="app-summary-list__value" data-testid="change-total">{format!("{} 元", quote.total.yuan_text())}</dd>
-                        </div>
-                    </dl>
+                    <section class="app-section" aria-label="应付金额">
+                        <QuoteTable quote=Ok(quote.clone()) />
+                    </section>
                     <button class="app-button" type="submit" disabled=move || start.pending().get()>
                         "提交变更申请，去上传资料"
                     </button>

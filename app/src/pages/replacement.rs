@@ -3,44 +3,32 @@
 //! where the way of a new application starts. A plain form without JavaScript.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
 
 use crate::api::replacement::{ReplacementPageData, StartReplacement, load_replacement_page};
+use crate::components::certificate_page::{CertificateNotFound, CertificatePage, certificate_key};
+use crate::components::quote_table::QuoteTable;
 use crate::domain::certificate::date_label;
 use crate::pages::certificate_action::CertificateSummary;
-use crate::paths::use_mount;
 use crate::services::replacements::ReplacementPage;
 
 #[component]
 pub fn ReplacementRoute() -> impl IntoView {
-    let params = use_params_map();
-    let key = move || {
-        let p = params.read();
-        (
-            p.get("project").unwrap_or_default(),
-            p.get("id")
-                .and_then(|id| id.parse::<i64>().ok())
-                .unwrap_or(0),
-        )
-    };
-    let data = Resource::new(key, |(project, id)| load_replacement_page(project, id));
+    let key = certificate_key();
+    let data = Resource::new(
+        move || key.get(),
+        |(project, id)| load_replacement_page(project, id),
+    );
     view! {
-        <Title text="介质补办" />
-        <div class="app-width app-page app-narrow">
-            <p><a href=move || format!("{}/me", use_mount().project(&key().0))>"返回个人中心"</a></p>
-            <h1 class="app-heading-xl">"介质补办"</h1>
+        <CertificatePage title="介质补办" key>
             <Suspense fallback=|| view! { <p>"正在加载…"</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
-                        Ok(data) => view! { <ReplacementView project=key().0 data /> }.into_any(),
-                        Err(_) => view! {
-                            <p class="app-error-text">"没有找到这张证书，或页面暂时无法加载，请回到个人中心重试。"</p>
-                        }.into_any(),
+                        Ok(data) => view! { <ReplacementView project=key.get_untracked().0 data /> }.into_any(),
+                        Err(_) => view! { <CertificateNotFound /> }.into_any(),
                     }
                 })}
             </Suspense>
-        </div>
+        </CertificatePage>
     }
 }
 
@@ -77,18 +65,9 @@ fn ReplacementView(project: String, data: ReplacementPageData) -> impl IntoView 
                 <div class="app-warning-text" role="note">
                     <p><strong>"新证书签发后，原证书自动吊销"</strong>"，原 U 盾即使找回也不能再使用。补办期间原证书仍然有效，如 U 盾可能落入他人之手，请改为办理注销。"</p>
                 </div>
-                <dl class="app-summary-list">
-                    {quote.lines.iter().map(|line| view! {
-                        <div class="app-summary-list__row">
-                            <dt class="app-summary-list__key">{line.label.clone()}</dt>
-                            <dd class="app-summary-list__value">{format!("{} 元（{}）", line.amount.yuan_text(), line.detail)}</dd>
-                        </div>
-                    }).collect_view()}
-                    <div class="app-summary-list__row">
-                        <dt class="app-summary-list__key">"应付金额"</dt>
-                        <dd class="app-summary-list__value" data-testid="replacement-total">{format!("{} 元", quote.total.yuan_text())}</dd>
-                    </div>
-                </dl>
+                <section class="app-section" aria-label="应付金额">
+                    <QuoteTable quote=Ok(quote.clone()) />
+                </section>
                 <ActionForm action=start attr:class="app-form" attr:novalidate="">
                     <input type="hidden" name="project" value=project.clone() />
                     <input type="hidden" name="id" value=id.clone() />

@@ -12,8 +12,9 @@ use app::domain::certificate::{CertStatus, Certificate};
 use app::services::changes::{ChangeError, ChangePage};
 use app::services::login::UserId;
 use axum::http::header;
-use common::applicant::{self, OWNER};
+use common::applicant::OWNER;
 use common::browser::{Browser, server_fn, signed_up};
+use common::issued;
 use common::production;
 use common::rig::{Rig, start};
 use leptos::server_fn::ServerFn;
@@ -23,31 +24,13 @@ const NEW_NAME: &str = "山西新名称科技有限公司";
 
 /// The owner's issued certificates: the organisation's, and the second holder's.
 async fn issued(rig: &Rig) -> (Browser<'_>, UserId, Certificate, Certificate) {
-    rig.server.maintenance.abort();
-    let (browser, number) = production::accepted(&rig.server, OWNER).await;
-    production::issue(&rig.server, &number).await;
-    let user = applicant::user(&rig.server, OWNER).await;
-    let mine: Vec<Certificate> = rig
-        .server
-        .state
-        .certificates
-        .mine(user)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|m| m.certificate)
-        .collect();
+    let (browser, user, mine) = issued::certificates(rig).await;
     let org = mine
         .iter()
         .find(|c| c.kind == ProductKind::Org)
         .unwrap()
         .clone();
-    let second = mine
-        .iter()
-        .find(|c| c.holder.as_deref() == Some("李娜"))
-        .unwrap()
-        .clone();
-    (browser, user, org, second)
+    (browser, user, org, issued::held_by(&mine, "李娜"))
 }
 
 async fn page(browser: &Browser<'_>, id: i64) -> ChangePage {
@@ -87,16 +70,7 @@ async fn post(
 }
 
 async fn change_orders(rig: &Rig) -> i64 {
-    rig.count("SELECT COUNT(*) FROM applications WHERE business = 'change'")
-        .await
-}
-
-fn number_in(location: &str) -> String {
-    location
-        .split('/')
-        .find(|part| part.starts_with("SQ"))
-        .unwrap()
-        .to_owned()
+    issued::orders_of(rig, "change").await
 }
 
 #[tokio::test]
@@ -141,7 +115,7 @@ async fn a_new_name_is_checked_ordered_and_issued_with_the_old_term() {
         .await
         .unwrap();
     assert!(location.ends_with("/materials"), "{location}");
-    let number = number_in(&location);
+    let number = issued::number_in(&location);
     let submitted = rig
         .server
         .state
@@ -200,7 +174,7 @@ async fn a_holders_new_details_reach_the_new_certificate() {
         .await
         .unwrap_err();
     assert_eq!(wrong.errors[0].0, "holders-0-mobile");
-    let number = number_in(
+    let number = issued::number_in(
         &post(
             &browser,
             second.id,

@@ -14,8 +14,9 @@ use app::services::login::UserId;
 use app::services::orders::{Change, Who};
 use app::services::replacements::{ReplacementError, ReplacementPage};
 use axum::http::header;
-use common::applicant::{self, OWNER};
+use common::applicant::OWNER;
 use common::browser::{Browser, server_fn, signed_up};
+use common::issued;
 use common::production;
 use common::rig::{Rig, start};
 use leptos::server_fn::ServerFn;
@@ -24,17 +25,8 @@ const OTHER: &str = "13900001111";
 
 /// The owner's issued certificates, and the org-personal one of the second holder.
 async fn issued(rig: &Rig) -> (Browser<'_>, UserId, Certificate) {
-    rig.server.maintenance.abort();
-    let (browser, number) = production::accepted(&rig.server, OWNER).await;
-    production::issue(&rig.server, &number).await;
-    let user = applicant::user(&rig.server, OWNER).await;
-    let mine = rig.server.state.certificates.mine(user).await.unwrap();
-    let second = mine
-        .into_iter()
-        .map(|m| m.certificate)
-        .find(|c| c.holder.as_deref() == Some("李娜"))
-        .unwrap();
-    (browser, user, second)
+    let (browser, user, mine) = issued::certificates(rig).await;
+    (browser, user, issued::held_by(&mine, "李娜"))
 }
 
 async fn page(browser: &Browser<'_>, id: i64) -> ReplacementPage {
@@ -65,16 +57,7 @@ async fn start_replacement(browser: &Browser<'_>, id: &str) -> Result<String, St
 }
 
 async fn replacement_orders(rig: &Rig) -> i64 {
-    rig.count("SELECT COUNT(*) FROM applications WHERE business = 'replacement'")
-        .await
-}
-
-fn number_in(location: &str) -> String {
-    location
-        .split('/')
-        .find(|part| part.starts_with("SQ"))
-        .unwrap()
-        .to_owned()
+    issued::orders_of(rig, "replacement").await
 }
 
 #[tokio::test]
@@ -91,7 +74,7 @@ async fn a_new_key_keeps_the_term_and_revokes_the_old_certificate() {
         .await
         .unwrap();
     assert!(location.ends_with("/materials"), "{location}");
-    let number = number_in(&location);
+    let number = issued::number_in(&location);
 
     // The order reads as the one certificate and its holder, at the medium fee.
     let order = rig
@@ -189,7 +172,7 @@ async fn another_applicants_certificate_is_not_found_and_nothing_is_written() {
 async fn a_cancelled_replacement_gives_its_certificate_back() {
     let rig = start().await;
     let (browser, user, old) = issued(&rig).await;
-    let first = number_in(
+    let first = issued::number_in(
         &start_replacement(&browser, &old.id.to_string())
             .await
             .unwrap(),
@@ -205,5 +188,5 @@ async fn a_cancelled_replacement_gives_its_certificate_back() {
     let second = start_replacement(&browser, &old.id.to_string())
         .await
         .unwrap();
-    assert_ne!(number_in(&second), first);
+    assert_ne!(issued::number_in(&second), first);
 }

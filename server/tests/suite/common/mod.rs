@@ -6,6 +6,7 @@ pub mod applicant;
 pub mod browser;
 pub mod engines;
 pub mod handoff;
+pub mod issued;
 pub mod net;
 pub mod pages;
 pub mod payment;

@@ -1,0 +1,55 @@
+//! Issued certificates to take to a business, and what the business pages answer.
+
+use app::domain::certificate::Certificate;
+use app::services::login::UserId;
+
+use super::applicant::{self, OWNER};
+use super::browser::Browser;
+use super::production;
+use super::rig::Rig;
+
+/// The owner's certificates of an order with two holders, issued; the owner signed in. The
+/// server's maintenance loop is stopped so it races nothing the test does itself.
+pub async fn certificates(rig: &Rig) -> (Browser<'_>, UserId, Vec<Certificate>) {
+    rig.server.maintenance.abort();
+    let (browser, number) = production::accepted(&rig.server, OWNER).await;
+    production::issue(&rig.server, &number).await;
+    let user = applicant::user(&rig.server, OWNER).await;
+    let mine = rig
+        .server
+        .state
+        .certificates
+        .mine(user)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.certificate)
+        .collect();
+    (browser, user, mine)
+}
+
+/// The certificate of holder `name` among `mine`.
+pub fn held_by(mine: &[Certificate], name: &str) -> Certificate {
+    mine.iter()
+        .find(|c| c.holder.as_deref() == Some(name))
+        .unwrap()
+        .clone()
+}
+
+/// The application number in a page's address.
+pub fn number_in(location: &str) -> String {
+    location
+        .split('/')
+        .find(|part| part.starts_with("SQ"))
+        .unwrap()
+        .to_owned()
+}
+
+/// How many orders of `business` there are.
+pub async fn orders_of(rig: &Rig, business: &str) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM applications WHERE business = $1")
+        .bind(business)
+        .fetch_one(rig.server.db.pool())
+        .await
+        .unwrap()
+}
