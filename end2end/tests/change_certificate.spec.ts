@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { hydrated, issuedOrder, snap } from './flow';
+import { hydrated, issuedOrder, snap, withoutScript } from './flow';
 import { checkAccessibility, collectErrors, runSql } from './helpers';
 import { addReviewer, consoleDetail, letterText, signInReviewer } from './review';
 
@@ -77,11 +77,7 @@ test('a new organisation name is checked, reviewed side by side and issued with 
 
 test('without JavaScript a wrong value comes back at its field with what was typed', async ({ page, browser }, testInfo) => {
   const { serial } = await issuedOrder(page);
-  const context = await browser.newContext({
-    javaScriptEnabled: false,
-    viewport: page.viewportSize(),
-    storageState: await page.context().storageState(),
-  });
+  const context = await withoutScript(page, browser);
   const plain = await context.newPage();
   await plain.goto('/p/soetp/me');
   await plain.locator('.app-cert', { hasText: serial }).getByRole('link', { name: '办理信息变更' }).click();

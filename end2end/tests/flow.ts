@@ -1,4 +1,4 @@
-import { expect, type Frame, type Page, type TestInfo } from '@playwright/test';
+import { expect, type Browser, type BrowserContext, type Frame, type Page, type TestInfo } from '@playwright/test';
 
 /** A whole page, or the embedded flow's iframe on a portal's page. */
 export type Surface = Page | Frame;
@@ -88,6 +88,15 @@ export async function issuedOrder(page: Page): Promise<Issued> {
      FROM applications WHERE number = '${number}'`,
   );
   return { number, serial, agent };
+}
+
+/** A second context of the same applicant, screen size and session, with JavaScript off. */
+export async function withoutScript(page: Page, browser: Browser): Promise<BrowserContext> {
+  return browser.newContext({
+    javaScriptEnabled: false,
+    viewport: page.viewportSize(),
+    storageState: await page.context().storageState(),
+  });
 }
 
 /** Resolves once the wasm has taken over the page, including the form's lazily loaded code. */

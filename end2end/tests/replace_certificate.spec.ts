@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { readQrCode } from './files';
-import { hydrated, issuedOrder, snap } from './flow';
+import { hydrated, issuedOrder, snap, withoutScript } from './flow';
 import { completeOnPhone, scanQr } from './handoff';
 import { checkAccessibility, collectErrors } from './helpers';
 import { addReviewer, consoleDetail, letterText, memoCode, signInReviewer, uploadAll } from './review';
@@ -101,11 +101,7 @@ test('a lost key is replaced: the new certificate keeps the term and the old one
 
 test('a replacement is ordered without JavaScript, once per certificate', async ({ page, browser }, testInfo) => {
   const { serial } = await issuedOrder(page);
-  const context = await browser.newContext({
-    javaScriptEnabled: false,
-    viewport: page.viewportSize(),
-    storageState: await page.context().storageState(),
-  });
+  const context = await withoutScript(page, browser);
   const plain = await context.newPage();
   await plain.goto('/p/soetp/me');
   await plain.locator('.app-cert', { hasText: serial }).getByRole('link', { name: '办理介质补办' }).click();
