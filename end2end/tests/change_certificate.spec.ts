@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { hydrated, issuedOrder, snap, withoutScript } from './flow';
+import { hydrated, issuedOrder, openBusiness, orderToMaterials, org, snap, withoutScript } from './flow';
 import { checkAccessibility, collectErrors, runSql } from './helpers';
 import { addReviewer, consoleDetail, letterText, signInReviewer } from './review';
 
@@ -18,14 +18,8 @@ test('a new organisation name is checked, reviewed side by side and issued with 
   addReviewer();
   const { serial } = await issuedOrder(page);
 
-  await page.goto('/p/soetp/me');
-  await hydrated(page);
-  const card = page.locator('.app-cert', { hasText: serial });
-  const oldName = (await card.locator('.app-cert__subject').innerText()).trim();
-  const validity = (await card.locator('dt:text("有效期") + dd').innerText()).trim();
-  await card.getByRole('link', { name: '办理信息变更' }).click();
-  await expect(page.getByRole('heading', { name: '信息变更', level: 1 })).toBeVisible();
-  await hydrated(page);
+  const validity = await openBusiness(page, serial, '办理信息变更', '信息变更');
+  const oldName = org.name;
   await expect(page.getByLabel('机构名称')).toHaveValue(oldName);
   await expect(page.getByTestId('quote-total')).toHaveText('150.00 元');
 
@@ -41,10 +35,7 @@ test('a new organisation name is checked, reviewed side by side and issued with 
   await page.getByLabel('机构名称').fill(NEW_NAME);
   await checkAccessibility(page);
   await snap(page, testInfo, 'change');
-  await page.getByRole('button', { name: '提交变更申请，去上传资料' }).click();
-  await expect(page).toHaveURL(/\/applications\/SQ\d+\/materials$/);
-  const number = /(SQ\d+)/.exec(page.url())![1];
-  await hydrated(page);
+  const number = await orderToMaterials(page, '提交变更申请，去上传资料');
 
   // The authorization letter asks for the change, in the new name.
   const text = await letterText(page);

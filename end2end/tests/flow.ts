@@ -90,6 +90,30 @@ export async function issuedOrder(page: Page): Promise<Issued> {
   return { number, serial, agent };
 }
 
+/**
+ * From 我的证书, the business page `link` of the certificate `serial`, hydrated with its
+ * `heading`. Returns the certificate's validity as 我的证书 shows it.
+ */
+export async function openBusiness(page: Page, serial: string, link: string, heading: string): Promise<string> {
+  await page.goto('/p/soetp/me');
+  await hydrated(page);
+  const card = page.locator('.app-cert', { hasText: serial });
+  const validity = (await card.locator('dt:text("有效期") + dd').innerText()).trim();
+  await card.getByRole('link', { name: link }).click();
+  await expect(page.getByRole('heading', { name: heading, level: 1 })).toBeVisible();
+  await hydrated(page);
+  return validity;
+}
+
+/** Submits a business page with `button` and lands on the new order's materials page: its number. */
+export async function orderToMaterials(page: Page, button: string): Promise<string> {
+  await page.getByRole('button', { name: button }).click();
+  await expect(page).toHaveURL(/\/applications\/SQ\d+\/materials$/);
+  const number = /(SQ\d+)/.exec(page.url())![1];
+  await hydrated(page);
+  return number;
+}
+
 /** A second context of the same applicant, screen size and session, with JavaScript off. */
 export async function withoutScript(page: Page, browser: Browser): Promise<BrowserContext> {
   return browser.newContext({

@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { readQrCode } from './files';
-import { hydrated, issuedOrder, snap, withoutScript } from './flow';
+import { hydrated, issuedOrder, openBusiness, orderToMaterials, snap, withoutScript } from './flow';
 import { completeOnPhone, scanQr } from './handoff';
 import { checkAccessibility, collectErrors } from './helpers';
 import { addReviewer, consoleDetail, letterText, memoCode, signInReviewer, uploadAll } from './review';
@@ -16,22 +16,13 @@ test('a lost key is replaced: the new certificate keeps the term and the old one
   addReviewer();
   const { serial } = await issuedOrder(page);
 
-  await page.goto('/p/soetp/me');
-  await hydrated(page);
-  const card = page.locator('.app-cert', { hasText: serial });
-  const validity = (await card.locator('dt:text("有效期") + dd').innerText()).trim();
-  await card.getByRole('link', { name: '办理介质补办' }).click();
-  await expect(page.getByRole('heading', { name: '介质补办', level: 1 })).toBeVisible();
-  await hydrated(page);
+  const validity = await openBusiness(page, serial, '办理介质补办', '介质补办');
   await expect(page.getByText(serial)).toBeVisible();
   await expect(page.getByTestId('quote-total')).toHaveText('100.00 元');
   await expect(page.getByText('新证书签发后，原证书自动吊销')).toBeVisible();
   await checkAccessibility(page);
   await snap(page, testInfo, 'replacement');
-  await page.getByRole('button', { name: '提交补办申请，去上传资料' }).click();
-  await expect(page).toHaveURL(/\/applications\/SQ\d+\/materials$/);
-  const number = /(SQ\d+)/.exec(page.url())![1];
-  await hydrated(page);
+  const number = await orderToMaterials(page, '提交补办申请，去上传资料');
 
   // The authorization letter asks for a replacement of the one certificate.
   const text = await letterText(page);

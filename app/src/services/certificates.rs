@@ -99,5 +99,21 @@ mod ssr {
     pub trait CertificateService: Send + Sync {
         /// Every certificate of `user`, soonest expiry first.
         async fn mine(&self, user: UserId) -> Result<Vec<MyCertificate>, StoreError>;
+
+        /// Certificate `id` if it is `user`'s and in `project`; `None` for anyone else's, so a
+        /// business page never tells whether someone else's certificate exists.
+        async fn one(
+            &self,
+            user: UserId,
+            project: &str,
+            id: i64,
+        ) -> Result<Option<crate::domain::certificate::Certificate>, StoreError> {
+            Ok(self
+                .mine(user)
+                .await?
+                .into_iter()
+                .map(|m| m.certificate)
+                .find(|c| c.id == id && c.project_id == project))
+        }
     }
 }

@@ -203,12 +203,9 @@ impl CertificateActions {
             .lifecycle;
         let certificate = self
             .certificates
-            .mine(user)
+            .one(user, project, id)
             .await
             .map_err(internal)?
-            .into_iter()
-            .map(|m| m.certificate)
-            .find(|c| c.id == id && c.project_id == project)
             .ok_or(ActionError::NotFound)?;
         let submitted = self
             .applications

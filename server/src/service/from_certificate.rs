@@ -93,12 +93,9 @@ impl FromCertificate {
         let catalog = self.catalog.project(project).ok_or(Refused::NotFound)?;
         let certificate = self
             .certificates
-            .mine(user)
+            .one(user, project, id)
             .await
             .map_err(unavailable)?
-            .into_iter()
-            .map(|m| m.certificate)
-            .find(|c| c.id == id && c.project_id == project)
             .ok_or(Refused::NotFound)?;
         let refusal = certificate.refusal(business, &catalog.lifecycle, self.today());
         Ok((catalog, certificate, refusal))

@@ -34,14 +34,7 @@ async fn issued(rig: &Rig) -> (Browser<'_>, UserId, Certificate, Certificate) {
 }
 
 async fn page(browser: &Browser<'_>, id: i64) -> ChangePage {
-    let reply = browser
-        .send(server_fn(
-            LoadChangePage::PATH,
-            &format!("project=soetp&id={id}"),
-        ))
-        .await;
-    let data: ChangePageData =
-        serde_json::from_str(&reply.body).unwrap_or_else(|_| panic!("{}", reply.body));
+    let data: ChangePageData = issued::page_data(browser, LoadChangePage::PATH, id).await;
     data.page
 }
 

@@ -30,14 +30,7 @@ async fn issued(rig: &Rig) -> (Browser<'_>, UserId, Certificate) {
 }
 
 async fn page(browser: &Browser<'_>, id: i64) -> ReplacementPage {
-    let reply = browser
-        .send(server_fn(
-            LoadReplacementPage::PATH,
-            &format!("project=soetp&id={id}"),
-        ))
-        .await;
-    let data: ReplacementPageData =
-        serde_json::from_str(&reply.body).unwrap_or_else(|_| panic!("{}", reply.body));
+    let data: ReplacementPageData = issued::page_data(browser, LoadReplacementPage::PATH, id).await;
     assert_eq!(data.refused, None);
     data.page
 }

@@ -2,9 +2,10 @@
 
 use app::domain::certificate::Certificate;
 use app::services::login::UserId;
+use serde::de::DeserializeOwned;
 
 use super::applicant::{self, OWNER};
-use super::browser::Browser;
+use super::browser::{Browser, server_fn};
 use super::production;
 use super::rig::Rig;
 
@@ -52,4 +53,12 @@ pub async fn orders_of(rig: &Rig, business: &str) -> i64 {
         .fetch_one(rig.server.db.pool())
         .await
         .unwrap()
+}
+
+/// What the page's server function at `path` answers for certificate `id` of soetp.
+pub async fn page_data<T: DeserializeOwned>(browser: &Browser<'_>, path: &str, id: i64) -> T {
+    let reply = browser
+        .send(server_fn(path, &format!("project=soetp&id={id}")))
+        .await;
+    serde_json::from_str(&reply.body).unwrap_or_else(|_| panic!("{}", reply.body))
 }
