@@ -88,13 +88,14 @@ pub async fn load_apply_page(
     })
 }
 
-/// Autosave: the whole draft as JSON, debounced by the browser. Returns the saved-at label.
+/// Autosave: the whole draft as JSON, debounced by the browser. Returns the saved-at label, or
+/// `None` when the application was submitted meanwhile (the answer then moves the page to it).
 #[server(input = server_fn::codec::Json)]
 pub async fn save_draft(
     project: String,
     step: Step,
     draft: Draft,
-) -> Result<String, ServerFnError> {
+) -> Result<Option<String>, ServerFnError> {
     let (user, project) = ssr::open(&project).await?;
     ssr::save(user, &project.id, &draft, step).await
 }
@@ -367,25 +368,27 @@ pub(crate) mod ssr {
             .unwrap_or_else(|| new_draft(project)))
     }
 
+    /// The saved-at label; `None` when the application was already submitted.
     pub async fn save(
         user: UserId,
         project: &str,
         draft: &Draft,
         step: Step,
-    ) -> Result<String, ServerFnError> {
+    ) -> Result<Option<String>, ServerFnError> {
         match session::state()
             .applications
             .save_draft(user, project, draft, step)
             .await
         {
-            Ok(saved_at) => Ok(clock_label(&saved_at)),
-            // A late autosave or a second tab after the submit: show the application instead.
+            Ok(saved_at) => Ok(Some(clock_label(&saved_at))),
+            // A late autosave or a second tab after the submit is no failure: the answer
+            // shows the application instead.
             Err(StoreError::Submitted(number)) => {
                 leptos_axum::redirect(&format!(
                     "{}/submitted/{number}",
                     crate::paths::request_mount().project(project)
                 ));
-                Err(ServerFnError::new("申请已提交"))
+                Ok(None)
             }
             Err(e) => Err(internal(e)),
         }
@@ -428,7 +431,10 @@ pub(crate) mod ssr {
             "next" => {
                 let errors = errors_before(step, &draft, project, today());
                 if !errors.is_empty() {
-                    let saved_at = Some(save(user, &project.id, &draft, step).await?);
+                    let Some(saved_at) = save(user, &project.id, &draft, step).await? else {
+                        return Ok(StepOutcome::default());
+                    };
+                    let saved_at = Some(saved_at);
                     if session::is_plain_form() {
                         leptos_axum::redirect(&format!("{here}?check=true"));
                     }
@@ -464,7 +470,9 @@ pub(crate) mod ssr {
             }
             _ => (step, anchor.map_or(here.clone(), |a| format!("{here}#{a}"))),
         };
-        let saved_at = save(user, &project.id, &draft, next_step).await?;
+        let Some(saved_at) = save(user, &project.id, &draft, next_step).await? else {
+            return Ok(StepOutcome::default());
+        };
         if next_step != step || session::is_plain_form() {
             leptos_axum::redirect(&target);
         }

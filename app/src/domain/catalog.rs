@@ -196,6 +196,38 @@ impl From<PriceRepr> for PriceRule {
     }
 }
 
+impl PriceRule {
+    /// The terms within `range` this rule prices, shortest first.
+    pub fn terms(&self, range: YearRange) -> Vec<u8> {
+        match self {
+            PriceRule::PerYear { .. } => (range.min..=range.max).collect(),
+            PriceRule::Table { by_years } => {
+                let mut terms: Vec<u8> = by_years
+                    .iter()
+                    .map(|row| row.years)
+                    .filter(|y| range.contains(*y))
+                    .collect();
+                terms.sort_unstable();
+                terms
+            }
+        }
+    }
+
+    /// The fee for `years` within `range`, or `None` when the rule does not offer that term.
+    pub fn fee(&self, range: YearRange, years: u8) -> Option<Fen> {
+        if !range.contains(years) {
+            return None;
+        }
+        match self {
+            PriceRule::PerYear { per_year } => Some(*per_year * u32::from(years)),
+            PriceRule::Table { by_years } => by_years
+                .iter()
+                .find(|entry| entry.years == years)
+                .map(|entry| entry.price),
+        }
+    }
+}
+
 impl From<PriceRule> for PriceRepr {
     fn from(rule: PriceRule) -> Self {
         match rule {
@@ -328,6 +360,8 @@ pub enum CatalogError {
     MissingYearPrice(ProductKind, u8),
     #[error("{}的价格表中 {} 年重复或超出可选年限", .0.label(), .1)]
     UnexpectedYearPrice(ProductKind, u8),
+    #[error("续期价格表中 {0} 年重复或超出 1 至 {MAX_YEARS} 年")]
+    UnexpectedRenewalYears(u8),
     #[error("费用“{0}”应在 0 至 1,000,000.00 元之间")]
     FeeOutOfRange(String),
     #[error("配送方式编号“{0}”重复")]
@@ -514,9 +548,7 @@ impl Project {
             }
             product.validate()?;
         }
-        if let Some(fee) = self.lifecycle.change_fee {
-            check_fee("信息变更服务费", fee)?;
-        }
+        self.lifecycle.validate()?;
         let current = regions::provinces();
         let mut shipping_ids = HashSet::new();
         for option in &self.shipping {
@@ -563,32 +595,12 @@ impl Project {
 impl Product {
     /// The terms on offer, shortest first: every year of the range, or the price table's rows.
     pub fn terms(&self) -> Vec<u8> {
-        match &self.price {
-            PriceRule::PerYear { .. } => (self.years.min..=self.years.max).collect(),
-            PriceRule::Table { by_years } => {
-                let mut terms: Vec<u8> = by_years
-                    .iter()
-                    .map(|row| row.years)
-                    .filter(|y| self.years.contains(*y))
-                    .collect();
-                terms.sort_unstable();
-                terms
-            }
-        }
+        self.price.terms(self.years)
     }
 
     /// The service fee for a term, or `None` when the product does not offer that term.
     pub fn service_fee(&self, years: u8) -> Option<Fen> {
-        if !self.years.contains(years) {
-            return None;
-        }
-        match &self.price {
-            PriceRule::PerYear { per_year } => Some(*per_year * u32::from(years)),
-            PriceRule::Table { by_years } => by_years
-                .iter()
-                .find(|entry| entry.years == years)
-                .map(|entry| entry.price),
-        }
+        self.price.fee(self.years, years)
     }
 
     fn validate(&self) -> Result<(), CatalogError> {
@@ -624,7 +636,7 @@ impl Product {
     }
 }
 
-fn check_fee(what: &str, fee: Fen) -> Result<(), CatalogError> {
+pub(crate) fn check_fee(what: &str, fee: Fen) -> Result<(), CatalogError> {
     if (Fen::ZERO..=MAX_FEE).contains(&fee) {
         Ok(())
     } else {

@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 use time::{Date, Duration, Month};
 
 use crate::domain::business::Business;
-use crate::domain::catalog::ProductKind;
+use crate::domain::catalog::{CatalogError, MAX_YEARS, PriceRule, ProductKind, check_fee};
+use crate::domain::money::Fen;
 
 /// What the CA's records say of a certificate. Expiry is not a status: it follows from the
 /// validity and the day ([`Certificate::state`]).
@@ -136,7 +137,39 @@ pub struct Lifecycle {
     /// application (materials, the phone identity check, review).
     pub recheck_after_expiry_days: u16,
     /// What one 信息变更 order costs; none: changes are done at the CA's counter only.
-    pub change_fee: Option<crate::domain::money::Fen>,
+    pub change_fee: Option<Fen>,
+    /// The renewal's service fee for every kind, where it is not the new certificate's (seed
+    /// `004`: 200, 400 and 800 元 for 1, 2 and 4 years, whose new certificates cost more
+    /// because their price includes the key). None: each product's own price.
+    pub renewal_price: Option<PriceRule>,
+    /// What 介质补办 costs per key, where it is not the product's medium fee (seed `004`:
+    /// 50 元/次, the key being included in the new certificate's price).
+    pub replacement_fee: Option<Fen>,
+}
+
+impl Lifecycle {
+    pub(crate) fn validate(&self) -> Result<(), CatalogError> {
+        if let Some(fee) = self.change_fee {
+            check_fee("信息变更服务费", fee)?;
+        }
+        if let Some(fee) = self.replacement_fee {
+            check_fee("介质补办费", fee)?;
+        }
+        match &self.renewal_price {
+            Some(PriceRule::PerYear { per_year }) => check_fee("续期服务费", *per_year)?,
+            Some(PriceRule::Table { by_years }) => {
+                let mut seen = std::collections::HashSet::new();
+                for row in by_years {
+                    if !(1..=MAX_YEARS).contains(&row.years) || !seen.insert(row.years) {
+                        return Err(CatalogError::UnexpectedRenewalYears(row.years));
+                    }
+                    check_fee(&format!("续期服务费 · {} 年", row.years), row.price)?;
+                }
+            }
+            None => {}
+        }
+        Ok(())
+    }
 }
 
 impl Default for Lifecycle {
@@ -146,6 +179,8 @@ impl Default for Lifecycle {
             reminder_days: vec![30, 7],
             recheck_after_expiry_days: 365,
             change_fee: None,
+            renewal_price: None,
+            replacement_fee: None,
         }
     }
 }

@@ -188,7 +188,11 @@ pub fn quote(project: &Project, selection: &Selection) -> Result<Quote, QuoteErr
 
 /// Why a term was refused, naming the terms on offer.
 pub fn term_error(product: &Product) -> QuoteError {
-    let terms = product.terms();
+    terms_error(product, product.terms())
+}
+
+/// Why a term was refused when `terms` are the ones on offer for `product`.
+pub fn terms_error(product: &Product, terms: Vec<u8>) -> QuoteError {
     let YearRange { min, max } = product.years;
     if terms.iter().copied().eq(min..=max) {
         QuoteError::YearsOutOfRange {

@@ -143,7 +143,7 @@ impl RenewalService for Renewals {
                     reason,
                     terms: catalog
                         .product(certificate.kind)
-                        .map(|p| p.terms())
+                        .map(|p| renewal::terms(catalog, p))
                         .unwrap_or_default(),
                     needs_checks: certificate.renewal_needs_checks(&catalog.lifecycle, today),
                     certificate,

@@ -4,15 +4,16 @@
 //! ([`Validity::renewed`](crate::domain::certificate::Validity::renewed)).
 //!
 //! Price: each product's service fee for the years chosen, without the medium fee (seed `000`
-//! §五 for Shanxi: 380 元/年 an organisation's certificate, 220 元/年 an org-personal one).
+//! §五 for Shanxi: 380 元/年 an organisation's certificate, 220 元/年 an org-personal one), or
+//! the project's own renewal price where its catalog sets one (seed `004`).
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::catalog::{PriceRule, Project};
+use crate::domain::catalog::{PriceRule, Product, Project};
 use crate::domain::certificate::Certificate;
 use crate::domain::money::Fen;
 use crate::domain::order::{Actor, Event, Status, TransitionError, may};
-use crate::domain::quote::{Quote, QuoteError, QuoteLine, term_error};
+use crate::domain::quote::{Quote, QuoteError, QuoteLine, terms_error};
 
 /// At most this many certificates in one renewal order.
 pub const MAX_CERTS: usize = 20;
@@ -42,6 +43,20 @@ pub fn transition(from: Status, event: Event, actor: Actor) -> Result<Status, Tr
     Ok(to)
 }
 
+/// The price rule a renewal of `product` follows in `project`.
+pub fn price_rule<'a>(project: &'a Project, product: &'a Product) -> &'a PriceRule {
+    project
+        .lifecycle
+        .renewal_price
+        .as_ref()
+        .unwrap_or(&product.price)
+}
+
+/// The terms a certificate of `product` may be renewed for, shortest first.
+pub fn terms(project: &Project, product: &Product) -> Vec<u8> {
+    price_rule(project, product).terms(product.years)
+}
+
 /// What the applicant pays to renew `certificates` (each with its choice's years): one line
 /// per certificate, named by kind and holder.
 pub fn quote(project: &Project, certificates: &[(&Certificate, u8)]) -> Result<Quote, QuoteError> {
@@ -56,14 +71,15 @@ pub fn quote(project: &Project, certificates: &[(&Certificate, u8)]) -> Result<Q
         let product = project
             .product(certificate.kind)
             .ok_or(QuoteError::NotOffered(certificate.kind))?;
-        let amount = product
-            .service_fee(*years)
-            .ok_or_else(|| term_error(product))?;
+        let rule = price_rule(project, product);
+        let amount = rule
+            .fee(product.years, *years)
+            .ok_or_else(|| terms_error(product, rule.terms(product.years)))?;
         let name = match &certificate.holder {
             Some(holder) => format!("{} · {holder}", certificate.kind.label()),
             None => certificate.kind.label().to_owned(),
         };
-        let detail = match &product.price {
+        let detail = match rule {
             PriceRule::PerYear { per_year } => {
                 format!("{} 元/年 × {years} 年", per_year.yuan_text())
             }
@@ -121,6 +137,50 @@ mod tests {
             Err(QuoteError::YearsOutOfRange { .. })
         ));
         assert_eq!(super::quote(&soetp(), &[]), Err(QuoteError::NoCertificate));
+    }
+
+    #[test]
+    fn a_project_with_its_own_renewal_table_prices_and_offers_its_terms() {
+        // Inner Mongolia: new certificates 250/450/850 (key included), renewals 200/400/800.
+        let project = crate::domain::catalog::repo_project("ccgp-neimenggu");
+        let org = cert(ProductKind::Org, None);
+        let person = cert(ProductKind::OrgPersonal, Some("王喆"));
+        let quote = quote(&project, &[(&org, 4), (&person, 1)]).unwrap();
+        assert_eq!(quote.total, Fen::from_yuan(800 + 200));
+        assert_eq!(quote.lines[0].detail, "4 年期");
+        let product = project.product(ProductKind::Org).unwrap();
+        assert_eq!(terms(&project, product), vec![1, 2, 4]);
+        assert!(matches!(
+            super::quote(&project, &[(&org, 3)]),
+            Err(QuoteError::TermNotOffered { ref terms, .. }) if terms == &[1, 2, 4]
+        ));
+    }
+
+    #[test]
+    fn a_renewal_table_is_checked_with_the_catalog() {
+        let mut project = soetp();
+        project.lifecycle.renewal_price = Some(PriceRule::Table {
+            by_years: vec![
+                crate::domain::catalog::YearPrice {
+                    years: 1,
+                    price: Fen::from_yuan(200),
+                },
+                crate::domain::catalog::YearPrice {
+                    years: 1,
+                    price: Fen::from_yuan(300),
+                },
+            ],
+        });
+        assert!(project.validate().is_err());
+        project.lifecycle.renewal_price = Some(PriceRule::PerYear {
+            per_year: Fen::from_yuan(300),
+        });
+        project.validate().unwrap();
+        let org = cert(ProductKind::Org, None);
+        assert_eq!(
+            quote(&project, &[(&org, 2)]).unwrap().total,
+            Fen::from_yuan(600)
+        );
     }
 
     proptest! {

@@ -16,8 +16,8 @@ pub fn transition(from: Status, event: Event, actor: Actor) -> Result<Status, Tr
     order::transition(from, event, actor)
 }
 
-/// What the applicant pays for a new key for `certificate`: the medium fee, and nothing for
-/// the term, which is kept.
+/// What the applicant pays for a new key for `certificate`: the project's replacement fee or
+/// else the product's medium fee, and nothing for the term, which is kept.
 pub fn quote(project: &Project, certificate: &Certificate) -> Result<Quote, QuoteError> {
     let product = project
         .product(certificate.kind)
@@ -26,10 +26,14 @@ pub fn quote(project: &Project, certificate: &Certificate) -> Result<Quote, Quot
         Some(holder) => format!("{} · {holder}", certificate.kind.label()),
         None => certificate.kind.label().to_owned(),
     };
+    let (item, amount) = match project.lifecycle.replacement_fee {
+        Some(fee) => ("补办费", fee),
+        None => ("介质费", product.medium_fee),
+    };
     let line = QuoteLine {
-        label: format!("{name} · 介质费"),
+        label: format!("{name} · {item}"),
         detail: "补办 1 个，有效期不变".to_owned(),
-        amount: product.medium_fee,
+        amount,
     };
     Ok(Quote {
         total: line.amount,
@@ -95,6 +99,15 @@ mod tests {
         assert_eq!(quote.total, Fen::from_yuan(100));
         assert_eq!(quote.lines.len(), 1);
         assert_eq!(quote.lines[0].label, "机构个人证书 · 王五 · 介质费");
+    }
+
+    #[test]
+    fn a_project_with_its_own_replacement_fee_charges_it_instead() {
+        // Inner Mongolia's new certificates include the key (medium fee 0); 补办 is 50 元.
+        let project = crate::domain::catalog::repo_project("ccgp-neimenggu");
+        let quote = quote(&project, &certificate(ProductKind::Org, None)).unwrap();
+        assert_eq!(quote.total, Fen::from_yuan(50));
+        assert_eq!(quote.lines[0].label, "机构证书 · 补办费");
     }
 
     #[test]

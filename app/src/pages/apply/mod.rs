@@ -172,7 +172,8 @@ fn ApplyView(page: ApplyPage) -> impl IntoView {
             return "正在保存…".to_owned();
         }
         match save.value().get() {
-            Some(Ok(at)) => format!("已保存 {at}"),
+            Some(Ok(Some(at))) => format!("已保存 {at}"),
+            Some(Ok(None)) => "申请已提交，正在打开…".to_owned(),
             Some(Err(_)) => "自动保存失败，将在您继续填写时重试".to_owned(),
             None => initially_saved
                 .as_ref()
