@@ -25,8 +25,8 @@ mod subset;
 mod wrap;
 
 pub use model::{
-    Agent, ApplicationType, CertificateLine, DocumentData, DocumentKind, Holder, Organisation,
-    Person, Subject, UnknownDocumentKind,
+    Agent, ApplicationType, CertificateLine, ChangeLine, DocumentData, DocumentKind, Holder,
+    Organisation, Person, Subject, UnknownDocumentKind,
 };
 #[cfg(feature = "pdf")]
 pub use render::{RenderError, render};

@@ -145,6 +145,20 @@ pub struct DocumentData {
     pub date: String,
     pub subject: Subject,
     pub certificates: Vec<CertificateLine>,
+    /// What a 变更 application changes, old beside new; empty for any other business.
+    #[serde(default)]
+    pub changes: Vec<ChangeLine>,
+}
+
+/// One detail a 变更 application changes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChangeLine {
+    /// The section it belongs to, e.g. `法定代表人信息`.
+    pub section: String,
+    /// e.g. `身份证号码`.
+    pub item: String,
+    pub before: String,
+    pub after: String,
 }
 
 /// Who applies.

@@ -14,7 +14,8 @@ use std::process::{Command, Output};
 use std::time::Instant;
 
 use documents::{
-    DocumentData, DocumentKind, RenderError, Subject, characters, render, subset_font,
+    ApplicationType, ChangeLine, DocumentData, DocumentKind, RenderError, Subject, characters,
+    render, subset_font,
 };
 
 const FONT: &str = concat!(
@@ -69,6 +70,16 @@ fn expected(kind: DocumentKind, data: &DocumentData) -> Vec<String> {
             }
         }
         Subject::NaturalPerson { person, .. } => names.push(person.name.clone()),
+    }
+    // A 变更's letter and form show what changes; the seal sheet is about the seal alone.
+    if kind != DocumentKind::SealSheet {
+        for change in &data.changes {
+            names.extend([
+                change.item.clone(),
+                change.before.clone(),
+                change.after.clone(),
+            ]);
+        }
     }
     names
 }
@@ -169,6 +180,32 @@ fn organisation_documents_pass_the_pdf_tools() {
 #[test]
 fn natural_person_documents_pass_the_pdf_tools() {
     check_case("natural-person", &fixture("natural_person.json"));
+}
+
+#[test]
+fn a_change_prints_the_changed_details_old_beside_new() {
+    let mut data = fixture("organisation.json");
+    data.application_type = ApplicationType::Change;
+    // A change order is about one certificate.
+    data.certificates.truncate(1);
+    let Subject::Organisation { org, .. } = &data.subject else {
+        unreachable!()
+    };
+    data.changes = vec![
+        ChangeLine {
+            section: "单位信息".into(),
+            item: "机构名称".into(),
+            before: "山西旧名称科技有限公司".into(),
+            after: org.name.clone(),
+        },
+        ChangeLine {
+            section: "法定代表人信息".into(),
+            item: "法人姓名".into(),
+            before: "赵旧人".into(),
+            after: "钱新人".into(),
+        },
+    ];
+    check_case("change", &data);
 }
 
 #[test]

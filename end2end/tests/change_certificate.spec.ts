@@ -41,6 +41,8 @@ test('a new organisation name is checked, reviewed side by side and issued with 
   const text = await letterText(page);
   expect(text).toContain('申请变更下列数字证书的信息');
   expect(text).toContain(NEW_NAME);
+  // … and says what changes, old beside new.
+  expect(text).toContain(`变更事项变更前变更后单位信息机构名称${oldName}${NEW_NAME}`);
 
   // Past the scans, the phone step and a confirmed transfer (covered by their own specs).
   runSql(`UPDATE applications SET status = 'awaiting_review', payment_method = 'bank_transfer' WHERE number = '${number}'`);

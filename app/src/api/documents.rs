@@ -41,7 +41,7 @@ pub async fn load_document_source(
     if !crate::domain::materials::documents(&submitted.application).contains(&kind) {
         return Ok(None);
     }
-    let data = crate::domain::documents::document_data(
+    let mut data = crate::domain::documents::document_data(
         &project,
         &submitted.number,
         submitted.business,
@@ -49,6 +49,14 @@ pub async fn load_document_source(
         state.documents.verify_url(&submitted.number),
         super::apply::ssr::today(),
     );
+    if submitted.business == crate::domain::business::Business::Change {
+        let changes = state
+            .certificates
+            .changes(&submitted.number)
+            .await
+            .map_err(internal)?;
+        data.changes = crate::domain::documents::change_lines(changes);
+    }
     Ok(Some(DocumentSource {
         data_json: serde_json::to_string(&data).map_err(internal)?,
         font_path: state

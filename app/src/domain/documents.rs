@@ -2,8 +2,8 @@
 //! drawn from the application as submitted.
 
 use documents::{
-    Agent, ApplicationType, CertificateLine, DocumentData, DocumentKind, Holder, Organisation,
-    Person, Subject,
+    Agent, ApplicationType, CertificateLine, ChangeLine, DocumentData, DocumentKind, Holder,
+    Organisation, Person, Subject,
 };
 use time::Date;
 
@@ -96,7 +96,21 @@ pub fn document_data(
         ),
         subject,
         certificates,
+        changes: Vec::new(),
     }
+}
+
+/// A 变更 order's changes as its documents print them.
+pub fn change_lines(changes: Vec<crate::domain::business::change::Changed>) -> Vec<ChangeLine> {
+    changes
+        .into_iter()
+        .map(|c| ChangeLine {
+            section: c.section,
+            item: c.label,
+            before: c.before,
+            after: c.after,
+        })
+        .collect()
 }
 
 /// `机构数字证书 1 年` or `机构个人数字证书（王喆）2 年`.

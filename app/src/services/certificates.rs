@@ -115,5 +115,11 @@ mod ssr {
                 .map(|m| m.certificate)
                 .find(|c| c.id == id && c.project_id == project))
         }
+
+        /// What 变更 order `number` changes on its certificate; empty for any other order.
+        async fn changes(
+            &self,
+            number: &str,
+        ) -> Result<Vec<crate::domain::business::change::Changed>, StoreError>;
     }
 }

@@ -1,7 +1,7 @@
 //! 数字证书申请表: every fact of the application in one bordered form, then the
 //! certificates, then the declaration with room to sign and stamp.
 
-use super::{FACT_COLUMNS, certificate_table, pair, wide};
+use super::{FACT_COLUMNS, certificates_and_changes, pair, wide};
 use crate::document::{Align, Block, Cell, Row, Style, Table};
 use crate::model::{DocumentData, Subject};
 
@@ -87,25 +87,23 @@ pub(super) fn blocks(data: &DocumentData) -> (&'static str, Vec<Block>) {
     let (heading, text) = declaration;
     let mut closing = vec![section(heading), Row::new(vec![Cell::value(text).span(4)])];
     closing.extend(signatures);
-    (
-        "数字证书申请表",
-        vec![
-            Block::Paragraph {
-                // The project is in the page header already.
-                text: format!(
-                    "申请类型：{}　　证书机构：{}",
-                    data.application_type.boxes(),
-                    data.ca_name
-                ),
-                style: Style::Small,
-                indent: false,
-                align: Align::Left,
-            },
-            Block::Table(four_columns(facts)),
-            Block::Table(certificate_table(data, certificates)),
-            Block::Table(four_columns(closing)),
-        ],
-    )
+    let mut blocks = vec![
+        Block::Paragraph {
+            // The project is in the page header already.
+            text: format!(
+                "申请类型：{}　　证书机构：{}",
+                data.application_type.boxes(),
+                data.ca_name
+            ),
+            style: Style::Small,
+            indent: false,
+            align: Align::Left,
+        },
+        Block::Table(four_columns(facts)),
+    ];
+    blocks.extend(certificates_and_changes(data, certificates, false));
+    blocks.push(Block::Table(four_columns(closing)));
+    ("数字证书申请表", blocks)
 }
 
 fn four_columns(rows: Vec<Row>) -> Table {

@@ -2,7 +2,7 @@
 //! in person, so an authorization would be empty; they get 个人申请承诺书 instead, the
 //! signed undertaking the CA keeps in its place.
 
-use super::{certificate_table, facts, pair, wide};
+use super::{certificates_and_changes, facts, pair, wide};
 use crate::document::{Align, Block, SignLine, Style};
 use crate::model::{DocumentData, Subject};
 
@@ -12,9 +12,8 @@ pub(super) fn blocks(data: &DocumentData) -> (&'static str, Vec<Block>) {
             org,
             legal_rep,
             agent,
-        } => (
-            "授权委托书",
-            vec![
+        } => {
+            let mut blocks = vec![
                 prose(&format!("{}：", data.ca_name), false),
                 prose(
                     &format!(
@@ -44,7 +43,9 @@ pub(super) fn blocks(data: &DocumentData) -> (&'static str, Vec<Block>) {
                     ],
                 )),
                 Block::Space(4.0),
-                Block::Table(certificate_table(data, "申请办理的数字证书")),
+            ];
+            blocks.extend(certificates_and_changes(data, "申请办理的数字证书", true));
+            blocks.extend([
                 Block::Space(4.0),
                 Block::Table(facts(
                     "法定代表人",
@@ -74,11 +75,11 @@ pub(super) fn blocks(data: &DocumentData) -> (&'static str, Vec<Block>) {
                         dated(data),
                     ],
                 },
-            ],
-        ),
-        Subject::NaturalPerson { person, address } => (
-            "个人申请承诺书",
-            vec![
+            ]);
+            ("授权委托书", blocks)
+        }
+        Subject::NaturalPerson { person, address } => {
+            let mut blocks = vec![
                 prose(&format!("{}：", data.ca_name), false),
                 prose(
                     &format!(
@@ -101,7 +102,9 @@ pub(super) fn blocks(data: &DocumentData) -> (&'static str, Vec<Block>) {
                     ],
                 )),
                 Block::Space(4.0),
-                Block::Table(certificate_table(data, "申请办理的数字证书")),
+            ];
+            blocks.extend(certificates_and_changes(data, "申请办理的数字证书", true));
+            blocks.extend([
                 Block::Space(2.0),
                 prose(
                     "本人保证所提交的申请材料真实、准确、完整；妥善保管数字证书及其密码，\
@@ -113,8 +116,9 @@ pub(super) fn blocks(data: &DocumentData) -> (&'static str, Vec<Block>) {
                     indent: 80.0,
                     lines: vec![sign("申请人（签字）："), dated(data)],
                 },
-            ],
-        ),
+            ]);
+            ("个人申请承诺书", blocks)
+        }
     }
 }
 

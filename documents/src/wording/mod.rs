@@ -5,7 +5,7 @@ mod form;
 mod letter;
 mod seal;
 
-use crate::document::{Cell, Document, Row, Table};
+use crate::document::{Block, Cell, Document, Row, Table};
 use crate::model::{DocumentData, DocumentKind, Subject};
 
 pub(crate) fn document(kind: DocumentKind, data: &DocumentData) -> Document {
@@ -62,6 +62,44 @@ fn certificate_table(data: &DocumentData, heading: &str) -> Table {
         ],
         rows,
     }
+}
+
+/// The certificates, and for a 变更 application what it changes, old beside new, so the CA
+/// sees on paper exactly what the stamp and signature approve.
+/// `spaced`: a gap between the two tables (a letter's, not the form's joined grid).
+fn certificates_and_changes(data: &DocumentData, heading: &str, spaced: bool) -> Vec<Block> {
+    let mut blocks = vec![Block::Table(certificate_table(data, heading))];
+    if !data.changes.is_empty() {
+        // Each section named once, above its first change.
+        let mut rows = Vec::new();
+        let mut section = None;
+        for change in &data.changes {
+            if section != Some(change.section.as_str()) {
+                section = Some(change.section.as_str());
+                rows.push(Row::new(vec![
+                    Cell::heading(change.section.as_str()).span(3),
+                ]));
+            }
+            rows.push(Row::new(vec![
+                Cell::label(change.item.as_str()),
+                Cell::value(change.before.as_str()),
+                Cell::value(change.after.as_str()),
+            ]));
+        }
+        if spaced {
+            blocks.push(Block::Space(4.0));
+        }
+        blocks.push(Block::Table(Table {
+            columns: vec![40.0, 65.0, 65.0],
+            header: vec![Row::new(vec![
+                Cell::column("变更事项"),
+                Cell::column("变更前"),
+                Cell::column("变更后"),
+            ])],
+            rows,
+        }));
+    }
+    blocks
 }
 
 /// Label, value, label, value: wide enough for 统一社会信用代码 on one line.

@@ -7,7 +7,8 @@ use std::path::Path as FsPath;
 use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
-use app::domain::documents::{document_data, file_name};
+use app::domain::business::Business;
+use app::domain::documents::{change_lines, document_data, file_name};
 use app::services::documents::DocumentService;
 use app::state::AppState;
 use axum::Router;
@@ -210,7 +211,7 @@ async fn pdf(
         return StatusCode::NOT_FOUND.into_response();
     }
     let project = project.clone();
-    let data = document_data(
+    let mut data = document_data(
         &project,
         &submitted.number,
         submitted.business,
@@ -218,6 +219,12 @@ async fn pdf(
         documents.verify_url(&submitted.number),
         crate::clock::china_date(time::OffsetDateTime::now_utc()),
     );
+    if submitted.business == Business::Change {
+        match state.certificates.changes(&submitted.number).await {
+            Ok(changes) => data.changes = change_lines(changes),
+            Err(error) => return HttpError::internal(error).into_response(),
+        }
+    }
     let name = file_name(kind, &submitted.number);
     let rendered = heavy::run("rendering a document", move || {
         let font = documents.subset(&documents::characters(kind, &data))?;

@@ -159,9 +159,22 @@ impl Certificates {
         Ok(lined)
     }
 
-    /// What change order `number` changes: each detail of the certificate it holds, before and
-    /// after. Empty for other orders.
-    pub async fn changes(&self, number: &str) -> Result<Vec<change::Changed>, StoreError> {
+    /// The certificates of order `number`, as the console shows them.
+    pub async fn of_order(&self, number: &str) -> Result<Vec<Certificate>, StoreError> {
+        let rows = self.repo.of_application(number).await?;
+        let Some(submitted) = self.applications.by_number(number).await? else {
+            return Ok(Vec::new());
+        };
+        Ok(rows
+            .into_iter()
+            .map(|row| certificate(row, &submitted))
+            .collect())
+    }
+}
+
+#[async_trait::async_trait]
+impl CertificateService for Certificates {
+    async fn changes(&self, number: &str) -> Result<Vec<change::Changed>, StoreError> {
         let Some(row) = self.repo.lined(number).await?.into_iter().next() else {
             return Ok(Vec::new());
         };
@@ -180,21 +193,6 @@ impl Certificates {
         }))
     }
 
-    /// The certificates of order `number`, as the console shows them.
-    pub async fn of_order(&self, number: &str) -> Result<Vec<Certificate>, StoreError> {
-        let rows = self.repo.of_application(number).await?;
-        let Some(submitted) = self.applications.by_number(number).await? else {
-            return Ok(Vec::new());
-        };
-        Ok(rows
-            .into_iter()
-            .map(|row| certificate(row, &submitted))
-            .collect())
-    }
-}
-
-#[async_trait::async_trait]
-impl CertificateService for Certificates {
     async fn mine(&self, user: UserId) -> Result<Vec<MyCertificate>, StoreError> {
         let rows = self.repo.of_user(user.0).await?;
         let today = china_date(self.clock.now());

@@ -141,6 +141,14 @@ async fn a_new_name_is_checked_ordered_and_issued_with_the_old_term() {
     .unwrap_err();
     assert!(again.message.unwrap().contains(&number));
 
+    // The printed form ticks 变更 and shows the name before and after.
+    let form = issued::document_text(&browser, &number, "application-form").await;
+    assert!(form.contains("■变更"), "{form}");
+    assert!(
+        form.contains(&format!("单位信息机构名称{}{NEW_NAME}", org.subject)),
+        "{form}"
+    );
+
     production::accept(&rig.server, OWNER, &number).await;
     production::issue(&rig.server, &number).await;
     let mine = rig.server.state.certificates.mine(user).await.unwrap();

@@ -125,6 +125,8 @@ pub type FieldMessages = Vec<(String, String)>;
 /// One detail changed: its label, and the text before and after.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Changed {
+    /// The section's label (法定代表人信息), which the field's label alone may not name.
+    pub section: String,
     pub label: String,
     pub before: String,
     pub after: String,
@@ -191,10 +193,11 @@ pub fn apply(
 pub fn diff(before: &Draft, after: &Draft, sections: &[&Section]) -> Vec<Changed> {
     sections
         .iter()
-        .flat_map(|s| s.fields.iter())
-        .filter_map(|f| {
+        .flat_map(|s| s.fields.iter().map(move |f| (s, f)))
+        .filter_map(|(s, f)| {
             let (old, new) = (get(before, f.id), get(after, f.id));
             (old.trim() != new.trim()).then(|| Changed {
+                section: s.label.to_owned(),
                 label: f.label.to_owned(),
                 before: old,
                 after: new,
@@ -364,6 +367,7 @@ mod tests {
         assert_eq!(
             changed,
             [Changed {
+                section: "单位信息".into(),
                 label: "机构名称".into(),
                 before: "山西某某科技有限公司".into(),
                 after: "山西某某数字科技有限公司".into(),

@@ -6,6 +6,7 @@ use app::domain::materials::upload_slots;
 use app::domain::order::{Actor, Event, transition};
 use app::domain::review::{IDENTITY_LABEL, sections_for};
 use app::services::applications::ApplicationStore;
+use app::services::certificates::CertificateService;
 use app::services::login::UserId;
 use app::services::orders::FlagItem;
 use axum::body::Bytes;

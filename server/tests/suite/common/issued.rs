@@ -62,3 +62,29 @@ pub async fn page_data<T: DeserializeOwned>(browser: &Browser<'_>, path: &str, i
         .await;
     serde_json::from_str(&reply.body).unwrap_or_else(|_| panic!("{}", reply.body))
 }
+
+/// The text of document `slug` of order `number` as the server renders it, whitespace removed
+/// (poppler's pdftotext, which `scripts/setup.sh --test` installs).
+pub async fn document_text(browser: &Browser<'_>, number: &str, slug: &str) -> String {
+    let uri = format!("/p/soetp/applications/{number}/documents/{slug}.pdf");
+    let reply = browser
+        .send(
+            axum::http::Request::get(uri)
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(reply.status, axum::http::StatusCode::OK, "{}", reply.body);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("document.pdf");
+    std::fs::write(&path, &reply.bytes).unwrap();
+    let output = std::process::Command::new("pdftotext")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) is installed");
+    String::from_utf8_lossy(&output.stdout)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect()
+}

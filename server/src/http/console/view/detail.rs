@@ -222,7 +222,11 @@ pub(super) fn changes(detail: &Detail) -> Option<AnyView> {
         .map(|c| {
             view! {
                 <tr>
-                    <th scope="row">{c.label.clone()}</th>
+                    <th scope="row">
+                        <span class="c-sub">{c.section.clone()}</span>
+                        " "
+                        {c.label.clone()}
+                    </th>
                     <td>{c.before.clone()}</td>
                     <td><strong>{c.after.clone()}</strong></td>
                 </tr>
