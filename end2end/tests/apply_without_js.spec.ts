@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { freshMobile, readCode, valid } from './flow';
+import { checkAccessibilityWithoutScript } from './helpers';
 
 test.use({ javaScriptEnabled: false });
 
@@ -17,6 +18,7 @@ test('without JavaScript an applicant logs in and completes the first step', asy
   await page.getByLabel('我已阅读并同意《电子认证服务协议》').check();
   await page.getByRole('button', { name: '同意并继续' }).click();
   await expect(page.getByRole('alert')).toContainText('个人信息授权书');
+  await checkAccessibilityWithoutScript(page);
   for (const name of ['电子认证服务协议', '个人信息授权书', '敏感个人信息处理单独同意书']) {
     await page.getByLabel(`我已阅读并同意《${name}》`).check();
   }
@@ -30,6 +32,7 @@ test('without JavaScript an applicant logs in and completes the first step', asy
   await page.getByRole('button', { name: '下一步：填写申请信息' }).click();
   await expect(page).toHaveURL(/\/apply\/choose\?check=true/);
   await expect(page.getByRole('alert')).toContainText('校验位不正确');
+  await checkAccessibilityWithoutScript(page);
   await expect(page.locator('#holders-0-name')).toHaveValue('王小明');
 
   await page.locator('#holders-0-id-number').fill(valid.holderIds[0]);

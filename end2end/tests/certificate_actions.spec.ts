@@ -1,6 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { hydrated, issuedOrder, maskedMobile, snap, textedTo } from './flow';
-import { checkAccessibility, collectErrors } from './helpers';
+import { checkAccessibility, checkAccessibilityWithoutScript, collectErrors } from './helpers';
 
 // 注销 and 解锁 from 我的证书: a reason (for a cancellation) and a code texted to the agent's
 // mobile; the certificate shown cancelled, or the unlock code texted and redeemed once by the
@@ -96,6 +96,7 @@ test('a certificate is cancelled without JavaScript', async ({ page, browser }) 
   await plain.getByRole('button', { name: '获取验证码' }).click();
   await expect(plain.getByText(`验证码已发送至 ${maskedMobile(agent)}`)).toBeVisible();
   await expect(plain.getByLabel('证书信息有误或已过时')).toBeChecked();
+  await checkAccessibilityWithoutScript(plain);
   await plain.getByLabel('短信验证码').fill(await confirmationCode(plain, agent, tail));
   await plain.getByRole('button', { name: '确认注销' }).click();
   await expect(plain.getByRole('heading', { name: '证书已注销' })).toBeVisible();

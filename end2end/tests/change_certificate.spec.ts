@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { hydrated, issuedOrder, openBusiness, orderToMaterials, org, snap, withoutScript } from './flow';
-import { checkAccessibility, collectErrors, runSql } from './helpers';
+import { checkAccessibility, checkAccessibilityWithoutScript, collectErrors, runSql } from './helpers';
 import { addReviewer, consoleDetail, letterText, signInReviewer } from './review';
 
 // 信息变更 from 我的证书: the details as they stand, a wrong value said at its field as the
@@ -80,6 +80,7 @@ test('without JavaScript a wrong value comes back at its field with what was typ
   await expect(plain.getByLabel('移动电话')).toHaveAccessibleDescription(/手机号/);
   await expect(plain.getByLabel('机构名称')).toHaveValue(NEW_NAME);
   await expect(plain.getByLabel('移动电话')).toHaveValue('1381234');
+  await checkAccessibilityWithoutScript(plain);
   await snap(plain, testInfo, 'change-no-js');
   await context.close();
 });

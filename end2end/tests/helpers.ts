@@ -27,6 +27,27 @@ export async function checkAccessibility(page: Page) {
 }
 
 /**
+ * `checkAccessibility` for a page opened without JavaScript. axe is a script, which such a page
+ * never runs, so the check runs on a copy: the same HTML at the same address, its scripts
+ * removed and its <noscript> content shown, in a tab that runs scripts (axe's alone).
+ */
+export async function checkAccessibilityWithoutScript(plain: Page) {
+  const html = (await plain.content())
+    .replace(/<script\b[\s\S]*?<\/script>/gi, '')
+    .replace(/<\/?noscript>/gi, '');
+  const browser = plain.context().browser()!;
+  const context = await browser.newContext({ javaScriptEnabled: true, viewport: plain.viewportSize() });
+  try {
+    const copy = await context.newPage();
+    await copy.route(plain.url(), (route) => route.fulfill({ body: html, contentType: 'text/html; charset=utf-8' }));
+    await copy.goto(plain.url());
+    await checkAccessibility(copy);
+  } finally {
+    await context.close();
+  }
+}
+
+/**
  * Runs one SQL statement on the server's database, for a test that moves time or skips a step
  * it does not cover: PostgreSQL when the run is on it (`E2E_DATABASE_URL`), SQLite in the data
  * folder otherwise. Keep `sql` to what both engines read alike.

@@ -1,6 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { hydrated, issuedOrder, maskedMobile, org, textedTo, valid } from './flow';
-import { checkAccessibility, collectErrors } from './helpers';
+import { checkAccessibility, checkAccessibilityWithoutScript, collectErrors } from './helpers';
 
 // 证书查询 / 订单查询 by a stranger (no account): a certificate serial or an application number,
 // the code texted to the agent's mobile, the status with names masked; with and without
@@ -79,6 +79,7 @@ test('the lookup works without JavaScript', async ({ page, browser }) => {
   await plain.getByLabel('短信验证码').fill(code === '000000' ? '111111' : '000000');
   await plain.getByRole('button', { name: '查询' }).click();
   await expect(plain.locator('#lookup-code-error')).toContainText('短信验证码不正确');
+  await checkAccessibilityWithoutScript(plain);
   await plain.getByLabel('短信验证码').fill(code);
   await plain.getByRole('button', { name: '查询' }).click();
   await expect(plain.getByRole('heading', { name: '申请状态' })).toBeVisible();

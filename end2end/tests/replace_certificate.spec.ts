@@ -2,7 +2,7 @@ import { expect, test } from '@playwright/test';
 import { readQrCode } from './files';
 import { hydrated, issuedOrder, openBusiness, orderToMaterials, snap, withoutScript } from './flow';
 import { completeOnPhone, scanQr } from './handoff';
-import { checkAccessibility, collectErrors } from './helpers';
+import { checkAccessibility, checkAccessibilityWithoutScript, collectErrors } from './helpers';
 import { addReviewer, consoleDetail, letterText, memoCode, signInReviewer, uploadAll } from './review';
 
 // 介质补办 from 我的证书: the page and its price, then the way of a new application for the one
@@ -106,5 +106,6 @@ test('a replacement is ordered without JavaScript, once per certificate', async 
   await plain.goto(form);
   await plain.getByRole('button', { name: '提交补办申请，去上传资料' }).click();
   await expect(plain.getByRole('alert')).toContainText(`已有一笔未完成的业务（申请编号 ${number}）`);
+  await checkAccessibilityWithoutScript(plain);
   await context.close();
 });

@@ -1,6 +1,7 @@
 //! Reusable view pieces.
 
 pub mod application_page;
+pub mod captcha;
 pub mod certificate_page;
 pub mod embed;
 pub mod fee_calculator;

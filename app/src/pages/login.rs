@@ -5,9 +5,10 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::auth::{
-    FIELD_CAPTCHA, FIELD_CODE, FIELD_MOBILE, Login, LoginOutcome, LoginPage, NewCaptcha, Notice,
+    FIELD_CAPTCHA, FIELD_CODE, FIELD_MOBILE, Login, LoginOutcome, LoginPage, Notice,
     load_login_page,
 };
+use crate::components::captcha::CaptchaField;
 use crate::components::form::{ErrorSummary, InputKind, SmsCodeInput, TextInput};
 use crate::domain::mobile;
 
@@ -34,7 +35,6 @@ pub fn LoginRoute() -> impl IntoView {
 #[component]
 fn LoginForm(project: String, page: LoginPage) -> impl IntoView {
     let login = ServerAction::<Login>::new();
-    let refresh = ServerAction::<NewCaptcha>::new();
 
     let mobile_value = RwSignal::new(page.mobile.clone());
     let mobile_error = RwSignal::new(None::<String>);
@@ -47,11 +47,6 @@ fn LoginForm(project: String, page: LoginPage) -> impl IntoView {
     Effect::new(move |_| {
         if let Some(Ok(outcome)) = login.value().get() {
             apply_outcome(&outcome, notice, code_sent, captcha, countdown);
-        }
-    });
-    Effect::new(move |_| {
-        if let Some(Ok(fresh)) = refresh.value().get() {
-            captcha.set(Some(fresh));
         }
     });
     start_countdown_timer(countdown);
@@ -109,35 +104,7 @@ fn LoginForm(project: String, page: LoginPage) -> impl IntoView {
                     });
                 })
             />
-            {move || captcha.get().map(|c| {
-                let error = message_for(FIELD_CAPTCHA);
-                view! {
-                    <input type="hidden" name="captcha_id" value=c.id.clone() />
-                    <div class="app-captcha">
-                        <TextInput
-                            id=FIELD_CAPTCHA
-                            name="captcha_answer"
-                            label="图片验证码"
-                            hint="输入右侧图片中的字符，不区分大小写"
-                            value=Signal::derive(String::new)
-                            error
-                            autocomplete="off"
-                            maxlength=8
-                            width="app-input--w6"
-                        />
-                        <div class="app-captcha__image">
-                            <img src=c.data_url.clone() alt="图片验证码" width="150" height="50" />
-                            <button
-                                type="button"
-                                class="app-button app-button--link-plain"
-                                on:click=move |_| { refresh.dispatch(NewCaptcha {}); }
-                            >
-                                "看不清，换一张"
-                            </button>
-                        </div>
-                    </div>
-                }
-            })}
+            <CaptchaField captcha id=FIELD_CAPTCHA error=message_for(FIELD_CAPTCHA) />
             <div class="app-button-row">
                 <button
                     type="submit"

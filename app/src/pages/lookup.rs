@@ -6,10 +6,11 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::auth::{NewCaptcha, Notice};
+use crate::api::auth::Notice;
 use crate::api::lookup::{
     FIELD_CAPTCHA, FIELD_CODE, FIELD_QUERY, Lookup, LookupPage, load_lookup_page,
 };
+use crate::components::captcha::CaptchaField;
 use crate::components::form::{ErrorSummary, SmsCodeInput, TextInput};
 use crate::domain::certificate::CertState;
 use crate::paths::use_mount;
@@ -38,7 +39,6 @@ pub fn LookupRoute() -> impl IntoView {
 #[component]
 fn LookupForm(project: String, page: LookupPage) -> impl IntoView {
     let lookup = ServerAction::<Lookup>::new();
-    let refresh = ServerAction::<NewCaptcha>::new();
     let again = format!("{}/lookup", use_mount().project(&project));
 
     let outcome = RwSignal::new(page.outcome.clone().unwrap_or_default());
@@ -49,11 +49,6 @@ fn LookupForm(project: String, page: LookupPage) -> impl IntoView {
                 captcha.set(next.captcha.clone());
             }
             outcome.set(next);
-        }
-    });
-    Effect::new(move |_| {
-        if let Some(Ok(fresh)) = refresh.value().get() {
-            captcha.set(Some(fresh));
         }
     });
 
@@ -110,32 +105,7 @@ fn LookupForm(project: String, page: LookupPage) -> impl IntoView {
                                 maxlength=60
                                 width="app-input--w20"
                             />
-                            {move || captcha.get().map(|c| view! {
-                                <input type="hidden" name="captcha_id" value=c.id.clone() />
-                                <div class="app-captcha">
-                                    <TextInput
-                                        id=FIELD_CAPTCHA
-                                        name="captcha_answer"
-                                        label="图片验证码"
-                                        hint="输入右侧图片中的字符，不区分大小写"
-                                        value=Signal::derive(String::new)
-                                        error=message_for(FIELD_CAPTCHA)
-                                        autocomplete="off"
-                                        maxlength=8
-                                        width="app-input--w6"
-                                    />
-                                    <div class="app-captcha__image">
-                                        <img src=c.data_url.clone() alt="图片验证码" width="150" height="50" />
-                                        <button
-                                            type="button"
-                                            class="app-button app-button--link-plain"
-                                            on:click=move |_| { refresh.dispatch(NewCaptcha {}); }
-                                        >
-                                            "看不清，换一张"
-                                        </button>
-                                    </div>
-                                </div>
-                            })}
+                            <CaptchaField captcha id=FIELD_CAPTCHA error=message_for(FIELD_CAPTCHA) />
                             <button type="submit" name="intent" value="send" class="app-button" disabled=move || lookup.pending().get()>
                                 "获取验证码"
                             </button>
