@@ -190,11 +190,14 @@ pub async fn load_order_page(
         project_name: project.name.clone(),
         hotline: project.ca.hotline.clone(),
         applicant_name: submitted.application.applicant_name().to_owned(),
-        pin_delivery: order.payment_method.map(|m| {
-            let personal = submitted.application.variant()
-                == crate::domain::application::Variant::NaturalPerson;
-            m.pin_delivery(personal).to_owned()
-        }),
+        pin_delivery: order
+            .payment_method
+            .filter(|_| submitted.business.delivers_pin())
+            .map(|m| {
+                let personal = submitted.application.variant()
+                    == crate::domain::application::Variant::NaturalPerson;
+                m.pin_delivery(personal).to_owned()
+            }),
         order,
         bank_check,
         flags,

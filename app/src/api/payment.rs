@@ -41,6 +41,7 @@ pub struct PayPage {
     pub identity_role: String,
     /// A natural person's order: the PIN goes to their own account or mobile.
     pub personal: bool,
+    pub business: crate::domain::business::Business,
 }
 
 /// Something to finish before paying, and where.
@@ -146,6 +147,7 @@ pub async fn load_pay_page(
         number,
         status: submitted.status,
         missing,
+        business: submitted.business,
     }))
 }
 

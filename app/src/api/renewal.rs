@@ -1,5 +1,5 @@
 //! 续期: the page's data and the server function that makes the renewal order, then sends the
-//! browser (or a plain form post) on to the pay page.
+//! browser (or a plain form post) on to the pay page, or to the scans first.
 
 use std::collections::BTreeMap;
 
@@ -20,8 +20,9 @@ pub async fn load_renewal_page(project: String) -> Result<RenewalPage, ServerFnE
 }
 
 /// `years` maps a certificate id to the years to add (`0` or missing: not renewed), as the
-/// form's `years[<id>]` selects send it. On success the answer is a redirect to the pay page;
-/// otherwise the reason, to show on the form.
+/// form's `years[<id>]` selects send it. On success the answer is a redirect to the pay page
+/// (or to the materials page, when the order needs the checks); otherwise the reason, to show
+/// on the form.
 #[server]
 pub async fn start_renewal(
     project: String,
@@ -49,29 +50,13 @@ pub async fn start_renewal(
         .open(user, &project.id, &choices)
         .await
     {
-        Ok(number) => {
-            leptos_axum::redirect(&crate::paths::request_mount().pay_page(&project.id, &number));
-            Ok(None)
-        }
-        Err(error) => Ok(Some(error.to_string())),
-    }
-}
-
-/// Starts a new application from the details of certificate `id`, expired too long to renew;
-/// on success the answer is a redirect to the form, otherwise the reason.
-#[server]
-pub async fn reapply(project: String, id: i64) -> Result<Option<String>, ServerFnError> {
-    let (user, project) = super::apply::ssr::open(&project).await?;
-    match super::session::state()
-        .renewals
-        .reapply(user, &project.id, id)
-        .await
-    {
-        Ok(()) => {
-            leptos_axum::redirect(&format!(
-                "{}/apply/choose",
-                crate::paths::request_mount().project(&project.id)
-            ));
+        Ok(order) => {
+            let mount = crate::paths::request_mount();
+            leptos_axum::redirect(&if order.needs_checks {
+                mount.materials_page(&project.id, &order.number)
+            } else {
+                mount.pay_page(&project.id, &order.number)
+            });
             Ok(None)
         }
         Err(error) => Ok(Some(error.to_string())),

@@ -68,6 +68,9 @@ fn PayView(page: PayPage, resource: PageResource) -> impl IntoView {
         Status::AwaitingMaterials => view! { <Checklist page=page.clone() resource /> }.into_any(),
         Status::AwaitingPayment => view! { <Choose page=page.clone() resource /> }.into_any(),
         Status::AwaitingTransfer => view! { <TransferPending page=page.clone() /> }.into_any(),
+        Status::AwaitingReview | Status::Rejected if page.business.reviews_before_payment() => {
+            view! { <ReviewFirst page=page.clone() /> }.into_any()
+        }
         Status::Cancelled => {
             view! { <p class="app-lead">"这份申请已取消，无需支付。"</p> }.into_any()
         }
@@ -113,14 +116,30 @@ fn Checklist(page: PayPage, resource: PageResource) -> impl IntoView {
                 view! { <li>{m.label.clone()} " " <a href=href>{action}</a></li> }
             })
             .collect_view();
+        let lead = if page.business.reviews_before_payment() {
+            "提交审核前请先完成以下事项："
+        } else {
+            "支付前请先完成以下事项："
+        };
         return view! {
-            <p class="app-lead">"支付前请先完成以下事项："</p>
+            <p class="app-lead">{lead}</p>
             <ul class="app-list app-pay__missing" data-testid="pay-missing">{items}</ul>
         }
         .into_any();
     }
+    let (lead, button) = if page.business.reviews_before_payment() {
+        (
+            "资料已齐全，身份认证已通过。请确认上传的资料无误后提交审核；审核通过后回到这里支付续期费用。",
+            "确认资料无误，提交审核",
+        )
+    } else {
+        (
+            "资料已齐全，身份认证已通过。请确认上传的资料无误后进入支付；进入支付后仍可在资料页更换扫描件。",
+            "确认资料无误，去支付",
+        )
+    };
     view! {
-        <p class="app-lead">"资料已齐全，身份认证已通过。请确认上传的资料无误后进入支付；进入支付后仍可在资料页更换扫描件。"</p>
+        <p class="app-lead">{lead}</p>
         <ActionForm action=confirm>
             <input type="hidden" name="project" value=page.project_id.clone() />
             <input type="hidden" name="number" value=page.number.clone() />
@@ -130,7 +149,7 @@ fn Checklist(page: PayPage, resource: PageResource) -> impl IntoView {
                 </p>
             })}
             <button type="submit" class="app-button" disabled=move || confirm.pending().get()>
-                "确认资料无误，去支付"
+                {button}
             </button>
         </ActionForm>
     }
@@ -190,7 +209,9 @@ fn Choose(page: PayPage, resource: PageResource) -> impl IntoView {
             <h2 class="app-heading-m" id="method-title">"支付方式"</h2>
             <ul class="app-pay__methods" aria-labelledby="method-title">{tabs}</ul>
             {detail}
-            {chosen.map(|m| view! { <p class="app-hint app-pay__pin">{m.pin_delivery(page.personal)}</p> })}
+            {chosen
+                .filter(|_| page.business.delivers_pin())
+                .map(|m| view! { <p class="app-hint app-pay__pin">{m.pin_delivery(page.personal)}</p> })}
         </section>
     }
 }
@@ -343,7 +364,9 @@ fn TransferPending(page: PayPage) -> impl IntoView {
             <h2 class="app-panel__title">"等待受理机构确认到账"</h2>
             <p class="app-panel__body">"转账凭证已上传。受理机构核对到账后会开始审核，结果将以短信通知。"</p>
         </div>
-        <p>{PaymentMethod::BankTransfer.pin_delivery(page.personal)}</p>
+        {page.business.delivers_pin().then(|| view! {
+            <p>{PaymentMethod::BankTransfer.pin_delivery(page.personal)}</p>
+        })}
         <p class="app-hint">"凭证上传错了？在确认到账之前可以更换："</p>
         <SlotCard base spec=page.voucher_slot.clone() file editable=true flag=None keep=true />
         <p><a href=order_path(use_mount(), &page.project_id, &page.number)>"查看申请进度"</a></p>
@@ -372,7 +395,36 @@ fn Paid(page: PayPage) -> impl IntoView {
             </p>
         </div>
         <p>{format!("当前状态：{}。审核结果将以短信通知{}。", page.status.label(), page.identity_role)}</p>
-        {page.method.map(|m| view! { <p>{m.pin_delivery(page.personal)}</p> })}
+        {page
+            .method
+            .filter(|_| page.business.delivers_pin())
+            .map(|m| view! { <p>{m.pin_delivery(page.personal)}</p> })}
+        <p><a class="app-button" href=order_path(use_mount(), &page.project_id, &page.number)>"查看申请进度"</a></p>
+    }
+}
+
+/// A renewal that needs the checks, before the money: under review, or sent back.
+#[component]
+fn ReviewFirst(page: PayPage) -> impl IntoView {
+    let (title, body) = if page.status == Status::Rejected {
+        (
+            "审核未通过",
+            "请在申请进度页查看原因，修改后重新提交；审核通过后再支付。".to_owned(),
+        )
+    } else {
+        (
+            "资料已提交审核",
+            format!(
+                "审核通过后即可在此支付续期费用，结果将以短信通知{}。",
+                page.identity_role
+            ),
+        )
+    };
+    view! {
+        <div class="app-panel" data-testid="review-first">
+            <h2 class="app-panel__title">{title}</h2>
+            <p class="app-panel__body">{body}</p>
+        </div>
         <p><a class="app-button" href=order_path(use_mount(), &page.project_id, &page.number)>"查看申请进度"</a></p>
     }
 }

@@ -1,14 +1,15 @@
 //! 证书续期 at `/p/:project/renew`: the applicant's certificates in the project, each with
 //! a term to add where renewal is open (or the reason it is not), the new expiry and the total
-//! as chosen, then on to the pay page. A plain form without JavaScript; the total then shows
-//! on the pay page.
+//! as chosen, then on to the pay page (or first to the scans, for a certificate expired so long
+//! that it needs the checks again). A plain form without JavaScript; the total then shows on
+//! the pay page.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use time::Duration;
 
-use crate::api::renewal::{Reapply, StartRenewal, load_renewal_page};
+use crate::api::renewal::{StartRenewal, load_renewal_page};
 use crate::domain::business::renewal;
 use crate::domain::certificate::{Certificate, date_label};
 use crate::services::renewals::{RenewalOption, RenewalPage};
@@ -27,7 +28,7 @@ pub fn RenewalRoute() -> impl IntoView {
         <Title text="证书续期" />
         <div class="app-width app-page">
             <h1 class="app-heading-xl">"证书续期"</h1>
-            <p class="app-lead">"续期不用重新上传资料，也不用寄送 U 盾：付款后证书有效期自动延长，原 U 盾继续使用。"</p>
+            <p class="app-lead">"续期不用寄送 U 盾，原 U 盾继续使用；一般也不用重新上传资料，付款后有效期自动延长。证书过期超过一年的，需先重新上传资料并完成身份认证，审核通过后再付款。"</p>
             <Suspense fallback=|| view! { <p>"正在加载…"</p> }>
                 {move || Suspend::new(async move {
                     match page.await {
@@ -54,20 +55,29 @@ fn RenewalForm(
     let RenewalPage { project, options } = page;
     let project_id = project.id.clone();
     // One term per certificate that can be renewed now; the preselected one starts at a year.
-    let picks: Vec<(Certificate, RwSignal<u8>)> = options
+    let picks: Vec<(Certificate, bool, RwSignal<u8>)> = options
         .iter()
         .filter(|o| o.reason.is_none())
         .map(|o| {
             let years = u8::from(Some(o.certificate.id) == preselect);
-            (o.certificate.clone(), RwSignal::new(years))
+            (o.certificate.clone(), o.needs_checks, RwSignal::new(years))
         })
         .collect();
+    // Whether the order will start with the scans: the button says where it leads.
+    let checks_first = {
+        let picks = picks.clone();
+        Memo::new(move |_| {
+            picks
+                .iter()
+                .any(|(_, needs_checks, years)| *needs_checks && years.get() > 0)
+        })
+    };
     let total = {
         let picks = picks.clone();
         Memo::new(move |_| {
             let chosen: Vec<(&Certificate, u8)> = picks
                 .iter()
-                .map(|(c, years)| (c, years.get()))
+                .map(|(c, _, years)| (c, years.get()))
                 .filter(|(_, years)| *years > 0)
                 .collect();
             (!chosen.is_empty())
@@ -82,9 +92,9 @@ fn RenewalForm(
         .map(|option| {
             let years = picks
                 .iter()
-                .find(|(c, _)| c.id == option.certificate.id)
-                .map(|(_, years)| *years);
-            view! { <RenewalRow option years project=project_id.clone() /> }
+                .find(|(c, _, _)| c.id == option.certificate.id)
+                .map(|(_, _, years)| *years);
+            view! { <RenewalRow option years /> }
         })
         .collect_view();
     view! {
@@ -103,17 +113,15 @@ fn RenewalForm(
                     None => "请为要续期的证书选择年限".to_owned(),
                 }}
             </p>
-            <button class="app-button" type="submit">"确认续期并去支付"</button>
+            <button class="app-button" type="submit">
+                {move || if checks_first.get() { "提交续期申请，去上传资料" } else { "确认续期并去支付" }}
+            </button>
         </ActionForm>
     }
 }
 
 #[component]
-fn RenewalRow(
-    option: RenewalOption,
-    years: Option<RwSignal<u8>>,
-    project: String,
-) -> impl IntoView {
+fn RenewalRow(option: RenewalOption, years: Option<RwSignal<u8>>) -> impl IntoView {
     let cert = option.certificate;
     let title = match &cert.holder {
         Some(holder) => format!("{} · {holder}", cert.kind.label()),
@@ -153,21 +161,10 @@ fn RenewalRow(
                         <option value="0" selected=move || years.get() == 0>"不续期"</option>
                         {terms}
                     </select>
+                    {option.needs_checks.then(|| view! {
+                        <p class="app-hint">"证书过期已超过一年：续期前需重新上传盖章资料、完成身份认证并经审核，审核通过后再付款。"</p>
+                    })}
                 </div>
-            }
-            .into_any()
-        }
-        (None, reason) if option.needs_checks => {
-            let reapply = ServerAction::<Reapply>::new();
-            let refused = move || reapply.value().get().and_then(|reply| reply.ok().flatten());
-            view! {
-                <p class="app-hint">{reason.unwrap_or_default()}"：将按这张证书的信息新建一份申请，核对后提交资料、完成身份认证并经审核后签发新证书。"</p>
-                {move || refused().map(|m| view! { <p class="app-notice app-notice--error" role="alert">{m}</p> })}
-                <ActionForm action=reapply attr:class="app-form">
-                    <input type="hidden" name="project" value=project.clone() />
-                    <input type="hidden" name="id" value=cert.id.to_string() />
-                    <button class="app-button app-button--secondary" type="submit">"按原信息重新申请"</button>
-                </ActionForm>
             }
             .into_any()
         }

@@ -90,16 +90,6 @@ pub trait ApplicationStore: Send + Sync {
         step: Step,
     ) -> Result<String, StoreError>;
 
-    /// Opens a new draft holding `draft` beside the applications already submitted; `false`
-    /// (and nothing written) when a draft is open already.
-    async fn start_draft(
-        &self,
-        user: UserId,
-        project: &str,
-        draft: &Draft,
-        step: Step,
-    ) -> Result<bool, StoreError>;
-
     /// Turns the open draft into an application with a new number, in one transaction.
     /// Idempotent: when the draft was already submitted (double click, retried request),
     /// returns the number it got then and creates nothing.

@@ -16,8 +16,8 @@ pub struct RenewalOption {
     pub reason: Option<String>,
     /// The terms on offer, in years.
     pub terms: Vec<u8>,
-    /// Expired too long to renew: it takes a new application's checks, which the applicant
-    /// may start from this certificate's details.
+    /// Expired too long to renew without the checks of a new application: its renewal order
+    /// asks for the scans and the phone step, and review, before payment.
     pub needs_checks: bool,
 }
 
@@ -26,6 +26,14 @@ pub struct RenewalPage {
     /// The catalog entry, so the browser prices the choice as the server will.
     pub project: Project,
     pub options: Vec<RenewalOption>,
+}
+
+/// A renewal order just made.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RenewalOrder {
+    pub number: String,
+    /// It starts with the scans and the phone step (see [`RenewalOption::needs_checks`]).
+    pub needs_checks: bool,
 }
 
 /// Why a renewal order was not made; the message is shown on the form.
@@ -38,10 +46,6 @@ pub enum RenewalError {
     /// The certificate's own reason (e.g. 到期前30日内可续期).
     #[error("{0}")]
     NotOpen(String),
-    #[error("证书过期已超过一年，需要按新办重新提交资料并审核")]
-    NeedsChecks,
-    #[error("您有一份尚未提交的新申请，请先提交或清空后再按原信息重新申请")]
-    DraftOpen,
     #[error("所选证书已有一笔未完成的业务（申请编号 {0}），请先完成支付或取消后再办理")]
     Held(String),
     #[error("{0}")]
@@ -60,20 +64,12 @@ pub trait RenewalService: Send + Sync {
         project: &str,
     ) -> Result<RenewalPage, RenewalError>;
 
-    /// Starts a new application from the details of certificate `id`, expired too long to be
-    /// renewed: the applicant's open draft becomes them (refused when a draft is under way).
-    async fn reapply(
-        &self,
-        user: crate::services::login::UserId,
-        project: &str,
-        id: i64,
-    ) -> Result<(), RenewalError>;
-
-    /// Makes the renewal order of `choices` and returns its number; it waits for payment.
+    /// Makes the renewal order of `choices`: waiting for payment, or for the scans when a
+    /// certificate in it needs the checks again.
     async fn open(
         &self,
         user: crate::services::login::UserId,
         project: &str,
         choices: &[crate::domain::business::renewal::RenewalChoice],
-    ) -> Result<String, RenewalError>;
+    ) -> Result<RenewalOrder, RenewalError>;
 }

@@ -170,22 +170,6 @@ impl ApplicationStore for Applications {
         }
     }
 
-    async fn start_draft(
-        &self,
-        user: UserId,
-        project: &str,
-        draft: &Draft,
-        step: Step,
-    ) -> Result<bool, StoreError> {
-        let json = serde_json::to_vec(draft).map_err(|e| StoreError::Backend(e.to_string()))?;
-        let sealed = self.keys.seal(&draft_context(user, project), &json);
-        let now = to_db(self.clock.now());
-        Ok(self
-            .repo
-            .open_draft(user.0, project, &sealed, step.slug(), now)
-            .await?)
-    }
-
     async fn submit(
         &self,
         user: UserId,

@@ -128,44 +128,6 @@ impl FromCertificate {
         replacement::narrowed(&source, row.position, years).ok_or(Refused::NotFound)
     }
 
-    /// Makes `draft` the user's open draft in `project`, unless one is under way (`false`):
-    /// an open draft nothing was typed into yet is replaced.
-    pub async fn start_draft(
-        &self,
-        user: UserId,
-        project: &str,
-        draft: &app::domain::draft::Draft,
-    ) -> Result<bool, Refused> {
-        let step = app::domain::draft::Step::Choose;
-        let open = self
-            .applications
-            .load_draft(user, project)
-            .await
-            .map_err(unavailable)?
-            .filter(|saved| saved.submitted_as.is_none());
-        match open {
-            Some(saved) => {
-                let d = &saved.draft;
-                let typed = !d.org.name.trim().is_empty()
-                    || !d.applicant.name.trim().is_empty()
-                    || !d.certs.holders.is_empty();
-                if typed {
-                    return Ok(false);
-                }
-                self.applications
-                    .save_draft(user, project, draft, step)
-                    .await
-                    .map_err(unavailable)?;
-                Ok(true)
-            }
-            None => self
-                .applications
-                .start_draft(user, project, draft, step)
-                .await
-                .map_err(unavailable),
-        }
-    }
-
     /// Makes the `business` order for certificate `id`, reading as `application` and priced
     /// at `quote`; its number. It waits for the scans and the phone identity check.
     pub async fn order(

@@ -10,7 +10,9 @@ use app::domain::certificate::Certificate;
 use app::domain::order::{Event, Status};
 use app::services::certificates::{CertificateIssuer, CertificateService, RenewRequest};
 use app::services::login::UserId;
-use app::services::renewals::{RenewalError, RenewalOption, RenewalPage, RenewalService};
+use app::services::renewals::{
+    RenewalError, RenewalOption, RenewalOrder, RenewalPage, RenewalService,
+};
 use app::state::Catalog;
 
 use crate::clock::{Clock, china_date, number_day};
@@ -136,7 +138,7 @@ impl RenewalService for Renewals {
             .await?
             .into_iter()
             .map(|certificate| {
-                let reason = refusal(&certificate, catalog, today);
+                let reason = certificate.refusal(Business::Renewal, &catalog.lifecycle, today);
                 RenewalOption {
                     state: certificate.state(&catalog.lifecycle, today),
                     days_left: certificate.validity.days_left(today),
@@ -156,42 +158,12 @@ impl RenewalService for Renewals {
         })
     }
 
-    async fn reapply(&self, user: UserId, project: &str, id: i64) -> Result<(), RenewalError> {
-        let catalog = self
-            .catalog
-            .project(project)
-            .ok_or(RenewalError::NotFound)?;
-        let today = china_date(self.clock.now());
-        let certificate = self
-            .mine(user, project)
-            .await?
-            .into_iter()
-            .find(|c| c.id == id)
-            .ok_or(RenewalError::NotFound)?;
-        if certificate.status.is_final()
-            || !certificate.renewal_needs_checks(&catalog.lifecycle, today)
-        {
-            return Err(RenewalError::NotFound);
-        }
-        let source = self
-            .sources
-            .source(user, &certificate)
-            .await
-            .map_err(|_| RenewalError::NotFound)?;
-        let draft = app::domain::business::change::draft_of(&source);
-        match self.sources.start_draft(user, project, &draft).await {
-            Ok(true) => Ok(()),
-            Ok(false) => Err(RenewalError::DraftOpen),
-            Err(_) => Err(RenewalError::Unavailable),
-        }
-    }
-
     async fn open(
         &self,
         user: UserId,
         project: &str,
         choices: &[RenewalChoice],
-    ) -> Result<String, RenewalError> {
+    ) -> Result<RenewalOrder, RenewalError> {
         if choices.is_empty() {
             return Err(RenewalError::NothingChosen);
         }
@@ -211,17 +183,15 @@ impl RenewalService for Renewals {
                 .iter()
                 .find(|c| c.id == choice.certificate_id)
                 .ok_or(RenewalError::NotFound)?;
-            if let Some(reason) = refusal(certificate, catalog, today) {
-                return Err(
-                    if certificate.renewal_needs_checks(&catalog.lifecycle, today) {
-                        RenewalError::NeedsChecks
-                    } else {
-                        RenewalError::NotOpen(reason)
-                    },
-                );
+            if let Some(reason) = certificate.refusal(Business::Renewal, &catalog.lifecycle, today)
+            {
+                return Err(RenewalError::NotOpen(reason));
             }
             chosen.push((certificate, choice.years));
         }
+        let needs_checks = chosen
+            .iter()
+            .any(|(c, _)| c.renewal_needs_checks(&catalog.lifecycle, today));
         let quote = renewal::quote(catalog, &chosen).map_err(RenewalError::Quote)?;
         // The order reads like the application the first certificate came from, with the
         // renewed certificates as its selection and each org-personal one's holder taken from
@@ -258,7 +228,7 @@ impl RenewalService for Renewals {
             user: user.0,
             project,
             day: &day,
-            status: Business::Renewal.first_status().code(),
+            status: renewal::first_status(needs_checks).code(),
             quote: &quote_json,
             total_fen: quote.total.0,
             catalog_version: version,
@@ -271,8 +241,11 @@ impl RenewalService for Renewals {
             .collect();
         match self.repo.open(&new, &pairs, &seal).await {
             Ok(Opened::Number(number)) => {
-                tracing::info!(%number, user = user.0, project, "renewal ordered");
-                Ok(number)
+                tracing::info!(%number, user = user.0, project, needs_checks, "renewal ordered");
+                Ok(RenewalOrder {
+                    number,
+                    needs_checks,
+                })
             }
             Ok(Opened::NotOpen(_)) => Err(RenewalError::NotFound),
             Ok(Opened::Held { by, .. }) => Err(RenewalError::Held(by)),
@@ -282,18 +255,4 @@ impl RenewalService for Renewals {
             }
         }
     }
-}
-
-fn refusal(
-    certificate: &Certificate,
-    catalog: &app::domain::catalog::Project,
-    today: time::Date,
-) -> Option<String> {
-    certificate
-        .refusal(Business::Renewal, &catalog.lifecycle, today)
-        .or_else(|| {
-            certificate
-                .renewal_needs_checks(&catalog.lifecycle, today)
-                .then(|| RenewalError::NeedsChecks.to_string())
-        })
 }

@@ -187,7 +187,7 @@ async fn a_renewal_by_transfer_waits_for_the_reviewer_and_a_cancelled_one_frees_
         certificate_id: person.id,
         years: 1,
     }];
-    let first = renewals.open(user, "soetp", &choice).await.unwrap();
+    let first = renewals.open(user, "soetp", &choice).await.unwrap().number;
     rig.server
         .state
         .orders
@@ -195,7 +195,7 @@ async fn a_renewal_by_transfer_waits_for_the_reviewer_and_a_cancelled_one_frees_
         .await
         .unwrap();
     // Cancelled: the certificate may be renewed again.
-    let second = renewals.open(user, "soetp", &choice).await.unwrap();
+    let second = renewals.open(user, "soetp", &choice).await.unwrap().number;
     let mut voucher = Change::new(Event::VoucherUploaded, Who::Applicant(user));
     voucher.payment_method = Some(PaymentMethod::BankTransfer);
     let orders = &rig.server.state.orders;
@@ -274,7 +274,8 @@ async fn a_renewal_names_each_holder_of_the_certificates_it_renews_in_their_orde
             ],
         )
         .await
-        .unwrap();
+        .unwrap()
+        .number;
     let renewal = rig
         .server
         .state
@@ -303,7 +304,7 @@ async fn a_renewal_names_each_holder_of_the_certificates_it_renews_in_their_orde
 }
 
 #[tokio::test]
-async fn a_certificate_expired_over_a_year_starts_a_new_application_from_its_details() {
+async fn a_certificate_expired_over_a_year_is_checked_and_reviewed_before_it_is_paid() {
     let rig = start().await;
     let (_, user, mine) = near_expiry(&rig, 0).await;
     let org = org(&mine).certificate.clone();
@@ -317,35 +318,66 @@ async fn a_certificate_expired_over_a_year_starts_a_new_application_from_its_det
         .find(|o| o.certificate.id == org.id)
         .unwrap();
     assert!(option.needs_checks);
-    let renewals = &rig.server.state.renewals;
-    let refused = renewals
-        .open(
-            user,
-            "soetp",
-            &[RenewalChoice {
-                certificate_id: org.id,
-                years: 1,
-            }],
-        )
-        .await;
-    assert_eq!(refused, Err(RenewalError::NeedsChecks));
+    assert_eq!(option.reason, None);
 
-    renewals.reapply(user, "soetp", org.id).await.unwrap();
-    let draft = rig
+    // The order starts with the scans: the answer leads to the materials page.
+    let reply = browser
+        .send(server_fn(
+            StartRenewal::PATH,
+            &format!("project=soetp&years[{}]=1", org.id),
+        ))
+        .await;
+    let location = reply.headers.get("location").unwrap().to_str().unwrap();
+    assert!(location.ends_with("/materials"), "{location}");
+    let orders = rig.server.state.orders.list(user).await.unwrap();
+    let renewal = orders.first().unwrap();
+    let number = renewal.number.clone();
+    assert_eq!(renewal.status, Status::AwaitingMaterials);
+    assert_eq!(renewal.total_fen, 38_000);
+    // Nothing can be paid before review.
+    let mut paid = Change::new(Event::PaidOnline, Who::System);
+    paid.payment_method = Some(PaymentMethod::Wechat);
+    assert!(
+        rig.server
+            .state
+            .orders
+            .apply(&number, paid.clone())
+            .await
+            .is_err()
+    );
+
+    let to = production::step(
+        &rig.server,
+        &number,
+        Event::ReadyToPay,
+        Who::Applicant(user),
+    )
+    .await;
+    assert_eq!(to, Status::AwaitingReview);
+    assert!(last_notice(&rig).await.contains("已提交核验"));
+    let to = production::step(&rig.server, &number, Event::Approve, reviewer()).await;
+    assert_eq!(to, Status::AwaitingPayment);
+    let notice = last_notice(&rig).await;
+    assert!(
+        notice.contains("支付续期费用") && notice.contains(&number),
+        "{notice}"
+    );
+
+    // Paid: renewed from today, as the certificate had expired.
+    let to = rig.server.state.orders.apply(&number, paid).await.unwrap();
+    assert_eq!(to, Status::Completed);
+    let renewed = rig
         .server
         .state
-        .applications
-        .load_draft(user, "soetp")
+        .certificates
+        .mine(user)
         .await
         .unwrap()
+        .into_iter()
+        .find(|m| m.certificate.id == org.id)
         .unwrap()
-        .draft;
-    assert_eq!(draft.org.name, org.subject);
-    assert_eq!(draft.certs.org_years, Some(1));
-    assert!(draft.certs.holders.is_empty());
-    // The draft is under way now: a second start would overwrite it, so it is refused.
-    assert_eq!(
-        renewals.reapply(user, "soetp", org.id).await,
-        Err(RenewalError::DraftOpen)
-    );
+        .certificate;
+    let today = server::clock::china_date(server::clock::Clock::now(rig.clock.as_ref()));
+    assert_eq!(renewed.validity, org.validity.renewed(today, 1));
+    assert_eq!(renewed.serial, org.serial);
 }

@@ -63,15 +63,6 @@ impl ApplicationStore for NoApplications {
     ) -> Result<String, StoreError> {
         unreachable!()
     }
-    async fn start_draft(
-        &self,
-        _: UserId,
-        _: &str,
-        _: &Draft,
-        _: Step,
-    ) -> Result<bool, StoreError> {
-        unreachable!()
-    }
     async fn submit(
         &self,
         _: UserId,

@@ -83,6 +83,21 @@ impl Business {
         }
     }
 
+    /// Whether its order ends with a certificate on a new key, whose PIN reaches the applicant
+    /// (a renewal keeps the key and its PIN; cancellation and unlock make no certificate).
+    pub fn delivers_pin(self) -> bool {
+        matches!(
+            self,
+            Business::New | Business::Change | Business::Replacement
+        )
+    }
+
+    /// Whether its checks (review) come before the money: a renewal that needs them is
+    /// reviewed first, so nothing is paid for a renewal review refuses.
+    pub fn reviews_before_payment(self) -> bool {
+        self == Business::Renewal
+    }
+
     /// The status an order of this business starts in.
     pub fn first_status(self) -> Status {
         match self {

@@ -3,6 +3,11 @@
 //! shipped (the key stays with the holder). The term continues from the old expiry
 //! ([`Validity::renewed`](crate::domain::certificate::Validity::renewed)).
 //!
+//! A certificate expired longer than the project allows is renewed only after the checks of a
+//! new application (seed `004`: 强身份验证 and the scans again, checked by the CA's staff
+//! before the renewal goes on): such an order starts at 待上传资料, goes to review once the scans
+//! and the phone step are done, and is paid only once approved ([`first_status`]).
+//!
 //! Price: each product's service fee for the years chosen, without the medium fee (seed `000`
 //! §五 for Shanxi: 380 元/年 an organisation's certificate, 220 元/年 an org-personal one), or
 //! the project's own renewal price where its catalog sets one (seed `004`).
@@ -25,10 +30,27 @@ pub struct RenewalChoice {
     pub years: u8,
 }
 
-/// The steps of a renewal order.
+/// Where a renewal order starts: at payment, or at the scans when a certificate in it needs
+/// the checks again.
+pub fn first_status(needs_checks: bool) -> Status {
+    if needs_checks {
+        Status::AwaitingMaterials
+    } else {
+        Status::AwaitingPayment
+    }
+}
+
+/// The steps of a renewal order. The checks come before the money (a renewal refused on review
+/// has nothing to refund): scans done (`ReadyToPay`, the same event as a new application's) →
+/// 待审核 → approved → 待支付.
 pub fn transition(from: Status, event: Event, actor: Actor) -> Result<Status, TransitionError> {
     use Status::*;
     let to = match (from, event) {
+        (AwaitingMaterials, Event::ReadyToPay) => AwaitingReview,
+        (AwaitingReview, Event::Reject) => Rejected,
+        (Rejected, Event::Resubmit) => AwaitingReview,
+        (AwaitingReview, Event::Approve) => AwaitingPayment,
+        (AwaitingMaterials, Event::Cancel) => Cancelled,
         (AwaitingPayment, Event::PaidOnline) => InProduction,
         (AwaitingPayment, Event::VoucherUploaded) => AwaitingTransfer,
         (AwaitingTransfer, Event::TransferConfirmed) => InProduction,
@@ -41,6 +63,20 @@ pub fn transition(from: Status, event: Event, actor: Actor) -> Result<Status, Tr
         return Err(TransitionError::NotAllowed { actor, event });
     }
     Ok(to)
+}
+
+/// The SMS for `event` on renewal order `number`, where it differs from a new application's
+/// (the checks come first, and the money after them); `None`: the new application's wording.
+pub fn notice(number: &str, event: Event) -> Option<String> {
+    Some(match event {
+        Event::ReadyToPay | Event::Resubmit => format!(
+            "您的证书续期申请 {number} 的资料已提交核验，我们会在一个工作日内审核，结果将短信告知。"
+        ),
+        Event::Approve => format!(
+            "您的证书续期申请 {number} 已通过核验，请登录“我的申请”支付续期费用，支付后即办理续期。"
+        ),
+        _ => return None,
+    })
 }
 
 /// The price rule a renewal of `product` follows in `project`.
@@ -186,24 +222,60 @@ mod tests {
     proptest! {
         #[test]
         fn a_renewal_is_done_only_after_money_and_never_ships(
+            needs_checks in any::<bool>(),
             events in prop::collection::vec(
                 (prop::sample::select(Event::ALL.to_vec()), prop::sample::select(Actor::ALL.to_vec())),
                 0..30,
             ),
         ) {
-            let mut status = Status::AwaitingPayment;
-            let mut paid = false;
+            let mut status = first_status(needs_checks);
+            let (mut paid, mut approved) = (false, false);
             for (event, actor) in events {
                 if let Ok(to) = transition(status, event, actor) {
                     paid |= matches!(event, Event::PaidOnline | Event::TransferConfirmed);
+                    approved |= event == Event::Approve;
                     if event == Event::TransferRefused {
                         paid = false;
                     }
                     status = to;
                 }
                 prop_assert!(status != Status::Completed || paid);
-                prop_assert!(!matches!(status, Status::Shipped | Status::AwaitingReview | Status::AwaitingMaterials));
+                prop_assert!(status != Status::Shipped);
+                if needs_checks {
+                    // Checked first, paid after: no money is taken for a renewal review refuses.
+                    prop_assert!(!paid || approved);
+                    prop_assert!(
+                        !matches!(status, Status::AwaitingPayment | Status::AwaitingTransfer | Status::InProduction) || approved
+                    );
+                } else {
+                    prop_assert!(!matches!(status, Status::AwaitingReview | Status::AwaitingMaterials | Status::Rejected));
+                }
             }
         }
+    }
+
+    #[test]
+    fn a_checked_renewal_is_reviewed_then_paid_then_issued() {
+        let steps = [
+            (Event::ReadyToPay, Actor::Applicant, Status::AwaitingReview),
+            (Event::Reject, Actor::Reviewer, Status::Rejected),
+            (Event::Resubmit, Actor::Applicant, Status::AwaitingReview),
+            (Event::Approve, Actor::Reviewer, Status::AwaitingPayment),
+            (Event::PaidOnline, Actor::System, Status::InProduction),
+            (Event::Issue, Actor::System, Status::Completed),
+        ];
+        let mut status = first_status(true);
+        assert_eq!(status, Status::AwaitingMaterials);
+        assert!(transition(status, Event::PaidOnline, Actor::System).is_err());
+        for (event, actor, to) in steps {
+            status = transition(status, event, actor).unwrap_or_else(|e| panic!("{event:?}: {e}"));
+            assert_eq!(status, to);
+        }
+        assert!(
+            notice("SQ1", Event::Approve)
+                .unwrap()
+                .contains("支付续期费用")
+        );
+        assert_eq!(notice("SQ1", Event::Reject), None);
     }
 }

@@ -3,7 +3,7 @@
 //! that commits the change in its own transaction (a paid notice) announces it the same way.
 
 use app::domain::application::Variant;
-use app::domain::business::Business;
+use app::domain::business::{Business, renewal};
 use app::domain::order::{self, Event, Status};
 use app::services::sms::SmsKind;
 
@@ -68,20 +68,36 @@ impl Orders {
             tracing::error!(%error, number, "releasing a cancelled order's certificates failed");
         }
         if business == Business::Renewal {
-            return self.after_renewal_move(number, last, to).await;
+            return self
+                .after_renewal_move(number, last, to, detail.as_deref())
+                .await;
         }
         self.notify(number, last, detail.as_deref()).await;
         to
     }
 
     /// A renewal paid goes on at once to the issuing system. Only the outcome is told: paid
-    /// and renewed is one message.
-    async fn after_renewal_move(&self, number: &str, event: Event, to: Status) -> Status {
+    /// and renewed is one message. Before the money, a renewal that needs the checks is told
+    /// how review goes.
+    async fn after_renewal_move(
+        &self,
+        number: &str,
+        event: Event,
+        to: Status,
+        detail: Option<&str>,
+    ) -> Status {
         match to {
             Status::InProduction => self.finish_renewal(number).await,
             _ => {
-                if event == Event::TransferRefused {
-                    self.notify(number, event, None).await;
+                if matches!(
+                    event,
+                    Event::TransferRefused
+                        | Event::ReadyToPay
+                        | Event::Reject
+                        | Event::Resubmit
+                        | Event::Approve
+                ) {
+                    self.notify(number, event, detail).await;
                 }
                 to
             }
@@ -130,7 +146,11 @@ impl Orders {
             }
         };
         let personal = found.application.variant() == Variant::NaturalPerson;
-        let Some(body) = order::notice(number, event, detail, personal) else {
+        let own = match found.business {
+            Business::Renewal => renewal::notice(number, event),
+            _ => None,
+        };
+        let Some(body) = own.or_else(|| order::notice(number, event, detail, personal)) else {
             return;
         };
         let signature = self

@@ -132,19 +132,6 @@ pub trait ApplicationRepo: Send + Sync {
         at: i64,
     ) -> Result<Result<(), String>, StoreError>;
 
-    /// Opens a new draft beside the submitted ones; `false` (nothing written) when one is
-    /// open already.
-    async fn open_draft(
-        &self,
-        user: i64,
-        project: &str,
-        data: &[u8],
-        step: &str,
-        at: i64,
-    ) -> Result<bool, StoreError>;
-
-    /// Turns the open draft into an application with the day's next number, in one
-    /// transaction. A draft submitted before answers with its number.
     async fn submit(
         &self,
         new: &NewApplication<'_>,
@@ -277,31 +264,6 @@ impl ApplicationRepo for Db {
             Ok(outcome)
         })
         .await
-    }
-
-    async fn open_draft(
-        &self,
-        user: i64,
-        project: &str,
-        data: &[u8],
-        step: &str,
-        at: i64,
-    ) -> Result<bool, StoreError> {
-        // The partial unique index on open drafts keeps it to one, however many start at once.
-        let written = sqlx::query(
-            "INSERT INTO drafts (user_id, project_id, data, step, created_at, saved_at)
-             VALUES ($1, $2, $3, $4, $5, $5)
-             ON CONFLICT (user_id, project_id) WHERE submitted_as IS NULL DO NOTHING",
-        )
-        .bind(user)
-        .bind(project)
-        .bind(data)
-        .bind(step)
-        .bind(at)
-        .execute(self.pool())
-        .await?
-        .rows_affected();
-        Ok(written == 1)
     }
 
     async fn submit(
