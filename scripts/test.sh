@@ -101,7 +101,7 @@ step "the applicant's journey again, on PostgreSQL"
 E2E_DATABASE_URL=$(scripts/postgres.sh createdb "$pg_dir" e2e) \
   capped 10 npx playwright test -c end2end/playwright.config.ts --project=desktop \
   apply_certificate.spec.ts pay_order.spec.ts follow_order.spec.ts certificate_actions.spec.ts \
-  change_certificate.spec.ts
+  change_certificate.spec.ts renew_certificate.spec.ts
 
 step "sizes"
 scripts/sizes.sh

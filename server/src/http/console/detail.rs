@@ -2,8 +2,9 @@
 //! masked personal number (audited).
 
 use app::domain::application::Application;
+use app::domain::business;
 use app::domain::materials::upload_slots;
-use app::domain::order::{Actor, Event, transition};
+use app::domain::order::{Actor, Event};
 use app::domain::review::{IDENTITY_LABEL, sections_for};
 use app::services::applications::ApplicationStore;
 use app::services::certificates::CertificateService;
@@ -253,7 +254,11 @@ async fn load_detail(
     audit.sort_by(|a, b| a.0.cmp(&b.0));
     let allowed = REVIEWER_EVENTS
         .into_iter()
-        .filter(|event| transition(order.status, *event, Actor::Reviewer).is_ok())
+        // The business's own steps: a renewal is never shipped, a checked one is approved
+        // into payment.
+        .filter(|event| {
+            business::transition(order.business, order.status, *event, Actor::Reviewer).is_ok()
+        })
         .collect();
     let certificates = state
         .certificates
