@@ -12,8 +12,9 @@ use crate::components::certificate_page::{CertificateNotFound, CertificatePage, 
 use crate::components::form::{ErrorSummary, TextInput};
 use crate::components::quote_table::QuoteTable;
 use crate::domain::business::change::check_field;
-use crate::domain::certificate::date_label;
+use crate::domain::certificate::{Certificate, date_label};
 use crate::pages::certificate_action::CertificateSummary;
+use crate::paths::use_mount;
 use crate::services::changes::{ChangeField, ChangePage};
 
 #[component]
@@ -53,8 +54,11 @@ fn ChangeView(project: String, data: ChangePageData) -> impl IntoView {
         refusal,
         quote,
         sections,
+        siblings,
         today,
     } = page;
+    let others =
+        (!siblings.is_empty()).then(|| view! { <Siblings project=project.clone() siblings /> });
     let id = certificate.id.to_string();
     let until = date_label(certificate.validity.to);
     let state = Signal::stored(state.label().to_owned());
@@ -98,6 +102,7 @@ fn ChangeView(project: String, data: ChangePageData) -> impl IntoView {
                     <li>"经办人用手机完成身份认证，在线支付服务费，等待证书机构审核。"</li>
                     <li>{format!("审核通过后按新信息签发证书并写入新的 U 盾寄出，有效期仍至 {until}；原证书随即吊销。")}</li>
                 </ol>
+                {others}
                 <ErrorSummary errors=summary />
                 {move || message().map(|m| view! { <p class="app-notice app-notice--error" role="alert">{m}</p> })}
                 <ActionForm action=start attr:class="app-form" attr:novalidate="">
@@ -139,5 +144,35 @@ fn ChangeView(project: String, data: ChangePageData) -> impl IntoView {
                 <p class="app-notice app-notice--error" role="alert">{reason.unwrap_or_default()}</p>
             }.into_any(),
         }}
+    }
+}
+
+/// The organisation's other certificates: a new name or legal representative is written into
+/// each of them by a change of its own.
+#[component]
+fn Siblings(project: String, siblings: Vec<Certificate>) -> impl IntoView {
+    let base = use_mount().project(&project);
+    let items = siblings
+        .into_iter()
+        .map(|c| {
+            let name = match &c.holder {
+                Some(holder) => format!("{} · {holder}", c.kind.label()),
+                None => c.kind.label().to_owned(),
+            };
+            let tail = c.serial.chars().rev().take(6).collect::<Vec<_>>();
+            let tail: String = tail.into_iter().rev().collect();
+            view! {
+                <li>
+                    {format!("{name}（序列号尾号 {tail}）")} " "
+                    <a href=format!("{base}/certificates/{}/change", c.id)>"办理信息变更"</a>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="app-inset" data-testid="change-siblings">
+            <p>"本单位还有以下证书在用。单位信息或法定代表人变更后，每张证书都要按新信息分别办理变更（各按一次收费）；提交本次申请后可继续办理："</p>
+            <ul class="app-list">{items}</ul>
+        </div>
     }
 }

@@ -30,6 +30,9 @@ pub struct ChangePage {
     pub refusal: Option<String>,
     pub quote: Option<Quote>,
     pub sections: Vec<ChangeSection>,
+    /// The organisation's other certificates still in use: each carries the organisation's
+    /// details too, and is changed by an order of its own.
+    pub siblings: Vec<Certificate>,
     /// China's date on the server, for checking identity numbers as typed.
     pub today: time::Date,
 }

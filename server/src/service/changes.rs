@@ -82,7 +82,13 @@ impl ChangeService for Changes {
             })
             .collect();
         let today = self.base.today();
+        let siblings = self
+            .base
+            .siblings(user, &certificate, Business::Change)
+            .await
+            .map_err(refused)?;
         Ok(ChangePage {
+            siblings,
             project_name: catalog.name.clone(),
             state: certificate.state(&catalog.lifecycle, today),
             quote: refusal

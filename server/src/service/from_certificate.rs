@@ -101,6 +101,39 @@ impl FromCertificate {
         Ok((catalog, certificate, refusal))
     }
 
+    /// The user's other certificates naming the same organisation as `certificate` that
+    /// `business` is open to today (none for a natural person's).
+    pub async fn siblings(
+        &self,
+        user: UserId,
+        certificate: &Certificate,
+        business: Business,
+    ) -> Result<Vec<Certificate>, Refused> {
+        use app::domain::catalog::ProductKind;
+        let Some(catalog) = self.catalog.project(&certificate.project_id) else {
+            return Ok(Vec::new());
+        };
+        if certificate.kind == ProductKind::NaturalPerson {
+            return Ok(Vec::new());
+        }
+        let today = self.today();
+        Ok(self
+            .certificates
+            .mine(user)
+            .await
+            .map_err(unavailable)?
+            .into_iter()
+            .map(|m| m.certificate)
+            .filter(|c| {
+                c.id != certificate.id
+                    && c.project_id == certificate.project_id
+                    && c.kind != ProductKind::NaturalPerson
+                    && c.subject == certificate.subject
+                    && c.refusal(business, &catalog.lifecycle, today).is_none()
+            })
+            .collect())
+    }
+
     /// The application `certificate` came from, narrowed to it (and its holder), with the
     /// years it was bought for.
     pub async fn source(

@@ -75,6 +75,10 @@ async fn a_new_name_is_checked_ordered_and_issued_with_the_old_term() {
     assert_eq!(page.quote.unwrap().total.0, 15_000);
     let labels: Vec<&str> = page.sections.iter().map(|s| s.label.as_str()).collect();
     assert_eq!(labels, ["单位信息", "法定代表人信息"]);
+    // The holders' certificates name the organisation too: the page points to each.
+    let siblings: Vec<Option<&str>> = page.siblings.iter().map(|c| c.holder.as_deref()).collect();
+    assert_eq!(siblings.len(), 2, "{siblings:?}");
+    assert!(siblings.contains(&Some("王喆")) && siblings.contains(&Some("李娜")));
     let name = &page.sections[0].fields[0];
     assert_eq!(
         (name.id.as_str(), name.value.as_str()),
