@@ -17,8 +17,24 @@ test('a new organisation name is checked, reviewed side by side and issued with 
   const errors = collectErrors(page);
   addReviewer();
   const { serial } = await issuedOrder(page);
+  // The holder's certificate from the same application names the organisation too.
+  const holderSerial = `${serial.slice(0, 14)}${serial.slice(14) === 'ABCDEF' ? 'FEDCBA' : 'ABCDEF'}`;
+  runSql(
+    `INSERT INTO certificates (application_id, position, user_id, project_id, kind, serial, medium,
+       valid_from, valid_to, status, issued_at, updated_at)
+     SELECT application_id, 1, user_id, project_id, 'org_personal', '${holderSerial}', 'LKH${serial.slice(0, 8)}',
+       valid_from, valid_to, 'valid', issued_at, updated_at
+     FROM certificates WHERE serial = '${serial}'`,
+  );
 
   const validity = await openBusiness(page, serial, '办理信息变更', '信息变更');
+  // Each certificate is changed on its own: the page points to the other one.
+  const siblings = page.getByTestId('change-siblings');
+  await expect(siblings).toContainText(`机构个人证书 · ${org.holder}（序列号尾号 ${holderSerial.slice(-6)}）`);
+  await expect(siblings.getByRole('link', { name: '办理信息变更' })).toHaveAttribute(
+    'href',
+    /\/p\/soetp\/certificates\/\d+\/change$/,
+  );
   const oldName = org.name;
   await expect(page.getByLabel('机构名称')).toHaveValue(oldName);
   await expect(page.getByTestId('quote-total')).toHaveText('150.00 元');
