@@ -194,9 +194,14 @@ pub async fn load_order_page(
             .payment_method
             .filter(|_| submitted.business.delivers_pin())
             .map(|m| {
-                let personal = submitted.application.variant()
-                    == crate::domain::application::Variant::NaturalPerson;
-                m.pin_delivery(personal).to_owned()
+                let kinds: Vec<_> = submitted
+                    .application
+                    .selection
+                    .certs
+                    .iter()
+                    .map(|c| c.kind)
+                    .collect();
+                crate::domain::pin::delivery(m, &kinds)
             }),
         order,
         bank_check,

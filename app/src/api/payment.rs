@@ -39,8 +39,8 @@ pub struct PayPage {
     pub flash: Option<MaterialsFlash>,
     /// Who does the phone step (经办人 or 申请人).
     pub identity_role: String,
-    /// A natural person's order: the PIN goes to their own account or mobile.
-    pub personal: bool,
+    /// The kinds of the certificates ordered, which decide where each PIN goes.
+    pub kinds: Vec<crate::domain::catalog::ProductKind>,
     pub business: crate::domain::business::Business,
 }
 
@@ -140,8 +140,13 @@ pub async fn load_pay_page(
             .0
             .label()
             .to_owned(),
-        personal: submitted.application.variant()
-            == crate::domain::application::Variant::NaturalPerson,
+        kinds: submitted
+            .application
+            .selection
+            .certs
+            .iter()
+            .map(|c| c.kind)
+            .collect(),
         project_id: project.id.clone(),
         project_name: project.name.clone(),
         number,

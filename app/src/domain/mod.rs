@@ -26,6 +26,7 @@ pub mod money;
 pub mod normalize;
 pub mod order;
 pub mod org_code;
+pub mod pin;
 pub mod postal_code;
 pub mod quote;
 pub mod regions;

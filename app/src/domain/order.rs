@@ -443,24 +443,6 @@ impl PaymentMethod {
             Event::Accept
         }
     }
-
-    /// Where the certificates' PINs will arrive, by the CA's rule: in the memo of the
-    /// financial check's transfer (to the organisation's account, or the natural person's
-    /// own) when paid online, else by SMS (an org-personal certificate's to its holder).
-    pub fn pin_delivery(self, personal: bool) -> &'static str {
-        match (self.is_online(), personal) {
-            (true, false) => {
-                "证书 PIN 码将随金融认证的打款附言发送至单位对公账户，请向贵单位财务人员索取。"
-            }
-            (true, true) => {
-                "证书 PIN 码将随金融认证的打款附言发送至您本人的银行账户，请在账户交易明细中查看附言。"
-            }
-            (false, false) => {
-                "机构证书的 PIN 码将以短信发送至经办人手机，机构个人证书的 PIN 码将以短信发送至证书持有人本人的手机。"
-            }
-            (false, true) => "证书 PIN 码将以短信发送至您登记的手机。",
-        }
-    }
 }
 
 /// The one thing the applicant should do next, shown on the order in the personal centre.
@@ -669,12 +651,6 @@ mod tests {
         assert!(personal.contains("您本人的银行账户") && !personal.contains("对公"));
         let org = notice("SQ1", Event::RequestBankCheck, None, false).unwrap();
         assert!(org.contains("对公账户"));
-        assert!(!PaymentMethod::Wechat.pin_delivery(true).contains("对公"));
-        assert!(
-            PaymentMethod::BankTransfer
-                .pin_delivery(false)
-                .contains("持有人")
-        );
     }
 
     fn status() -> impl Strategy<Value = Status> {

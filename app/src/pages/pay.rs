@@ -17,6 +17,7 @@ use crate::components::application_page;
 use crate::components::quote_table::QuoteTable;
 use crate::domain::money::Fen;
 use crate::domain::order::{PaymentMethod, Status};
+use crate::domain::pin;
 use crate::pages::materials::upload_slot::SlotCard;
 use crate::pages::orders::order_path;
 use crate::paths::{Mount, use_mount};
@@ -211,7 +212,7 @@ fn Choose(page: PayPage, resource: PageResource) -> impl IntoView {
             {detail}
             {chosen
                 .filter(|_| page.business.delivers_pin())
-                .map(|m| view! { <p class="app-hint app-pay__pin">{m.pin_delivery(page.personal)}</p> })}
+                .map(|m| view! { <p class="app-hint app-pay__pin">{pin::delivery(m, &page.kinds)}</p> })}
         </section>
     }
 }
@@ -365,7 +366,7 @@ fn TransferPending(page: PayPage) -> impl IntoView {
             <p class="app-panel__body">"转账凭证已上传。受理机构核对到账后会开始审核，结果将以短信通知。"</p>
         </div>
         {page.business.delivers_pin().then(|| view! {
-            <p>{PaymentMethod::BankTransfer.pin_delivery(page.personal)}</p>
+            <p>{pin::delivery(PaymentMethod::BankTransfer, &page.kinds)}</p>
         })}
         <p class="app-hint">"凭证上传错了？在确认到账之前可以更换："</p>
         <SlotCard base spec=page.voucher_slot.clone() file editable=true flag=None keep=true />
@@ -398,7 +399,7 @@ fn Paid(page: PayPage) -> impl IntoView {
         {page
             .method
             .filter(|_| page.business.delivers_pin())
-            .map(|m| view! { <p>{m.pin_delivery(page.personal)}</p> })}
+            .map(|m| view! { <p>{pin::delivery(m, &page.kinds)}</p> })}
         <p><a class="app-button" href=order_path(use_mount(), &page.project_id, &page.number)>"查看申请进度"</a></p>
     }
 }
