@@ -15,6 +15,7 @@ use app::services::orders::{Change, Who};
 use app::services::renewals::{RenewalError, RenewalPage};
 use common::applicant::{self, OWNER};
 use common::browser::{Browser, server_fn, signed_up};
+use common::issued;
 use common::production;
 use common::rig::{Rig, reviewer, start};
 use leptos::server_fn::ServerFn;
@@ -366,17 +367,11 @@ async fn a_certificate_expired_over_a_year_is_checked_and_reviewed_before_it_is_
     // Paid: renewed from today, as the certificate had expired.
     let to = rig.server.state.orders.apply(&number, paid).await.unwrap();
     assert_eq!(to, Status::Completed);
-    let renewed = rig
-        .server
-        .state
-        .certificates
-        .mine(user)
+    let renewed = issued::mine(&rig, user)
         .await
-        .unwrap()
         .into_iter()
-        .find(|m| m.certificate.id == org.id)
-        .unwrap()
-        .certificate;
+        .find(|c| c.id == org.id)
+        .unwrap();
     let today = server::clock::china_date(server::clock::Clock::now(rig.clock.as_ref()));
     assert_eq!(renewed.validity, org.validity.renewed(today, 1));
     assert_eq!(renewed.serial, org.serial);

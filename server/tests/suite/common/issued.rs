@@ -16,8 +16,12 @@ pub async fn certificates(rig: &Rig) -> (Browser<'_>, UserId, Vec<Certificate>) 
     let (browser, number) = production::accepted(&rig.server, OWNER).await;
     production::issue(&rig.server, &number).await;
     let user = applicant::user(&rig.server, OWNER).await;
-    let mine = rig
-        .server
+    (browser, user, mine(rig, user).await)
+}
+
+/// Every certificate of `user`, as the personal centre lists them.
+pub async fn mine(rig: &Rig, user: UserId) -> Vec<Certificate> {
+    rig.server
         .state
         .certificates
         .mine(user)
@@ -25,8 +29,7 @@ pub async fn certificates(rig: &Rig) -> (Browser<'_>, UserId, Vec<Certificate>) 
         .unwrap()
         .into_iter()
         .map(|m| m.certificate)
-        .collect();
-    (browser, user, mine)
+        .collect()
 }
 
 /// The certificate of holder `name` among `mine`.
